@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# podvs top-level build.  Targets:
+#   all (default)  podvs.ko against KDIR, plus podvsadm and podvsd
+#   deps           install every Debian package the build, tests and demo need
+#   test           unit + kunit + e2e; ends with "N passed, N failed[, N skipped]"
+#   unit kunit e2e one kind of test each
+#   bench          benchmarks (ratios against IPVS, iptables, nftables)
+#   demo           boot the Debian-kernel VM and show a VIP forwarding to Pods
+#   style          checkpatch on kmod/ and include/, shellcheck, clang-format
+#   install, dkms-install
+
+KVER_DEBIAN := $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
+		 grep -o 'linux-headers-[0-9][^ ,]*-amd64' | head -n1 | sed 's/^linux-headers-//')
+KDIR    ?= /lib/modules/$(KVER_DEBIAN)/build
+PREFIX  ?= /usr/local
+VERSION := 0.1.0
+B       := $(CURDIR)/build
+
+all: kmod userspace
+
+kmod:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C netlink-daemon B=$(B)/user
+
+deps:
+	scripts/deps.sh
+
+unit:
+	tests/run-all unit
+
+kunit:
+	tests/run-all kunit
+
+e2e:
+	tests/run-all e2e
+
+test:
+	tests/run-all
+
+bench:
+	tests/bench/run
+
+demo:
+	scripts/demo.sh
+
+style:
+	scripts/style.sh
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
+	install -D -m 0755 $(B)/user/podvsadm $(DESTDIR)$(PREFIX)/sbin/podvsadm
+	install -D -m 0755 $(B)/user/podvsd $(DESTDIR)$(PREFIX)/sbin/podvsd
+
+dkms-install:
+	scripts/dkms-install.sh $(VERSION)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true
+	rm -rf $(B)
+
+.PHONY: all kmod userspace deps unit kunit e2e test bench demo style install \
+	dkms-install clean
