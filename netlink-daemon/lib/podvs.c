@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libpodvs: one function per podvs command.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "handle.h"
+
+/* Requests other than batches are small: a service, a dest, filters. */
+#define REQ_LEN	1024
+
+static int build_err(struct podvs_handle *h, int err)
+{
+	if (err == -EMSGSIZE)
+		return podvs_set_err(h, err, "request too large");
+	return podvs_set_err(h, err, "invalid request: bad address family, "
+			     "command or over-long string");
+}
+
+/* A growable array of fixed-size items for dumps. */
+struct vec {
+	void *items;
+	size_t n, cap, size;
+};
+
+static void *vec_push(struct vec *v)
+{
+	void *p;
+
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 64;
+
+		p = realloc(v->items, cap * v->size);
+		if (!p)
+			return NULL;
+		v->items = p;
+		v->cap = cap;
+	}
+	p = (char *)v->items + v->n++ * v->size;
+	memset(p, 0, v->size);
+	return p;
+}
+
+static void vec_reset(void *data)
+{
+	((struct vec *)data)->n = 0;
+}
+
+static int vec_done(struct vec *v, int err, void **out, size_t *n)
+{
+	if (err || !v->n) {
+		free(v->items);
+		v->items = NULL;
+		v->n = 0;
+	}
+	*out = v->items;
+	*n = v->n;
+	return err;
+}
+
+/* ---- info and config --------------------------------------------------- */
+
+static int info_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[PODVS_A_MAX + 1];
+
+	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_INFO])
+		return -EPROTO;
+	return podvs_parse_info(tb[PODVS_A_INFO], data);
+}
+
+int podvs_info_get(struct podvs_handle *h, struct podvs_info *info)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+
+	memset(info, 0, sizeof(*info));
+	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_INFO, 0, 0);
+	return podvs_xfer(h, nlh, info_cb, info);
+}
+
+static int config_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[PODVS_A_MAX + 1];
+
+	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_CONFIG])
+		return -EPROTO;
+	return podvs_parse_config(tb[PODVS_A_CONFIG], data);
+}
+
+int podvs_config_get(struct podvs_handle *h, struct podvs_config *cfg)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+
+	memset(cfg, 0, sizeof(*cfg));
+	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_CONFIG, 0, 0);
+	return podvs_xfer(h, nlh, config_cb, cfg);
+}
+
+int podvs_config_set(struct podvs_handle *h, const struct podvs_config *cfg)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_SET_CONFIG, 0, 0);
+	err = podvs_put_config(nlh, sizeof(buf), cfg);
+	if (err)
+		return build_err(h, err);
+	return podvs_xfer(h, nlh, NULL, NULL);
+}
+
+/* ---- services ---------------------------------------------------------- */
+
+static int svc_cmd(struct podvs_handle *h, uint8_t cmd,
+		   const struct podvs_service *svc, bool key_only)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = podvs_msg_start(buf, h->family, cmd, 0, 0);
+	err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, key_only);
+	if (err)
+		return build_err(h, err);
+	return podvs_xfer(h, nlh, NULL, NULL);
+}
+
+int podvs_service_add(struct podvs_handle *h, const struct podvs_service *svc)
+{
+	return svc_cmd(h, PODVS_CMD_NEW_SERVICE, svc, false);
+}
+
+int podvs_service_edit(struct podvs_handle *h, const struct podvs_service *svc)
+{
+	return svc_cmd(h, PODVS_CMD_SET_SERVICE, svc, false);
+}
+
+int podvs_service_del(struct podvs_handle *h, const struct podvs_service *svc)
+{
+	return svc_cmd(h, PODVS_CMD_DEL_SERVICE, svc, true);
+}
+
+static int svc_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[PODVS_A_MAX + 1];
+
+	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_SERVICE])
+		return -EPROTO;
+	return podvs_parse_service(tb[PODVS_A_SERVICE], data);
+}
+
+int podvs_service_get(struct podvs_handle *h, struct podvs_service *svc)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_SERVICE, 0, 0);
+	err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
+	if (err)
+		return build_err(h, err);
+	return podvs_xfer(h, nlh, svc_cb, svc);
+}
+
+static int svc_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct podvs_service *svc = vec_push(data);
+
+	return svc ? svc_cb(nlh, svc) : -ENOMEM;
+}
+
+int podvs_service_list(struct podvs_handle *h, struct podvs_service **svcs,
+		       size_t *n)
+{
+	struct vec v = { .size = sizeof(**svcs) };
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_SERVICE, 0, 0);
+	err = podvs_dump(h, nlh, svc_list_cb, vec_reset, &v);
+	return vec_done(&v, err, (void **)svcs, n);
+}
+
+/* ---- dests ------------------------------------------------------------- */
+
+static int dest_cmd(struct podvs_handle *h, uint8_t cmd,
+		    const struct podvs_service *svc,
+		    const struct podvs_dest *dest, bool key_only)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = podvs_msg_start(buf, h->family, cmd, 0, 0);
+	err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
+	err = err ?: podvs_put_dest(nlh, sizeof(buf), PODVS_A_DEST, svc->af, dest,
+				    key_only);
+	if (err)
+		return build_err(h, err);
+	return podvs_xfer(h, nlh, NULL, NULL);
+}
+
+int podvs_dest_add(struct podvs_handle *h, const struct podvs_service *svc,
+		   const struct podvs_dest *dest)
+{
+	return dest_cmd(h, PODVS_CMD_NEW_DEST, svc, dest, false);
+}
+
+int podvs_dest_edit(struct podvs_handle *h, const struct podvs_service *svc,
+		    const struct podvs_dest *dest)
+{
+	return dest_cmd(h, PODVS_CMD_SET_DEST, svc, dest, false);
+}
+
+int podvs_dest_del(struct podvs_handle *h, const struct podvs_service *svc,
+		   const struct podvs_dest *dest)
+{
+	return dest_cmd(h, PODVS_CMD_DEL_DEST, svc, dest, true);
+}
+
+static int dest_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[PODVS_A_MAX + 1];
+	struct podvs_dest *d;
+
+	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_DEST])
+		return -EPROTO;
+	d = vec_push(data);
+	return d ? podvs_parse_dest(tb[PODVS_A_DEST], d) : -ENOMEM;
+}
+
+int podvs_dest_list(struct podvs_handle *h, const struct podvs_service *svc,
+		    struct podvs_dest **dests, size_t *n)
+{
+	struct vec v = { .size = sizeof(**dests) };
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_DEST, 0, 0);
+	err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
+	if (err)
+		return vec_done(&v, build_err(h, err), (void **)dests, n);
+	err = podvs_dump(h, nlh, dest_list_cb, vec_reset, &v);
+	return vec_done(&v, err, (void **)dests, n);
+}
+
+/* ---- flush, zero, connections ------------------------------------------ */
+
+int podvs_flush(struct podvs_handle *h)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+
+	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_FLUSH, 0, 0);
+	return podvs_xfer(h, nlh, NULL, NULL);
+}
+
+int podvs_zero(struct podvs_handle *h, const struct podvs_service *svc)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_ZERO, 0, 0);
+	if (svc) {
+		err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
+		if (err)
+			return build_err(h, err);
+	}
+	return podvs_xfer(h, nlh, NULL, NULL);
+}
+
+static int conn_list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[PODVS_A_MAX + 1];
+	struct podvs_conn *c;
+
+	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_CONN])
+		return -EPROTO;
+	c = vec_push(data);
+	return c ? podvs_parse_conn(tb[PODVS_A_CONN], c) : -ENOMEM;
+}
+
+int podvs_conn_list(struct podvs_handle *h,
+		    const struct podvs_conn_filter *filter,
+		    struct podvs_conn **conns, size_t *n)
+{
+	struct vec v = { .size = sizeof(**conns) };
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+	int err = 0;
+
+	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_CONN, 0, 0);
+	if (filter)
+		err = podvs_put_conn_filter(nlh, sizeof(buf), filter);
+	if (err)
+		return vec_done(&v, build_err(h, err), (void **)conns, n);
+	err = podvs_dump(h, nlh, conn_list_cb, vec_reset, &v);
+	return vec_done(&v, err, (void **)conns, n);
+}
