@@ -1,0 +1,492 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * podvsadm: one *_main() per command, in a table (as wg(8) does).  This is
+ * the only file that talks to the kernel.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+struct ctx {
+	struct podvs_handle *h;
+	const struct adm_cmd *c;
+	FILE *out;
+};
+
+static int kernel_err(struct ctx *x)
+{
+	fprintf(stderr, "podvsadm: %s\n", podvs_errmsg(x->h));
+	return EXIT_KERNEL;
+}
+
+static int done(struct ctx *x, int err)
+{
+	return err ? kernel_err(x) : EXIT_OK;
+}
+
+static int add_service_main(struct ctx *x)
+{
+	return done(x, podvs_service_add(x->h, &x->c->svc));
+}
+
+static int edit_service_main(struct ctx *x)
+{
+	return done(x, podvs_service_edit(x->h, &x->c->svc));
+}
+
+static int del_service_main(struct ctx *x)
+{
+	return done(x, podvs_service_del(x->h, &x->c->svc));
+}
+
+static int add_dest_main(struct ctx *x)
+{
+	return done(x, podvs_dest_add(x->h, &x->c->svc, &x->c->dest));
+}
+
+static int edit_dest_main(struct ctx *x)
+{
+	return done(x, podvs_dest_edit(x->h, &x->c->svc, &x->c->dest));
+}
+
+static int del_dest_main(struct ctx *x)
+{
+	return done(x, podvs_dest_del(x->h, &x->c->svc, &x->c->dest));
+}
+
+static int flush_main(struct ctx *x)
+{
+	return done(x, podvs_flush(x->h));
+}
+
+static int zero_main(struct ctx *x)
+{
+	bool one = x->c->opts & (1U << OPT_SERVICE);
+
+	return done(x, podvs_zero(x->h, one ? &x->c->svc : NULL));
+}
+
+static int set_main(struct ctx *x)
+{
+	return done(x, podvs_config_set(x->h, &x->c->cfg));
+}
+
+static int info_main(struct ctx *x)
+{
+	struct podvs_info info;
+
+	if (podvs_info_get(x->h, &info))
+		return kernel_err(x);
+	if (x->c->fmt & FMT_JSON)
+		return adm_json_info(x->out, &info) ? EXIT_KERNEL : EXIT_OK;
+	adm_print_info(x->out, &info);
+	return EXIT_OK;
+}
+
+/* ---- listings ------------------------------------------------------------ */
+
+static void free_entries(struct adm_svc_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(e[i].dests);
+	free(e);
+}
+
+/* Services (all, or the one in @one) with their dests, sorted unless
+ * --nosort.
+ */
+static int fetch(struct ctx *x, const struct podvs_service *one,
+		 struct adm_svc_entry **out, size_t *n)
+{
+	struct podvs_service *svcs = NULL, single;
+	struct adm_svc_entry *e;
+	size_t i, ns = 1;
+	int err;
+
+	if (one) {
+		single = *one;
+		err = podvs_service_get(x->h, &single);
+		svcs = &single;
+	} else {
+		err = podvs_service_list(x->h, &svcs, &ns);
+	}
+	if (err)
+		return err;
+	e = calloc(ns ? ns : 1, sizeof(*e));
+	for (i = 0; e && i < ns && !err; i++) {
+		e[i].svc = svcs[i];
+		err = podvs_dest_list(x->h, &svcs[i], &e[i].dests, &e[i].ndests);
+		if (!err && !(x->c->fmt & FMT_NOSORT))
+			adm_sort_dests(e[i].dests, e[i].ndests);
+	}
+	if (svcs != &single)
+		free(svcs);
+	if (!e)
+		return -ENOMEM;
+	if (err) {
+		free_entries(e, ns);
+		return err;
+	}
+	if (!(x->c->fmt & FMT_NOSORT))
+		adm_sort_services(e, ns);
+	*out = e;
+	*n = ns;
+	return 0;
+}
+
+static int print_table(struct ctx *x, const struct podvs_service *one,
+		       unsigned int fmt)
+{
+	struct adm_svc_entry *e = NULL;
+	struct podvs_info info;
+	size_t i, n = 0;
+	int ret = EXIT_OK;
+
+	if (!one && !(fmt & (FMT_RULE | FMT_JSON)) && podvs_info_get(x->h, &info))
+		return kernel_err(x);
+	ret = fetch(x, one, &e, &n);
+	if (ret == -ENOMEM)
+		fprintf(stderr, "podvsadm: out of memory\n");
+	if (ret)
+		return ret == -ENOMEM ? EXIT_KERNEL : kernel_err(x);
+	if (fmt & FMT_JSON) {
+		ret = adm_json_services(x->out, e, n) ? EXIT_KERNEL : EXIT_OK;
+	} else {
+		if (!one && !(fmt & FMT_RULE))
+			adm_print_header(x->out, &info);
+		adm_print_title(x->out, fmt);
+		for (i = 0; i < n; i++)
+			adm_print_service(x->out, &e[i], fmt);
+	}
+	free_entries(e, n);
+	return ret;
+}
+
+static int list_conns(struct ctx *x)
+{
+	struct podvs_conn *conns = NULL;
+	size_t i, n = 0;
+	int ret = EXIT_OK;
+
+	if (podvs_conn_list(x->h, &x->c->filter, &conns, &n))
+		return kernel_err(x);
+	if (x->c->fmt & FMT_JSON) {
+		ret = adm_json_conns(x->out, conns, n) ? EXIT_KERNEL : EXIT_OK;
+	} else {
+		adm_print_conn_title(x->out);
+		for (i = 0; i < n; i++)
+			adm_print_conn(x->out, &conns[i], x->c->fmt);
+	}
+	free(conns);
+	return ret;
+}
+
+static int list_timeout(struct ctx *x)
+{
+	struct podvs_config cfg;
+
+	if (podvs_config_get(x->h, &cfg))
+		return kernel_err(x);
+	if (x->c->fmt & FMT_JSON)
+		return adm_json_config(x->out, &cfg) ? EXIT_KERNEL : EXIT_OK;
+	adm_print_timeout(x->out, &cfg);
+	return EXIT_OK;
+}
+
+static int list_main(struct ctx *x)
+{
+	const struct adm_cmd *c = x->c;
+
+	if (c->opts & (1U << OPT_CONNECTION))
+		return list_conns(x);
+	if (c->opts & (1U << OPT_TIMEOUT))
+		return list_timeout(x);
+	return print_table(x, c->opts & (1U << OPT_SERVICE) ? &c->svc : NULL, c->fmt);
+}
+
+static int save_main(struct ctx *x)
+{
+	return print_table(x, NULL, x->c->fmt | FMT_RULE);
+}
+
+/* ---- restore ------------------------------------------------------------- */
+
+/* Services alive while the restore ops are laid out, for -C lines. */
+struct live {
+	struct podvs_service *s;
+	size_t n;
+	bool loaded;
+};
+
+static ssize_t live_find(const struct live *l, const struct podvs_service *k)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (l->s[i].af == k->af && l->s[i].protocol == k->protocol &&
+		    l->s[i].port == k->port &&
+		    !memcmp(l->s[i].addr.raw, k->addr.raw, sizeof(k->addr.raw)))
+			return (ssize_t)i;
+	return -1;
+}
+
+static int live_track(struct live *l, const struct adm_cmd *c)
+{
+	ssize_t i = live_find(l, &c->svc);
+	void *p;
+
+	if (c->cmd == ADM_DEL_SERVICE && i >= 0)
+		l->s[i] = l->s[--l->n];
+	if (c->cmd != ADM_ADD_SERVICE || i >= 0)
+		return 0;
+	p = realloc(l->s, (l->n + 1) * sizeof(*l->s));
+	if (!p)
+		return -ENOMEM;
+	l->s = p;
+	l->s[l->n++] = c->svc;
+	return 0;
+}
+
+static uint8_t op_cmd(enum adm_cmd_id cmd)
+{
+	switch (cmd) {
+	case ADM_ADD_SERVICE: return PODVS_CMD_NEW_SERVICE;
+	case ADM_EDIT_SERVICE: return PODVS_CMD_SET_SERVICE;
+	case ADM_DEL_SERVICE: return PODVS_CMD_DEL_SERVICE;
+	case ADM_ADD_DEST: return PODVS_CMD_NEW_DEST;
+	case ADM_DEL_DEST: return PODVS_CMD_DEL_DEST;
+	default: return PODVS_CMD_SET_DEST;	/* -e, --drain, --undrain */
+	}
+}
+
+struct plan {
+	struct podvs_batch *b;
+	unsigned int *line;	/* restore line of each op */
+	size_t cap;
+};
+
+static int plan_op(struct plan *p, uint8_t cmd, const struct podvs_service *svc,
+		   const struct podvs_dest *dest, unsigned int line)
+{
+	int idx = podvs_batch_append(p->b, cmd, svc, dest);
+
+	if (idx < 0)
+		return idx;
+	if ((size_t)idx >= p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 256;
+		void *q = realloc(p->line, cap * sizeof(*p->line));
+
+		if (!q)
+			return -ENOMEM;
+		p->line = q;
+		p->cap = cap;
+	}
+	p->line[idx] = line;
+	return 0;
+}
+
+/* -C inside a restore: delete every service alive at that point. */
+static int plan_flush(struct ctx *x, struct plan *p, struct live *l,
+		      unsigned int line)
+{
+	size_t i;
+	int err;
+
+	if (!l->loaded) {
+		err = podvs_service_list(x->h, &l->s, &l->n);
+		if (err)
+			return err;
+		l->loaded = true;
+	}
+	for (i = 0; i < l->n; i++) {
+		err = plan_op(p, PODVS_CMD_DEL_SERVICE, &l->s[i], NULL, line);
+		if (err)
+			return err;
+	}
+	l->n = 0;
+	return 0;
+}
+
+static bool has_flush(const struct adm_restore *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->lines[i].cmd.cmd == ADM_FLUSH)
+			return true;
+	return false;
+}
+
+static int plan_build(struct ctx *x, const struct adm_restore *r, struct plan *p)
+{
+	struct live l = { 0 };
+	size_t i;
+	int err = 0;
+
+	/* with a -C, the kernel's services are read first and tracked */
+	if (has_flush(r)) {
+		err = podvs_service_list(x->h, &l.s, &l.n);
+		l.loaded = !err;
+	}
+	for (i = 0; !err && i < r->n; i++) {
+		const struct adm_cmd *c = &r->lines[i].cmd;
+		bool dest = c->opts & (1U << OPT_SERVER);
+
+		if (c->cmd == ADM_FLUSH) {
+			err = plan_flush(x, p, &l, r->lines[i].lineno);
+			continue;
+		}
+		err = plan_op(p, op_cmd(c->cmd), &c->svc, dest ? &c->dest : NULL,
+			      r->lines[i].lineno);
+		if (!err && l.loaded)
+			err = live_track(&l, c);
+	}
+	free(l.s);
+	return err;
+}
+
+static int restore_send(struct ctx *x, struct plan *p)
+{
+	struct podvs_batch_result res;
+
+	if (!podvs_batch_send(x->h, p->b, &res))
+		return EXIT_OK;
+	if (res.failed_op != SIZE_MAX)
+		fprintf(stderr, "podvsadm: line %u: %s\n", p->line[res.failed_op],
+			podvs_errmsg(x->h));
+	else
+		fprintf(stderr, "podvsadm: %s\n", podvs_errmsg(x->h));
+	if (res.applied)
+		fprintf(stderr, "podvsadm: the restore needed %zu messages; the %zu "
+			"operations before line %u were applied\n", res.messages,
+			res.applied, p->line[res.applied]);
+	else
+		fprintf(stderr, "podvsadm: nothing was changed\n");
+	return EXIT_KERNEL;
+}
+
+static int restore_main(struct ctx *x)
+{
+	struct plan p = { 0 };
+	struct adm_restore r;
+	char err[ADM_ERR_LEN];
+	int ret;
+
+	if (adm_restore_parse(stdin, &r, err, sizeof(err))) {
+		fprintf(stderr, "podvsadm: %s (nothing was changed)\n", err);
+		return EXIT_USAGE;
+	}
+	p.b = podvs_batch_new();
+	ret = p.b ? plan_build(x, &r, &p) : -ENOMEM;
+	if (ret == -ENOMEM)
+		fprintf(stderr, "podvsadm: out of memory\n");
+	else if (ret)
+		kernel_err(x);
+	if (!ret)
+		ret = restore_send(x, &p);
+	else
+		ret = EXIT_KERNEL;
+	podvs_batch_free(p.b);
+	free(p.line);
+	adm_restore_free(&r);
+	return ret;
+}
+
+/* ---- version, help, dispatch --------------------------------------------- */
+
+static int version_main(struct ctx *x, const char *prog)
+{
+	struct podvs_handle *h;
+	struct podvs_info info;
+	char err[PODVS_ERRMSG_LEN];
+
+	(void)prog;
+	fprintf(x->out, "podvsadm v" PODVSADM_VERSION " (libpodvs " PODVS_LIB_VERSION
+		", genl ABI %d)\n", PODVS_GENL_VERSION);
+	fflush(x->out);
+	if (podvs_open(&h, err, sizeof(err))) {
+		fprintf(stderr, "podvsadm: %s\n", err);
+		return EXIT_KERNEL;
+	}
+	if (podvs_info_get(h, &info)) {
+		fprintf(stderr, "podvsadm: %s\n", podvs_errmsg(h));
+		podvs_close(h);
+		return EXIT_KERNEL;
+	}
+	fprintf(x->out, "podvs module %s (genl ABI %u)\n", info.version, info.abi);
+	podvs_close(h);
+	return EXIT_OK;
+}
+
+static const struct {
+	enum adm_cmd_id id;
+	int (*fn)(struct ctx *x);
+} commands[] = {
+	{ ADM_ADD_SERVICE, add_service_main },
+	{ ADM_EDIT_SERVICE, edit_service_main },
+	{ ADM_DEL_SERVICE, del_service_main },
+	{ ADM_ADD_DEST, add_dest_main },
+	{ ADM_EDIT_DEST, edit_dest_main },
+	{ ADM_DEL_DEST, del_dest_main },
+	{ ADM_DRAIN, edit_dest_main },
+	{ ADM_UNDRAIN, edit_dest_main },
+	{ ADM_FLUSH, flush_main },
+	{ ADM_LIST, list_main },
+	{ ADM_ZERO, zero_main },
+	{ ADM_SAVE, save_main },
+	{ ADM_RESTORE, restore_main },
+	{ ADM_SET, set_main },
+	{ ADM_INFO, info_main },
+};
+
+static int run(struct adm_cmd *c)
+{
+	struct ctx x = { .c = c, .out = stdout };
+	char err[PODVS_ERRMSG_LEN];
+	size_t i;
+	int ret = EXIT_USAGE;
+
+	if (podvs_open(&x.h, err, sizeof(err))) {
+		fprintf(stderr, "podvsadm: %s\n", err);
+		return EXIT_KERNEL;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (commands[i].id == c->cmd)
+			ret = commands[i].fn(&x);
+	podvs_close(x.h);
+	if (fflush(stdout) || ferror(stdout)) {
+		fprintf(stderr, "podvsadm: writing the output failed\n");
+		return EXIT_KERNEL;
+	}
+	return ret;
+}
+
+int podvsadm_main(int argc, char **argv)
+{
+	const char *prog = argc > 0 ? argv[0] : "podvsadm";
+	char *list_argv[] = { (char *)prog, (char *)"-L", NULL };
+	struct ctx x = { .out = stdout };
+	char err[ADM_ERR_LEN];
+	struct adm_cmd c;
+
+	/* no arguments: list the table, as ipvsadm does */
+	if (argc <= 1) {
+		argc = 2;
+		argv = list_argv;
+	}
+	if (adm_parse(argc, argv, true, &c, err, sizeof(err))) {
+		fprintf(stderr, "podvsadm: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (c.cmd == ADM_HELP) {
+		adm_usage(stdout, prog);
+		return EXIT_OK;
+	}
+	x.c = &c;
+	if (c.cmd == ADM_VERSION)
+		return version_main(&x, prog);
+	return run(&c);
+}

@@ -1,0 +1,309 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * podvsadm: restore files (-R).  The whole input is parsed before anything
+ * is sent, so a syntax error anywhere changes nothing; commands.c then
+ * applies every line in one batch.
+ *
+ * Duplicates (a service added twice, a dest added twice, with no delete in
+ * between) are caught here with a small hash set of keys.  A delete of a
+ * service, or -C, retires its dests by bumping an epoch, so the check stays
+ * O(1) per line for 100,000-line files.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+
+#define MAX_TOKENS	64
+
+/* Key of a service (is_dest = 0) or of a dest within a service. */
+struct rkey {
+	uint8_t is_dest;
+	uint8_t protocol;
+	uint16_t af;
+	uint16_t port, dport;
+	uint8_t addr[16], daddr[16];
+};
+
+struct rent {
+	struct rkey key;
+	bool used;
+	unsigned int line;	/* line that added it; 0: not added (or gone) */
+	unsigned long epoch;	/* service: current; dest: its service's then */
+	unsigned long flush;	/* -C generation when added */
+};
+
+struct rset {
+	struct rent *tab;
+	size_t cap, n;
+	unsigned long epochs, flush;
+};
+
+static uint64_t hash_key(const struct rkey *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static struct rent *rset_find(struct rset *s, const struct rkey *k)
+{
+	size_t i = (size_t)hash_key(k) & (s->cap - 1);
+
+	while (s->tab[i].used && memcmp(&s->tab[i].key, k, sizeof(*k)))
+		i = (i + 1) & (s->cap - 1);
+	return &s->tab[i];
+}
+
+static int rset_grow(struct rset *s)
+{
+	struct rset ns = { .cap = s->cap ? s->cap * 2 : 1024 };
+	size_t i;
+
+	ns.tab = calloc(ns.cap, sizeof(*ns.tab));
+	if (!ns.tab)
+		return -ENOMEM;
+	for (i = 0; i < s->cap; i++)
+		if (s->tab[i].used)
+			*rset_find(&ns, &s->tab[i].key) = s->tab[i];
+	free(s->tab);
+	s->tab = ns.tab;
+	s->cap = ns.cap;
+	return 0;
+}
+
+/* The entry for @k, created (line 0) if new; NULL without memory. */
+static struct rent *rset_get(struct rset *s, const struct rkey *k)
+{
+	struct rent *e;
+
+	if ((s->n + 1) * 2 > s->cap && rset_grow(s))
+		return NULL;
+	e = rset_find(s, k);
+	if (!e->used) {
+		memset(e, 0, sizeof(*e));
+		e->used = true;
+		e->key = *k;
+		s->n++;
+	}
+	return e;
+}
+
+static void svc_key(struct rkey *k, const struct podvs_service *svc)
+{
+	memset(k, 0, sizeof(*k));
+	k->protocol = svc->protocol;
+	k->af = svc->af;
+	k->port = svc->port;
+	memcpy(k->addr, svc->addr.raw, sizeof(k->addr));
+}
+
+static void dest_key(struct rkey *k, const struct adm_cmd *c)
+{
+	svc_key(k, &c->svc);
+	k->is_dest = 1;
+	k->dport = c->dest.port;
+	memcpy(k->daddr, c->dest.addr.raw, sizeof(k->daddr));
+}
+
+static void svc_str(char *buf, size_t len, const struct adm_cmd *c)
+{
+	char ap[80];
+
+	adm_addrport(ap, sizeof(ap), c->svc.af, &c->svc.addr, c->svc.port,
+		     c->svc.protocol, FMT_NUMERIC);
+	snprintf(buf, len, "%s %s", c->svc.protocol == IPPROTO_UDP ? "UDP" : "TCP", ap);
+}
+
+static bool svc_live(const struct rset *s, const struct rent *e)
+{
+	return e->line && e->flush == s->flush;
+}
+
+static int track_svc(struct rset *s, const struct adm_cmd *c, unsigned int line,
+		     char *err, size_t errlen)
+{
+	struct rent *e;
+	struct rkey k;
+	char name[100];
+
+	svc_key(&k, &c->svc);
+	e = rset_get(s, &k);
+	if (!e)
+		return -ENOMEM;
+	if (c->cmd == ADM_ADD_SERVICE && svc_live(s, e)) {
+		svc_str(name, sizeof(name), c);
+		snprintf(err, errlen, "line %u: service %s already added on line %u",
+			 line, name, e->line);
+		return EXIT_USAGE;
+	}
+	if (c->cmd == ADM_ADD_SERVICE || c->cmd == ADM_DEL_SERVICE) {
+		e->line = c->cmd == ADM_ADD_SERVICE ? line : 0;
+		e->epoch = ++s->epochs;
+		e->flush = s->flush;
+	}
+	return 0;
+}
+
+static int track_dest(struct rset *s, const struct adm_cmd *c, unsigned int line,
+		      char *err, size_t errlen)
+{
+	struct rent *svc, *d;
+	struct rkey k;
+	char name[100], dn[80];
+
+	svc_key(&k, &c->svc);
+	svc = rset_get(s, &k);
+	dest_key(&k, c);
+	d = svc ? rset_get(s, &k) : NULL;
+	if (!d)
+		return -ENOMEM;
+	if (c->cmd == ADM_ADD_DEST && d->line && d->epoch == svc->epoch &&
+	    d->flush == s->flush) {
+		svc_str(name, sizeof(name), c);
+		adm_addrport(dn, sizeof(dn), c->svc.af, &c->dest.addr, c->dest.port,
+			     c->svc.protocol, FMT_NUMERIC);
+		snprintf(err, errlen, "line %u: server %s of %s already added on line %u",
+			 line, dn, name, d->line);
+		return EXIT_USAGE;
+	}
+	if (c->cmd == ADM_ADD_DEST || c->cmd == ADM_DEL_DEST) {
+		d->line = c->cmd == ADM_ADD_DEST ? line : 0;
+		d->epoch = svc->epoch;
+		d->flush = s->flush;
+	}
+	return 0;
+}
+
+static int track(struct rset *s, const struct adm_cmd *c, unsigned int line,
+		 char *err, size_t errlen)
+{
+	switch (c->cmd) {
+	case ADM_FLUSH:
+		s->flush++;
+		return 0;
+	case ADM_ADD_SERVICE:
+	case ADM_EDIT_SERVICE:
+	case ADM_DEL_SERVICE:
+		return track_svc(s, c, line, err, errlen);
+	default:
+		return track_dest(s, c, line, err, errlen);
+	}
+}
+
+/* ---- lines --------------------------------------------------------------- */
+
+static bool restorable(enum adm_cmd_id cmd)
+{
+	switch (cmd) {
+	case ADM_ADD_SERVICE:
+	case ADM_EDIT_SERVICE:
+	case ADM_DEL_SERVICE:
+	case ADM_ADD_DEST:
+	case ADM_EDIT_DEST:
+	case ADM_DEL_DEST:
+	case ADM_FLUSH:
+	case ADM_DRAIN:
+	case ADM_UNDRAIN:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Split @line in place; skips a leading "ipvsadm"/"podvsadm". */
+static int tokenize(char *line, char **tok, int max)
+{
+	char *save = NULL, *t;
+	int n = 0;
+
+	for (t = strtok_r(line, " \t\r\n", &save); t;
+	     t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == 0 && t[0] == '#')
+			return 0;
+		if (n == 0 && (!strcmp(t, "ipvsadm") || !strcmp(t, "podvsadm")))
+			continue;
+		if (n == max)
+			return -1;
+		tok[n++] = t;
+	}
+	return n;
+}
+
+static int push(struct adm_restore *r, unsigned int line, const struct adm_cmd *c)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		void *p = realloc(r->lines, cap * sizeof(*r->lines));
+
+		if (!p)
+			return -ENOMEM;
+		r->lines = p;
+		r->cap = cap;
+	}
+	r->lines[r->n].lineno = line;
+	r->lines[r->n++].cmd = *c;
+	return 0;
+}
+
+static int one_line(struct adm_restore *r, struct rset *s, char *text,
+		    unsigned int line, char *err, size_t errlen)
+{
+	char msg[ADM_ERR_LEN], *tok[MAX_TOKENS];
+	struct adm_cmd c;
+	int n = tokenize(text, tok, MAX_TOKENS), ret;
+
+	if (n < 0) {
+		snprintf(err, errlen, "line %u: too many words", line);
+		return EXIT_USAGE;
+	}
+	if (n == 0)
+		return 0;
+	if (adm_parse(n, tok, false, &c, msg, sizeof(msg))) {
+		snprintf(err, errlen, "line %u: %s", line, msg);
+		return EXIT_USAGE;
+	}
+	if (!restorable(c.cmd)) {
+		snprintf(err, errlen, "line %u: %s is not allowed in a restore file",
+			 line, adm_cmd_name(c.cmd));
+		return EXIT_USAGE;
+	}
+	ret = track(s, &c, line, err, errlen);
+	if (!ret)
+		ret = push(r, line, &c);
+	if (ret == -ENOMEM)
+		snprintf(err, errlen, "line %u: out of memory", line);
+	return ret ? EXIT_USAGE : 0;
+}
+
+int adm_restore_parse(FILE *in, struct adm_restore *r, char *err, size_t errlen)
+{
+	struct rset s = { 0 };
+	unsigned int line = 0;
+	char *buf = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	memset(r, 0, sizeof(*r));
+	while (!ret && getline(&buf, &cap, in) >= 0)
+		ret = one_line(r, &s, buf, ++line, err, errlen);
+	if (!ret && ferror(in)) {
+		snprintf(err, errlen, "reading the restore input failed");
+		ret = EXIT_USAGE;
+	}
+	free(buf);
+	free(s.tab);
+	if (ret)
+		adm_restore_free(r);
+	return ret;
+}
+
+void adm_restore_free(struct adm_restore *r)
+{
+	free(r->lines);
+	memset(r, 0, sizeof(*r));
+}
