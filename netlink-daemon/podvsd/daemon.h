@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The podvsd daemon: one struct holding all state, passed explicitly, and
+ * one epoll loop driving signals, timers, the netlink socket, the
+ * Kubernetes client and the HTTP server.
+ */
+#ifndef PODVSD_DAEMON_H
+#define PODVSD_DAEMON_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+#include "backend.h"
+#include "log.h"
+#include "loop.h"
+#include "options.h"
+#include "reconcile.h"
+
+/* Delay from a change to its sync: coalesces bursts of watch events. */
+#define PD_SYNC_DELAY_MS	5
+/* Period of the drain tick (re-read connection counts of drained dests). */
+#define PD_TICK_MS		2000
+
+struct podvsd {
+	struct pd_opts opts;
+	struct pd_log log;
+	struct pd_loop loop;
+	struct pd_io sig;		/* signalfd: SIGTERM, SIGINT */
+	sigset_t old_mask;
+	struct pd_timer sync_timer;	/* one-shot: run a sync soon */
+	struct pd_timer tick_timer;	/* periodic: drain tick, resync */
+	bool sync_armed;
+	uint64_t next_resync_ms;
+	bool caches_synced;		/* initial lists done: may sync */
+
+	struct pd_kernel kernel;
+	struct pd_memkernel mem;	/* --dry-run */
+	struct pd_backend be;
+	struct pd_reconciler rec;
+};
+
+/* Whole program: parse options, run, return the exit status. */
+int podvsd_main(int argc, char **argv);
+
+/* Pieces, for tests. */
+int podvsd_init(struct podvsd *d);
+void podvsd_fini(struct podvsd *d);
+/* Ask for a sync after PD_SYNC_DELAY_MS (no-op until caches_synced). */
+void podvsd_schedule_sync(struct podvsd *d);
+
+#endif /* PODVSD_DAEMON_H */
