@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * podvs NAT rewrite, checksums, routing; xmit.h describes the choices.
+ */
+#include <linux/icmp.h>
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netfilter_ipv6.h>
+#include <linux/tcp.h>
+#include <linux/udp.h>
+#include <net/checksum.h>
+#include <net/ip.h>
+#include <net/ip6_checksum.h>
+#include <net/route.h>
+#include "xmit.h"
+
+static unsigned int podvs_l4_csum_off(u8 proto)
+{
+	return proto == IPPROTO_TCP ? offsetof(struct tcphdr, check) :
+				      offsetof(struct udphdr, check);
+}
+
+void podvs_csum_l4(struct sk_buff *skb, u16 af, u8 proto, __sum16 *check,
+		   const union nf_inet_addr *from, const union nf_inet_addr *to,
+		   __be16 fport, __be16 tport)
+{
+	if (proto == IPPROTO_UDP && af == AF_INET && !*check &&
+	    skb->ip_summed != CHECKSUM_PARTIAL)
+		return;
+	if (af == AF_INET)
+		inet_proto_csum_replace4(check, skb, from->ip, to->ip, true);
+	else
+		inet_proto_csum_replace16(check, skb, from->ip6, to->ip6, true);
+	inet_proto_csum_replace2(check, skb, fport, tport, false);
+	if (proto == IPPROTO_UDP && !*check)
+		*check = CSUM_MANGLED_0;
+}
+
+/* CHECKSUM_COMPLETE covers the IPv6 header too (it has no checksum of its
+ * own to absorb a change, unlike IPv4's): account for the address change.
+ * inet_proto_csum_replace16() only accounts for the L4 checksum field.
+ */
+static void podvs_csum_complete_v6(struct sk_buff *skb,
+				   const struct in6_addr *from,
+				   const struct in6_addr *to)
+{
+	__be32 diff[] = {
+		~from->s6_addr32[0], ~from->s6_addr32[1],
+		~from->s6_addr32[2], ~from->s6_addr32[3],
+		to->s6_addr32[0], to->s6_addr32[1],
+		to->s6_addr32[2], to->s6_addr32[3],
+	};
+
+	if (skb->ip_summed == CHECKSUM_COMPLETE)
+		skb->csum = csum_partial(diff, sizeof(diff), skb->csum);
+}
+
+/* Rewrite the outer destination or source address; old gets the former. */
+static void podvs_nat_l3(struct sk_buff *skb, u16 af, bool dst,
+			 const union nf_inet_addr *addr,
+			 union nf_inet_addr *old)
+{
+	memset(old, 0, sizeof(*old));
+	if (af == AF_INET) {
+		struct iphdr *iph = ip_hdr(skb);
+		__be32 *a = dst ? &iph->daddr : &iph->saddr;
+
+		old->ip = *a;
+		csum_replace4(&iph->check, *a, addr->ip);
+		*a = addr->ip;
+	} else {
+		struct ipv6hdr *ip6h = ipv6_hdr(skb);
+		struct in6_addr *a = dst ? &ip6h->daddr : &ip6h->saddr;
+
+		old->in6 = *a;
+		podvs_csum_complete_v6(skb, a, &addr->in6);
+		*a = addr->in6;
+	}
+}
+
+int podvs_nat_l4(struct sk_buff *skb, u16 af, u8 proto, unsigned int thoff,
+		 bool dst, const union nf_inet_addr *addr, __be16 port)
+{
+	unsigned int csoff = thoff + podvs_l4_csum_off(proto);
+	union nf_inet_addr old;
+	__be16 *portp;
+
+	if (skb_ensure_writable(skb, csoff + sizeof(__sum16)))
+		return -ENOMEM;
+	/* source port first, destination port second, in TCP and UDP */
+	portp = (__be16 *)(skb->data + thoff) + dst;
+	podvs_nat_l3(skb, af, dst, addr, &old);
+	podvs_csum_l4(skb, af, proto, (__sum16 *)(skb->data + csoff),
+		      &old, addr, *portp, port);
+	*portp = port;
+	return 0;
+}
+
+/* Plain one's-complement update of a checksum field that is not the
+ * skb's own (the L4 checksum of a packet quoted in an ICMP error).
+ */
+static void podvs_csum_fix(__sum16 *check, const __be32 *from,
+			   const __be32 *to, int words, __be16 fport,
+			   __be16 tport)
+{
+	int i;
+
+	for (i = 0; i < words; i++)
+		csum_replace4(check, from[i], to[i]);
+	csum_replace2(check, fport, tport);
+}
+
+/* Rewrite the quoted packet's destination (dst) or source address and
+ * port.  Its L4 checksum is fixed when the quote includes it.
+ */
+static void podvs_nat_quoted(struct sk_buff *skb, const struct podvs_pkt *p,
+			     bool dst, const union nf_inet_addr *addr,
+			     __be16 port)
+{
+	unsigned int csoff = p->inthoff + podvs_l4_csum_off(p->t.protocol);
+	__be16 *portp = (__be16 *)(skb->data + p->inthoff) + dst;
+	__sum16 *check = NULL;
+	__be32 *a;
+	int words;
+
+	if (csoff + sizeof(__sum16) <= skb->len)
+		check = (__sum16 *)(skb->data + csoff);
+	if (p->t.af == AF_INET) {
+		struct iphdr *iph = (struct iphdr *)(skb->data + p->inoff);
+
+		a = dst ? &iph->daddr : &iph->saddr;
+		csum_replace4(&iph->check, *a, addr->ip);
+		words = 1;
+	} else {
+		struct ipv6hdr *ip6h = (struct ipv6hdr *)(skb->data + p->inoff);
+
+		a = (dst ? &ip6h->daddr : &ip6h->saddr)->s6_addr32;
+		words = 4;
+	}
+	if (check && (*check || p->t.protocol == IPPROTO_TCP))
+		podvs_csum_fix(check, a, addr->all, words, *portp, port);
+	memcpy(a, addr->all, words * sizeof(__be32));
+	*portp = port;
+}
+
+/* Recompute the ICMP / ICMPv6 checksum of the whole message. */
+static void podvs_icmp_csum(struct sk_buff *skb, u16 af, unsigned int thoff)
+{
+	unsigned int len = skb->len - thoff;
+
+	if (af == AF_INET) {
+		struct icmphdr *ih = (struct icmphdr *)(skb->data + thoff);
+
+		ih->checksum = 0;
+		ih->checksum = csum_fold(skb_checksum(skb, thoff, len, 0));
+	} else {
+		struct icmp6hdr *ih = (struct icmp6hdr *)(skb->data + thoff);
+		struct ipv6hdr *ip6h = ipv6_hdr(skb);
+
+		ih->icmp6_cksum = 0;
+		ih->icmp6_cksum = csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr,
+						  len, IPPROTO_ICMPV6,
+						  skb_checksum(skb, thoff, len, 0));
+	}
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+/* Route a reply by its real (Pod) source before the source becomes the
+ * VIP.  IPv6 input does not reject local source addresses, so the stack
+ * may route IPv6 replies itself after the rewrite.
+ */
+static int podvs_route_reply(struct sk_buff *skb, u16 af, unsigned int hook)
+{
+	const struct iphdr *iph;
+
+	if (hook != NF_INET_PRE_ROUTING || af != AF_INET || skb_dst(skb))
+		return 0;
+	iph = ip_hdr(skb);
+	if (ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
+				 skb->dev))
+		return -EHOSTUNREACH;
+	return skb_dst_force(skb) ? 0 : -EHOSTUNREACH;
+}
+
+/* After the destination changed: PRE_ROUTING leaves routing to the stack
+ * (dropping any route attached before us); LOCAL_OUT routes again.
+ */
+static int podvs_route_again(struct net *net, struct sk_buff *skb, u16 af,
+			     unsigned int hook)
+{
+	int err;
+
+	if (hook == NF_INET_PRE_ROUTING) {
+		skb_dst_drop(skb);
+		return 0;
+	}
+	if (af == AF_INET)
+		err = ip_route_me_harder(net, skb->sk, skb, RTN_UNSPEC);
+	else
+		err = ip6_route_me_harder(net, skb->sk, skb);
+	return err ? -EHOSTUNREACH : 0;
+}
+
+static int podvs_xmit_l4(struct net *net, struct sk_buff *skb,
+			 const struct podvs_pkt *p, const struct podvs_conn *c,
+			 enum podvs_dir dir, unsigned int hook)
+{
+	int err;
+
+	if (dir == PODVS_DIR_ORIG) {
+		err = podvs_nat_l4(skb, c->af, c->protocol, p->thoff, true,
+				   &c->daddr, c->dport);
+		return err ?: podvs_route_again(net, skb, c->af, hook);
+	}
+	err = podvs_route_reply(skb, c->af, hook);
+	if (err)
+		return err;
+	err = podvs_nat_l4(skb, c->af, c->protocol, p->thoff, false,
+			   &c->vaddr, c->vport);
+	if (err || hook == NF_INET_PRE_ROUTING)
+		return err;
+	return podvs_route_again(net, skb, c->af, hook);
+}
+
+static bool podvs_outer_src_is(const struct sk_buff *skb, u16 af,
+			       const union nf_inet_addr *a)
+{
+	if (af == AF_INET)
+		return ip_hdr(skb)->saddr == a->ip;
+	return ipv6_addr_equal(&ipv6_hdr(skb)->saddr, &a->in6);
+}
+
+/* An ICMP error travelling dir about a packet of c that travelled the
+ * other way.  ORIG: the error (from the client side) quotes a VIP ->
+ * client reply; it goes to the Pod, quoting Pod -> client.  REPLY: the
+ * error (from the Pod, a router behind it, or the gateway itself) quotes
+ * a client -> Pod packet; it goes to the client, quoting client -> VIP,
+ * and if the Pod itself sent it, it comes from the VIP.
+ */
+static int podvs_xmit_icmp(struct net *net, struct sk_buff *skb,
+			   const struct podvs_pkt *p,
+			   const struct podvs_conn *c, enum podvs_dir dir,
+			   unsigned int hook)
+{
+	unsigned int end = p->inthoff + podvs_l4_csum_off(p->t.protocol) + 2;
+	union nf_inet_addr old;
+	int err;
+
+	if (skb_ensure_writable(skb, min(end, skb->len)))
+		return -ENOMEM;
+	if (dir == PODVS_DIR_ORIG) {
+		podvs_nat_quoted(skb, p, false, &c->daddr, c->dport);
+		podvs_nat_l3(skb, c->af, true, &c->daddr, &old);
+		podvs_icmp_csum(skb, c->af, p->thoff);
+		return podvs_route_again(net, skb, c->af, hook);
+	}
+	err = podvs_route_reply(skb, c->af, hook);
+	if (err)
+		return err;
+	podvs_nat_quoted(skb, p, true, &c->vaddr, c->vport);
+	if (podvs_outer_src_is(skb, c->af, &c->daddr))
+		podvs_nat_l3(skb, c->af, false, &c->vaddr, &old);
+	podvs_icmp_csum(skb, c->af, p->thoff);
+	return 0;
+}
+
+int podvs_xmit(struct net *net, struct sk_buff *skb, const struct podvs_pkt *p,
+	       const struct podvs_conn *c, enum podvs_dir dir,
+	       unsigned int hook)
+{
+	if (p->icmp)
+		return podvs_xmit_icmp(net, skb, p, c, dir, hook);
+	return podvs_xmit_l4(net, skb, p, c, dir, hook);
+}
