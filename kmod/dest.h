@@ -1,15 +1,33 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Real servers (Pod addresses) of a virtual service.
+ *
+ * Lifetime: one reference from the service's list, one per scheduler state
+ * that lists the dest, one per connection.  The memory is freed an RCU
+ * grace period after the last reference goes, so a reader that found the
+ * dest under rcu_read_lock may still look at it; it may take a reference
+ * only through a scheduler state or connection it holds (refcount > 0).
  */
 #ifndef _PODVS_DEST_H
 #define _PODVS_DEST_H
 
 #include <linux/netfilter.h>
 #include <linux/refcount.h>
+#include <linux/rhashtable-types.h>
+#include <uapi/linux/podvs.h>
 #include "stats.h"
 
 struct podvs_service;
+struct podvs_net;
+struct podvs_txn;
+
+/* Control-plane hash key: dests are unique per (service, addr, port). */
+struct podvs_dest_key {
+	const struct podvs_service *svc;
+	union nf_inet_addr addr;
+	__be16 port;
+	u8 pad[6];
+};
 
 struct podvs_dest {
 	struct list_head node;		/* svc->dests, under podvs_net.lock */
@@ -27,9 +45,16 @@ struct podvs_dest {
 	atomic_t inactive_conns;
 	atomic_t persist_conns;
 	struct podvs_stats stats;
-	/* one reference from the service's list, one per connection */
+	/* from the service's list, each scheduler state, each connection */
 	refcount_t refcnt;
 	struct rcu_head rcu;
+
+	/* control plane only, under podvs_net.lock */
+	struct podvs_dest_key hkey;
+	struct rhash_head hnode;	/* podvs_svc_table.dests */
+	u64 id;				/* creation order, for dumps */
+	bool hashed;			/* in podvs_svc_table.dests */
+	bool zombie;			/* deleted by an uncommitted batch */
 };
 
 /* Usable for new flows: not drained, not dead, weight > 0. */
@@ -48,5 +73,47 @@ static inline struct podvs_dest *podvs_dest_get(struct podvs_dest *d)
 }
 
 void podvs_dest_put(struct podvs_dest *d);	/* frees after RCU grace */
+
+/* A parsed dest request; present has BIT(PODVS_DEST_A_x) per attribute. */
+struct podvs_dest_conf {
+	union nf_inet_addr addr;
+	__be16 port;
+	u32 weight;
+	u32 flags;
+	u32 flags_mask;
+	char owner[PODVS_OWNER_LEN];
+	u32 present;
+};
+
+#define PODVS_DEST_WEIGHT_MAX	65535
+
+/* Control plane, under podvs_net.lock.  find skips dests deleted by the
+ * running batch.  new/set/del record their undo in the batch; the dest
+ * stays usable by existing flows until the batch commits.
+ */
+struct podvs_dest *podvs_dest_find(struct podvs_service *svc,
+				   const union nf_inet_addr *addr,
+				   __be16 port);
+int podvs_dest_new(struct podvs_txn *t, struct podvs_service *svc,
+		   const struct podvs_dest_conf *c);
+int podvs_dest_set(struct podvs_txn *t, struct podvs_dest *d,
+		   const struct podvs_dest_conf *c);
+int podvs_dest_del(struct podvs_txn *t, struct podvs_dest *d);
+/* Dumps: the dest after prev, or the first after id (prev NULL). */
+struct podvs_dest *podvs_dest_next(struct podvs_service *svc,
+				   struct podvs_dest *prev, u64 id);
+
+/* Used by the batch machinery (service.c). */
+struct podvs_undo;
+void podvs_dest_undo_new(struct podvs_net *pn, struct podvs_dest *d,
+			 struct podvs_dest *replaced);
+void podvs_dest_undo_set(struct podvs_dest *d, const struct podvs_undo *u);
+void podvs_dest_undo_del(struct podvs_net *pn, struct podvs_dest *d);
+/* Delete now: unlink, mark dead, end its flows, drop the list's ref. */
+void podvs_dest_kill(struct podvs_net *pn, struct podvs_dest *d);
+
+struct podvs_svc_table;
+int podvs_dest_table_init(struct podvs_svc_table *tab);
+void podvs_dest_table_exit(struct podvs_svc_table *tab);
 
 #endif /* _PODVS_DEST_H */

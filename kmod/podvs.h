@@ -10,6 +10,7 @@
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
 #include <uapi/linux/podvs.h>
+#include "stats.h"
 
 #define PODVS_VERSION "0.1.0"
 
@@ -17,7 +18,10 @@ struct podvs_svc_table;
 struct podvs_conn_table;
 
 /* Per-namespace settings; read locklessly with READ_ONCE, written under
- * podvs_net.lock.  Timeouts are in jiffies.
+ * podvs_net.lock.  Timeouts are in jiffies, indexed by enum
+ * podvs_conn_state: ESTABLISHED (tcp), FIN_WAIT and TIME_WAIT (tcpfin),
+ * SYN_SENT and SYN_RECV (synrecv), CLOSE (close), UDP (udp).  PERSIST
+ * and NONE are unused: persistence uses the service's own timeout.
  */
 struct podvs_config {
 	unsigned long timeout[__PODVS_CONN_S_MAX];
@@ -42,17 +46,41 @@ struct podvs_net {
 	struct podvs_drops __percpu *drops;
 	/* bumped under lock on every committed change */
 	u32 generation;
+	/* drop counters at the last ZERO (read minus this); under lock */
+	u64 drops_zero[__PODVS_DROP_A_MAX];
+	/* rate estimator of every service and dest of the namespace */
+	struct podvs_est est;
 };
 
 struct podvs_net *podvs_pernet(const struct net *net);
 
+/* Never 0, so that dumps (cb->seq) can tell "changed" from "unset". */
+static inline void podvs_bump_generation(struct podvs_net *pn)
+{
+	lockdep_assert_held(&pn->lock);
+	if (!++pn->generation)
+		pn->generation = 1;
+}
+
+/* Set up / tear down everything of a namespace except the netfilter hooks
+ * (main.c).  KUnit suites use them on a namespace of their own making.
+ */
+int podvs_net_setup(struct podvs_net *pn, struct net *net);
+void podvs_net_teardown(struct podvs_net *pn);
+
+/* Drop counters summed over CPUs, minus the last ZERO (stats.c). */
+void podvs_drops_read(struct podvs_net *pn, u64 out[__PODVS_DROP_A_MAX]);
+void podvs_drops_zero(struct podvs_net *pn);
+
+/* Callable from any context (LOCAL_OUT runs preemptible). */
 static inline void podvs_drop(struct podvs_net *pn, enum podvs_drop_attr why)
 {
-	struct podvs_drops *d = this_cpu_ptr(pn->drops);
+	struct podvs_drops *d = get_cpu_ptr(pn->drops);
 
 	u64_stats_update_begin(&d->syncp);
 	u64_stats_inc(&d->cnt[why]);
 	u64_stats_update_end(&d->syncp);
+	put_cpu_ptr(pn->drops);
 }
 
 #endif /* _PODVS_PODVS_H */

@@ -6,12 +6,21 @@
  * reader's view: build new state off to the side, then rcu_assign_pointer.
  * Hash schedulers never return an unavailable dest: they fall back to the
  * next available one in their table.
+ *
+ * Every scheduler's state starts with struct podvs_sched_state: a snapshot
+ * of the dests that were available when it was built, sorted by (addr,
+ * port) so that every gateway given the same dests builds the same state,
+ * each holding a reference.  The state carries its own ops, so a reader
+ * racing with a scheduler change always pairs a state with its own code:
+ * ops->schedule of every scheduler is podvs_sched_schedule(), which
+ * dispatches through the state it read.
  */
 #ifndef _PODVS_SCHED_H
 #define _PODVS_SCHED_H
 
 #include <linux/list.h>
 #include <linux/netfilter.h>
+#include <linux/rcupdate.h>
 
 struct podvs_service;
 struct podvs_dest;
@@ -21,6 +30,13 @@ struct podvs_flow_key {
 	union nf_inet_addr saddr;
 	__be16 sport;
 	u16 af;
+};
+
+struct podvs_sched_state {
+	const struct podvs_sched_ops *ops;
+	struct rcu_head rcu;
+	u32 n;				/* dests in the snapshot */
+	struct podvs_dest **dests;	/* sorted, one reference each */
 };
 
 struct podvs_sched_ops {
@@ -39,6 +55,19 @@ struct podvs_sched_ops {
 	/* pick a dest for a new flow; under rcu_read_lock; may return NULL */
 	struct podvs_dest *(*schedule)(struct podvs_service *svc,
 				       const struct podvs_flow_key *key);
+
+	/* Per-algorithm part, used by the generic functions above. */
+	/* allocate the state for the n sorted dests (the array then belongs
+	 * to the state); may sleep, may fail
+	 */
+	struct podvs_sched_state *(*build)(const struct podvs_service *svc,
+					   struct podvs_dest **dests, u32 n);
+	/* free what build allocated, except dests (NULL: kvfree(st)) */
+	void (*free)(struct podvs_sched_state *st);
+	/* choose among st->dests; under rcu_read_lock; n > 0 */
+	struct podvs_dest *(*pick)(struct podvs_sched_state *st,
+				   const struct podvs_service *svc,
+				   const struct podvs_flow_key *key);
 };
 
 int podvs_sched_register(struct podvs_sched_ops *ops);
@@ -47,11 +76,45 @@ const struct podvs_sched_ops *podvs_sched_find(const char *name);
 /* space-separated names into buf */
 void podvs_sched_names(char *buf, size_t len);
 
+/* All schedulers of the module, for main.c. */
+int podvs_sched_register_all(void);
+void podvs_sched_unregister_all(void);
+
+/* Generic ops every scheduler uses (sched.c). */
+int podvs_sched_init(struct podvs_service *svc);
+void podvs_sched_done(struct podvs_service *svc);
+int podvs_sched_prepare(struct podvs_service *svc, void **newstate);
+void podvs_sched_commit(struct podvs_service *svc, void *newstate);
+void podvs_sched_abort(struct podvs_service *svc, void *newstate);
+/* The datapath's entry point: under rcu_read_lock; NULL if no dest is
+ * available.  Equivalent to svc->sched->schedule(svc, key).
+ */
+struct podvs_dest *podvs_sched_schedule(struct podvs_service *svc,
+					const struct podvs_flow_key *key);
+
+/* Helpers for the algorithms. */
+/* bytes 4i..4i+7 of a as a host-order u64 */
+u64 podvs_u64(const struct in6_addr *a, int i);
+u32 podvs_sched_hash(const struct podvs_flow_key *key, bool port);
+struct podvs_dest *podvs_sched_scan(struct podvs_sched_state *st, u32 from);
+
 int podvs_sched_mh_init(void);
 void podvs_sched_mh_exit(void);
-/* ... one pair per scheduler file: sh, rr, wrr, lc */
+int podvs_sched_sh_init(void);
+void podvs_sched_sh_exit(void);
+int podvs_sched_rr_init(void);
+void podvs_sched_rr_exit(void);
+int podvs_sched_wrr_init(void);
+void podvs_sched_wrr_exit(void);
+int podvs_sched_lc_init(void);
+void podvs_sched_lc_exit(void);
 
 /* Maglev helpers exposed for KUnit. */
+#define PODVS_MH_SIZE_MIN	251
+#define PODVS_MH_SIZE_MAX	1048573
 bool podvs_mh_size_valid(u32 m);
+/* dest index of table entry i (KUnit); state built by the mh scheduler */
+u32 podvs_mh_entry(const struct podvs_sched_state *st, u32 i);
+u32 podvs_mh_size(const struct podvs_sched_state *st);
 
 #endif /* _PODVS_SCHED_H */
