@@ -297,43 +297,41 @@ int podvs_put_op(struct nlmsghdr *nlh, size_t buflen, uint8_t cmd,
 
 /* ---- parsing ----------------------------------------------------------- */
 
-struct tb {
-	const struct nlattr **tb;
-	uint16_t max;
-};
-
-static int tb_cb(const struct nlattr *attr, void *data)
+/*
+ * libmnl stops quietly at an attribute that overruns its container; here
+ * that makes the whole reply malformed, as trailing garbage does.
+ */
+static int parse_attrs(const void *start, size_t len, const struct nlattr **tb,
+		       uint16_t max)
 {
-	struct tb *t = data;
-	uint16_t type = mnl_attr_get_type(attr);
+	const struct nlattr *a = start;
+	const char *end = (const char *)start + len;
 
-	if (type <= t->max)
-		t->tb[type] = attr;
-	return MNL_CB_OK;
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	while (mnl_attr_ok(a, (int)(end - (const char *)a))) {
+		if (mnl_attr_get_type(a) <= max)
+			tb[mnl_attr_get_type(a)] = a;
+		a = mnl_attr_next(a);
+	}
+	return (const char *)a < end ? -EPROTO : 0;
 }
 
 static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			uint16_t max)
 {
-	struct tb t = { .tb = tb, .max = max };
-
-	memset(tb, 0, (max + 1) * sizeof(*tb));
-	if (mnl_attr_parse_nested(nest, tb_cb, &t) < 0)
-		return -EPROTO;
-	return 0;
+	return parse_attrs(mnl_attr_get_payload(nest), mnl_attr_get_payload_len(nest),
+			   tb, max);
 }
 
 int podvs_parse_top(const struct nlmsghdr *nlh,
 		    const struct nlattr *tb[PODVS_A_MAX + 1])
 {
-	struct tb t = { .tb = tb, .max = PODVS_A_MAX };
-
-	memset(tb, 0, (PODVS_A_MAX + 1) * sizeof(*tb));
-	if (nlh->nlmsg_len < PODVS_HDRLEN)
+	if (nlh->nlmsg_len < PODVS_HDRLEN) {
+		memset(tb, 0, (PODVS_A_MAX + 1) * sizeof(*tb));
 		return -EPROTO;
-	if (mnl_attr_parse(nlh, sizeof(struct genlmsghdr), tb_cb, &t) < 0)
-		return -EPROTO;
-	return 0;
+	}
+	return parse_attrs((const char *)nlh + PODVS_HDRLEN,
+			   nlh->nlmsg_len - PODVS_HDRLEN, tb, PODVS_A_MAX);
 }
 
 /*
@@ -628,12 +626,15 @@ int podvs_parse_conn(const struct nlattr *nest, struct podvs_conn *c)
 
 static int ack_tlvs(const struct nlmsghdr *nlh, size_t off, struct podvs_ack *ack)
 {
-	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = { NULL };
-	struct tb t = { .tb = tb, .max = NLMSGERR_ATTR_MAX };
+	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	const struct nlattr *m, *o;
+	size_t start = MNL_NLMSG_HDRLEN + off;
 
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) ||
-	    mnl_attr_parse(nlh, off, tb_cb, &t) < 0)
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || start > nlh->nlmsg_len)
+		return 0;
+	/* a malformed TLV area only loses the message: the errno stands */
+	if (parse_attrs((const char *)nlh + start, nlh->nlmsg_len - start, tb,
+			NLMSGERR_ATTR_MAX))
 		return 0;
 	m = tb[NLMSGERR_ATTR_MSG];
 	o = tb[NLMSGERR_ATTR_OFFS];
@@ -695,12 +696,12 @@ static int family_grp(const struct nlattr *grps, const char *grp, uint32_t *id)
 int podvs_parse_family(const struct nlmsghdr *nlh, const char *grp,
 		       uint16_t *id, uint32_t *grp_id)
 {
-	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = { NULL };
-	struct tb t = { .tb = tb, .max = CTRL_ATTR_MAX };
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
 
 	*grp_id = 0;
 	if (nlh->nlmsg_len < PODVS_HDRLEN ||
-	    mnl_attr_parse(nlh, sizeof(struct genlmsghdr), tb_cb, &t) < 0)
+	    parse_attrs((const char *)nlh + PODVS_HDRLEN,
+			nlh->nlmsg_len - PODVS_HDRLEN, tb, CTRL_ATTR_MAX))
 		return -EPROTO;
 	if (get_fixed(tb[CTRL_ATTR_FAMILY_ID], id, sizeof(*id)) <= 0)
 		return -EPROTO;
