@@ -1,0 +1,113 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# scripts/style.sh: the style checks (`make style`).
+#
+#   - checkpatch --no-tree --strict -f on kmod/*.[ch] and
+#     include/uapi/linux/podvs.h (generated *.mod.c excluded)
+#   - ShellCheck on every shell script under tests/, scripts/ and .ci/
+#   - clang-format with the kernel's .clang-format on kmod/ and
+#     netlink-daemon/: advice only, never a failure
+#
+# checkpatch.pl, spelling.txt, const_structs.checkpatch and .clang-format
+# come from Debian's linux-source-6.1 tarball, extracted once into
+# $PODVS_CACHE/checkpatch-<version>/.  Exit status 1 on any checkpatch
+# error, warning or check, or any shellcheck finding.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+cd "$REPO"
+CACHE=${PODVS_CACHE:-/var/cache/podvs}
+TARBALL=/usr/src/linux-source-6.1.tar.xz
+failed=0
+
+say() { echo "style: $*"; }
+
+# The checkpatch directory, extracted on first use.
+checkpatch_dir() {
+	local ver dir tmp f members=()
+	[ -r "$TARBALL" ] || { say "$TARBALL missing (scripts/deps.sh)" >&2; return 1; }
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	dir=$CACHE/checkpatch-$ver
+	if [ ! -e "$dir/.complete" ]; then
+		say "extracting checkpatch from $TARBALL" >&2
+		mkdir -p "$CACHE"
+		tmp=$(mktemp -d "$CACHE/.checkpatch.XXXXXX")
+		for f in scripts/checkpatch.pl scripts/spelling.txt \
+			scripts/const_structs.checkpatch .clang-format; do
+			members+=("linux-source-6.1/$f")
+		done
+		tar -C "$tmp" -xJf "$TARBALL" "${members[@]}"
+		mv "$tmp"/linux-source-6.1/scripts/* "$tmp"/linux-source-6.1/.clang-format "$tmp/"
+		rm -rf "$tmp/linux-source-6.1"
+		touch "$tmp/.complete"
+		rm -rf "$dir"
+		mv "$tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# The existing files among the arguments (globs expanded in $REPO),
+# without kbuild's generated *.mod.c.
+c_files() {
+	local f
+	for f in "$@"; do
+		case $f in *.mod.c) continue ;; esac
+		[ -f "$f" ] && echo "$f"
+	done
+	return 0
+}
+
+run_checkpatch() {
+	local dir files
+	dir=$(checkpatch_dir) || { failed=1; return; }
+	mapfile -t files < <(c_files kmod/*.[ch] include/uapi/linux/podvs.h)
+	say "checkpatch: ${#files[@]} files"
+	(perl "$dir/checkpatch.pl" --no-tree --strict --quiet \
+		--show-types -f "${files[@]}") || failed=1
+}
+
+# Shell scripts: *.sh, and files without an extension whose first line
+# names sh or bash.
+shell_scripts() {
+	local f
+	find tests scripts .ci -type f 2>/dev/null | LC_ALL=C sort |
+		while read -r f; do
+			case $f in
+			*.sh) echo "$f" ;;
+			*.*) ;;
+			*) head -n1 "$f" | grep -qE '^#!.*\b(ba)?sh\b' && echo "$f" ;;
+			esac
+		done
+}
+
+run_shellcheck() {
+	local files
+	mapfile -t files < <(shell_scripts)
+	say "shellcheck: ${#files[@]} scripts"
+	# -x -P SCRIPTDIR: follow `. "$(dirname "$0")/lib.sh"`
+	shellcheck -x -P SCRIPTDIR "${files[@]}" || failed=1
+}
+
+run_clang_format() {
+	local dir files n
+	if ! command -v clang-format >/dev/null; then
+		say "clang-format: not installed, skipped"
+		return
+	fi
+	dir=$(checkpatch_dir) || return
+	mapfile -t files < <(c_files kmod/*.[ch] netlink-daemon/*/*.[ch])
+	[ ${#files[@]} -gt 0 ] || return
+	n=$(clang-format --style="file:$dir/.clang-format" --dry-run "${files[@]}" 2>&1 |
+		grep -c 'warning:') || n=0
+	say "clang-format (advice only, not a failure): $n places differ from the kernel's" \
+		".clang-format; see: clang-format --style=file:$dir/.clang-format --dry-run FILE"
+}
+
+run_checkpatch
+run_shellcheck
+run_clang_format
+if [ "$failed" -ne 0 ]; then
+	say "FAILED"
+	exit 1
+fi
+say "clean"
