@@ -214,11 +214,9 @@ static int put_filter_client(struct nlmsghdr *nlh, size_t buflen,
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (f->present & PODVS_CONN_FILTER_CADDR) {
-		if (!mnl_attr_put_u16_check(nlh, buflen, PODVS_CONN_A_AF, af))
-			err = -EMSGSIZE;
-		err = err ?: put_addr(nlh, buflen, PODVS_CONN_A_CADDR, af, &f->caddr);
-	}
+	/* the kernel filters on CADDR/CPORT only (their length gives the af) */
+	if (f->present & PODVS_CONN_FILTER_CADDR)
+		err = put_addr(nlh, buflen, PODVS_CONN_A_CADDR, af, &f->caddr);
 	if (!err && (f->present & PODVS_CONN_FILTER_CPORT))
 		err = put_port(nlh, buflen, PODVS_CONN_A_CPORT, f->cport);
 	if (err) {

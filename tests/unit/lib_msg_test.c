@@ -255,6 +255,8 @@ static void test_conn_filter(void **state)
 	assert_int_equal(podvs_parse_conn(top(nlh, PODVS_A_CONN), &c), 0);
 	assert_memory_equal(c.caddr.raw, f.caddr.raw, 4);
 	assert_int_equal(c.cport, 40000);
+	/* only CADDR and CPORT: the kernel rejects AF and the rest there */
+	assert_int_equal(count_nested(top(nlh, PODVS_A_CONN)), 2);
 
 	/* no filters: no attributes at all */
 	nlh = start(PODVS_CMD_GET_CONN);
