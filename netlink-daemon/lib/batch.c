@@ -167,7 +167,7 @@ int podvs_batch_send(struct podvs_handle *h, struct podvs_batch *b,
 		     struct podvs_batch_result *res)
 {
 	struct podvs_batch_result r = { .failed_op = SIZE_MAX };
-	size_t max = msg_limit(h, b), first = 0, last;
+	size_t max = msg_limit(h, b), first = 0;
 	char *msg;
 	int err = 0;
 
@@ -175,7 +175,8 @@ int podvs_batch_send(struct podvs_handle *h, struct podvs_batch *b,
 	if (b->n && !msg)
 		return podvs_set_err(h, -ENOMEM, "out of memory");
 	while (first < b->n) {
-		last = fit(b, first, max - PODVS_HDRLEN);
+		size_t last = fit(b, first, max - PODVS_HDRLEN);
+
 		if (last == first) {
 			err = podvs_set_err(h, -EMSGSIZE, "op %zu does not fit in a message",
 					    first);

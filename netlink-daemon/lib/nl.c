@@ -72,8 +72,6 @@ struct rx {
 static int rx_one(struct podvs_handle *h, const struct nlmsghdr *nlh,
 		  struct rx *rx)
 {
-	int err;
-
 	switch (nlh->nlmsg_type) {
 	case NLMSG_NOOP:
 	case NLMSG_OVERRUN:
@@ -86,7 +84,8 @@ static int rx_one(struct podvs_handle *h, const struct nlmsghdr *nlh,
 	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 		h->dump_intr = true;
 	if (rx->cb && !rx->cb_err) {
-		err = rx->cb(nlh, rx->data);
+		int err = rx->cb(nlh, rx->data);
+
 		if (err < 0)
 			rx->cb_err = err;
 	}
@@ -116,7 +115,6 @@ int podvs_xfer(struct podvs_handle *h, struct nlmsghdr *req,
 {
 	struct rx rx = { .cb = cb, .data = data };
 	ssize_t len;
-	int err;
 
 	h->errmsg[0] = '\0';
 	h->dump_intr = false;
@@ -129,6 +127,8 @@ int podvs_xfer(struct podvs_handle *h, struct nlmsghdr *req,
 		return podvs_set_err(h, (int)len, "sending to the kernel: %s",
 				     strerror((int)-len));
 	while (!rx.done) {
+		int err;
+
 		len = h->tr->recv(h->tr_priv, h->rbuf, sizeof(h->rbuf));
 		if (len < 0)
 			return podvs_set_err(h, (int)len, "reading from the kernel: %s",
@@ -149,10 +149,12 @@ int podvs_xfer(struct podvs_handle *h, struct nlmsghdr *req,
 int podvs_dump(struct podvs_handle *h, struct nlmsghdr *req,
 	       podvs_msg_cb cb, podvs_reset_cb reset, void *data)
 {
-	int i, err;
+	int i;
 
 	req->nlmsg_flags |= NLM_F_DUMP;
 	for (i = 0; i < PODVS_DUMP_RETRIES; i++) {
+		int err;
+
 		if (reset)
 			reset(data);
 		err = podvs_xfer(h, req, cb, data);

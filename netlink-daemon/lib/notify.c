@@ -66,12 +66,12 @@ static int notify_parse(const struct podvs_handle *h, const void *buf, int len,
 int podvs_notify_recv(struct podvs_handle *h, uint32_t *generation)
 {
 	int total = 0, n;
-	ssize_t len;
 
 	if (!h->mc)
 		return podvs_set_err(h, -EBADF, "not subscribed to notifications");
 	for (;;) {
-		len = mnl_socket_recvfrom(h->mc, h->rbuf, sizeof(h->rbuf));
+		ssize_t len = mnl_socket_recvfrom(h->mc, h->rbuf, sizeof(h->rbuf));
+
 		if (len < 0 && errno == EINTR)
 			continue;
 		if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

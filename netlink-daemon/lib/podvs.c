@@ -264,11 +264,12 @@ int podvs_zero(struct podvs_handle *h, const struct podvs_service *svc)
 {
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
-	int err;
 
 	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_ZERO, 0, 0);
 	if (svc) {
-		err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
+		int err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE,
+					    svc, true);
+
 		if (err)
 			return build_err(h, err);
 	}

@@ -142,8 +142,8 @@ static int print_table(struct ctx *x, const struct podvs_service *one,
 {
 	struct adm_svc_entry *e = NULL;
 	struct podvs_info info;
-	size_t i, n = 0;
-	int ret = EXIT_OK;
+	size_t n = 0;
+	int ret;
 
 	if (!one && !(fmt & (FMT_RULE | FMT_JSON)) && podvs_info_get(x->h, &info))
 		return kernel_err(x);
@@ -155,11 +155,14 @@ static int print_table(struct ctx *x, const struct podvs_service *one,
 	if (fmt & FMT_JSON) {
 		ret = adm_json_services(x->out, e, n) ? EXIT_KERNEL : EXIT_OK;
 	} else {
+		size_t i;
+
 		if (!one && !(fmt & FMT_RULE))
 			adm_print_header(x->out, &info);
 		adm_print_title(x->out, fmt);
 		for (i = 0; i < n; i++)
 			adm_print_service(x->out, &e[i], fmt);
+		ret = EXIT_OK;
 	}
 	free_entries(e, n);
 	return ret;
@@ -168,7 +171,7 @@ static int print_table(struct ctx *x, const struct podvs_service *one,
 static int list_conns(struct ctx *x)
 {
 	struct podvs_conn *conns = NULL;
-	size_t i, n = 0;
+	size_t n = 0;
 	int ret = EXIT_OK;
 
 	if (podvs_conn_list(x->h, &x->c->filter, &conns, &n))
@@ -176,6 +179,8 @@ static int list_conns(struct ctx *x)
 	if (x->c->fmt & FMT_JSON) {
 		ret = adm_json_conns(x->out, conns, n) ? EXIT_KERNEL : EXIT_OK;
 	} else {
+		size_t i;
+
 		adm_print_conn_title(x->out);
 		for (i = 0; i < n; i++)
 			adm_print_conn(x->out, &conns[i], x->c->fmt);
@@ -204,7 +209,8 @@ static int list_main(struct ctx *x)
 		return list_conns(x);
 	if (c->opts & (1U << OPT_TIMEOUT))
 		return list_timeout(x);
-	return print_table(x, c->opts & (1U << OPT_SERVICE) ? &c->svc : NULL, c->fmt);
+	return print_table(x, (c->opts & (1U << OPT_SERVICE)) ? &c->svc : NULL,
+			   c->fmt);
 }
 
 static int save_main(struct ctx *x)

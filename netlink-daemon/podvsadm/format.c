@@ -13,11 +13,9 @@
 
 void adm_print_largenum(FILE *f, unsigned long long n, unsigned int fmt)
 {
-	char tmp[32];
-	int len;
-
 	if (fmt & FMT_EXACT) {
-		len = snprintf(tmp, sizeof(tmp), "%llu", n);
+		int len = snprintf(NULL, 0, "%llu", n);
+
 		fprintf(f, "%*llu", len <= 8 ? 9 : len + 1, n);
 	} else if (n < 100000000ULL) {
 		fprintf(f, "%9llu", n);
@@ -101,10 +99,11 @@ void adm_print_title(FILE *f, unsigned int fmt)
 					     "InBytes", "OutBytes" };
 	static const char *const rate[] = { "CPS", "InPPS", "OutPPS", "InBPS",
 					    "OutBPS" };
-	const char *const *h = fmt & FMT_STATS ? stats : rate;
+	const char *const *h;
 
 	if (fmt & FMT_RULE)
 		return;
+	h = fmt & FMT_STATS ? stats : rate;
 	if (fmt & (FMT_STATS | FMT_RATE))
 		fprintf(f, "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n",
 			"Prot LocalAddress:Port", h[0], h[1], h[2], h[3], h[4]);

@@ -330,22 +330,27 @@ static int h_service(struct pstate *ps, const struct optdef *o, const char *arg)
 	return 0;
 }
 
+static int unknown_sched(struct pstate *ps, const char *arg)
+{
+	size_t i, len = 0;
+	char list[64];
+
+	list[0] = '\0';
+	for (i = 0; adm_schedulers[i]; i++)
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
+					i ? ", " : "", adm_schedulers[i]);
+	return fail(ps, "-s %s: unknown scheduler (podvs has %s)", arg, list);
+}
+
 static int h_sched(struct pstate *ps, const struct optdef *o, const char *arg)
 {
 	struct podvs_service *s = &ps->c->svc;
-	size_t i, len = 0;
-	char list[64];
 
 	(void)o;
 	if (set_opt(ps, OPT_SCHEDULER))
 		return EXIT_USAGE;
-	if (!adm_sched_known(arg)) {
-		list[0] = '\0';
-		for (i = 0; adm_schedulers[i]; i++)
-			len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s",
-						i ? ", " : "", adm_schedulers[i]);
-		return fail(ps, "-s %s: unknown scheduler (podvs has %s)", arg, list);
-	}
+	if (!adm_sched_known(arg))
+		return unknown_sched(ps, arg);
 	snprintf(s->sched, sizeof(s->sched), "%s", arg);
 	s->present |= PODVS_SVC_HAS_SCHED;
 	return 0;
@@ -631,10 +636,10 @@ static int short_opts(struct pstate *ps, const char *tok, struct toks *t)
 {
 	const char *p;
 	char shown[3] = "-?";
-	int err;
 
 	for (p = tok + 1; *p; p++) {
 		const struct optdef *o = find_short(*p);
+		int err;
 
 		shown[1] = *p;
 		if (!o)

@@ -76,14 +76,20 @@ static int rset_grow(struct rset *s)
 	return 0;
 }
 
-/* The entry for @k, created (line 0) if new; NULL without memory. */
+/* Room for @extra more entries, so pointers from rset_get() stay valid. */
+static int rset_reserve(struct rset *s, size_t extra)
+{
+	while ((s->n + extra) * 2 > s->cap)
+		if (rset_grow(s))
+			return -ENOMEM;
+	return 0;
+}
+
+/* The entry for @k, created (line 0) if new; call rset_reserve() first. */
 static struct rent *rset_get(struct rset *s, const struct rkey *k)
 {
-	struct rent *e;
+	struct rent *e = rset_find(s, k);
 
-	if ((s->n + 1) * 2 > s->cap && rset_grow(s))
-		return NULL;
-	e = rset_find(s, k);
 	if (!e->used) {
 		memset(e, 0, sizeof(*e));
 		e->used = true;
@@ -129,13 +135,14 @@ static int track_svc(struct rset *s, const struct adm_cmd *c, unsigned int line,
 {
 	struct rent *e;
 	struct rkey k;
-	char name[100];
 
+	if (rset_reserve(s, 1))
+		return -ENOMEM;
 	svc_key(&k, &c->svc);
 	e = rset_get(s, &k);
-	if (!e)
-		return -ENOMEM;
 	if (c->cmd == ADM_ADD_SERVICE && svc_live(s, e)) {
+		char name[100];
+
 		svc_str(name, sizeof(name), c);
 		snprintf(err, errlen, "line %u: service %s already added on line %u",
 			 line, name, e->line);
@@ -154,16 +161,17 @@ static int track_dest(struct rset *s, const struct adm_cmd *c, unsigned int line
 {
 	struct rent *svc, *d;
 	struct rkey k;
-	char name[100], dn[80];
 
+	if (rset_reserve(s, 2))
+		return -ENOMEM;
 	svc_key(&k, &c->svc);
 	svc = rset_get(s, &k);
 	dest_key(&k, c);
-	d = svc ? rset_get(s, &k) : NULL;
-	if (!d)
-		return -ENOMEM;
+	d = rset_get(s, &k);
 	if (c->cmd == ADM_ADD_DEST && d->line && d->epoch == svc->epoch &&
 	    d->flush == s->flush) {
+		char name[100], dn[80];
+
 		svc_str(name, sizeof(name), c);
 		adm_addrport(dn, sizeof(dn), c->svc.af, &c->dest.addr, c->dest.port,
 			     c->svc.protocol, FMT_NUMERIC);

@@ -82,13 +82,13 @@ static void test_service_round_trip(void **state)
 {
 	static const char *const addrs[] = { "192.0.2.1", "2001:db8::1" };
 	struct podvs_service in, out;
-	struct nlmsghdr *nlh;
 	int i;
 
 	(void)state;
 	for (i = 0; i < 2; i++) {
+		struct nlmsghdr *nlh = start(PODVS_CMD_NEW_SERVICE);
+
 		svc_full(&in, addrs[i]);
-		nlh = start(PODVS_CMD_NEW_SERVICE);
 		assert_int_equal(podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE,
 						   &in, false), 0);
 		assert_int_equal(podvs_parse_service(top(nlh, PODVS_A_SERVICE), &out), 0);
@@ -112,12 +112,11 @@ static void test_service_wire_form(void **state)
 {
 	const struct nlattr *a, *nest;
 	struct podvs_service in;
-	struct nlmsghdr *nlh;
+	struct nlmsghdr *nlh = start(PODVS_CMD_DEL_SERVICE);
 	int seen = 0;
 
 	(void)state;
 	svc_full(&in, "192.0.2.1");
-	nlh = start(PODVS_CMD_DEL_SERVICE);
 	assert_int_equal(podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
 					   true), 0);
 	nest = top(nlh, PODVS_A_SERVICE);
@@ -389,9 +388,9 @@ static void test_service_reply_with_stats(void **state)
 static int svc_with(uint16_t type, const void *data, size_t len)
 {
 	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_SERVICE);
+	static const uint8_t v4[4] = { 192, 0, 2, 1 };
 	struct podvs_service s;
 	struct nlattr *n;
-	uint8_t v4[4] = { 192, 0, 2, 1 };
 
 	n = mnl_attr_nest_start(nlh, PODVS_A_SERVICE);
 	if (type != PODVS_SVC_A_AF)

@@ -185,6 +185,33 @@ static void test_large_file(void **state)
 	free(text);
 }
 
+/*
+ * -a lines for services that were never -A'd create two keys at once, so
+ * the hash set grows between them; run under valgrind this catches a stale
+ * entry pointer.  The duplicate at the end must still be seen.
+ */
+static void test_many_services_no_add(void **state)
+{
+	size_t cap = 5000 * 64, len = 0, i;
+	char *text = malloc(cap), err[ADM_ERR_LEN];
+	struct adm_restore r;
+
+	(void)state;
+	assert_non_null(text);
+	for (i = 0; i < 5000; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+					"-a -t 192.0.%zu.%zu:80 -r 10.0.0.1\n",
+					i >> 8, i & 255);
+	parse_ok(text, &r);
+	assert_int_equal(r.n, 5000);
+	adm_restore_free(&r);
+	snprintf(text + len, cap - len, "-a -t 192.0.19.135:80 -r 10.0.0.1:80\n");
+	assert_int_equal(parse_text(text, &r, err), EXIT_USAGE);
+	assert_string_equal(err, "line 5001: server 10.0.0.1:80 of TCP "
+			    "192.0.19.135:80 already added on line 5000");
+	free(text);
+}
+
 /* ---- save -> restore round trip --------------------------------------- */
 
 static void svc_init(struct podvs_service *s, uint8_t proto, const char *addr,
@@ -311,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_readd_after_delete),
 		cmocka_unit_test(test_empty_input),
 		cmocka_unit_test(test_large_file),
+		cmocka_unit_test(test_many_services_no_add),
 		cmocka_unit_test(test_round_trip),
 	};
 	size_t nbad = sizeof(bad_cases) / sizeof(bad_cases[0]), i;
