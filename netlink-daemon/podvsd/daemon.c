@@ -93,6 +93,13 @@ static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 		podvsd_schedule_sync(d);
 }
 
+static void on_invalid(void *ctx, const struct k8s_service *s,
+		       const char *why)
+{
+	pd_cluster_event(ctx, s->meta.ns, s->meta.name, s->meta.uid,
+			 "InvalidPodvsConfig", why);
+}
+
 static int backend_init(struct podvsd *d)
 {
 	char err[PODVS_ERRMSG_LEN];
@@ -127,6 +134,7 @@ int podvsd_init(struct podvsd *d)
 	int err;
 
 	d->sig.fd = -1;
+	d->sync_timer.io.fd = d->tick_timer.io.fd = -1;
 	d->log.level = d->opts.log_level;
 	err = pd_loop_init(&d->loop);
 	if (err)
@@ -135,6 +143,8 @@ int podvsd_init(struct podvsd *d)
 	if (err)
 		goto err_loop;
 	pd_rec_init(&d->rec, &d->log, &d->be, d->opts.drain_timeout);
+	d->rec.hooks.invalid = on_invalid;
+	d->rec.hooks.ctx = d;
 	err = signals_init(d);
 	err = err ?: pd_timer_init(&d->loop, &d->sync_timer, on_sync, d);
 	err = err ?: pd_timer_init(&d->loop, &d->tick_timer, on_tick, d);
@@ -144,6 +154,9 @@ int podvsd_init(struct podvsd *d)
 			strerror(-err));
 		goto err_rec;
 	}
+	err = pd_cluster_init(d);
+	if (err)
+		goto err_rec;
 	return 0;
 
 err_rec:
@@ -156,6 +169,7 @@ err_loop:
 
 void podvsd_fini(struct podvsd *d)
 {
+	pd_cluster_fini(d);
 	pd_timer_fini(&d->loop, &d->tick_timer);
 	pd_timer_fini(&d->loop, &d->sync_timer);
 	signals_fini(d);

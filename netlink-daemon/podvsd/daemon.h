@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "backend.h"
+#include "cluster.h"
 #include "log.h"
 #include "loop.h"
 #include "options.h"
@@ -37,6 +38,7 @@ struct podvsd {
 	struct pd_memkernel mem;	/* --dry-run */
 	struct pd_backend be;
 	struct pd_reconciler rec;
+	struct pd_cluster cluster;
 };
 
 /* Whole program: parse options, run, return the exit status. */

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Informers -> reconciler, API server configuration, Events. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+
+static const char *meta(const cJSON *obj, const char *key)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(md, key);
+
+	return cJSON_IsString(v) ? v->valuestring : "?";
+}
+
+static void rejected(struct podvsd *d, const char *kind, const cJSON *obj,
+		     const char *err)
+{
+	char q[600];
+
+	d->cluster.rejected++;
+	pd_warn(&d->log, "msg=\"object rejected, cached version kept\" "
+		"kind=%s object=%s/%s err=%s", kind, meta(obj, "namespace"),
+		meta(obj, "name"), pd_quote(err, q, sizeof(q)));
+}
+
+static void svc_upsert(void *ctx, const cJSON *obj)
+{
+	struct podvsd *d = ctx;
+	char err[256];
+	struct k8s_service *s = k8s_service_parse(obj, err, sizeof(err));
+
+	if (!s)
+		return rejected(d, "Service", obj, err);
+	if (pd_rec_service_upsert(&d->rec, s))
+		pd_err(&d->log, "msg=\"out of memory caching a Service\"");
+}
+
+static void svc_remove(void *ctx, const cJSON *obj)
+{
+	struct podvsd *d = ctx;
+
+	pd_rec_service_delete(&d->rec, meta(obj, "namespace"),
+			      meta(obj, "name"));
+}
+
+static void svc_prune(void *ctx, const struct pd_hmap *keep)
+{
+	struct podvsd *d = ctx;
+
+	pd_rec_services_prune(&d->rec, keep);
+}
+
+static void slice_upsert(void *ctx, const cJSON *obj)
+{
+	struct podvsd *d = ctx;
+	char err[256];
+	struct k8s_slice *s = k8s_slice_parse(obj, err, sizeof(err));
+
+	if (!s)
+		return rejected(d, "EndpointSlice", obj, err);
+	if (pd_rec_slice_upsert(&d->rec, s))
+		pd_err(&d->log, "msg=\"out of memory caching a slice\"");
+}
+
+static void slice_remove(void *ctx, const cJSON *obj)
+{
+	struct podvsd *d = ctx;
+
+	pd_rec_slice_delete(&d->rec, meta(obj, "namespace"),
+			    meta(obj, "name"));
+}
+
+static void slice_prune(void *ctx, const struct pd_hmap *keep)
+{
+	struct podvsd *d = ctx;
+
+	pd_rec_slices_prune(&d->rec, keep);
+}
+
+static void changed(void *ctx)
+{
+	podvsd_schedule_sync(ctx);
+}
+
+static void synced(void *ctx)
+{
+	struct podvsd *d = ctx;
+
+	if (!d->cluster.services.synced || !d->cluster.slices.synced ||
+	    d->caches_synced)
+		return;
+	pd_info(&d->log, "msg=\"caches synced, programming the kernel\" "
+		"services=%zu slices=%zu", d->rec.services.n, d->rec.slices.n);
+	d->caches_synced = true;
+	pd_rec_request_full(&d->rec);
+	podvsd_schedule_sync(d);
+}
+
+static const struct pd_informer_ops svc_ops = {
+	.upsert = svc_upsert,
+	.remove = svc_remove,
+	.prune = svc_prune,
+	.changed = changed,
+	.synced = synced,
+};
+
+static const struct pd_informer_ops slice_ops = {
+	.upsert = slice_upsert,
+	.remove = slice_remove,
+	.prune = slice_prune,
+	.changed = changed,
+	.synced = synced,
+};
+
+static int load_config(struct podvsd *d)
+{
+	char err[512];
+	int ret = d->opts.kubeconfig ?
+		  pd_kube_kubeconfig(&d->cluster.cfg, d->opts.kubeconfig, err,
+				     sizeof(err)) :
+		  pd_kube_incluster(&d->cluster.cfg, NULL, err, sizeof(err));
+
+	if (ret)
+		fprintf(stderr, "podvsd: %s\n", err);
+	else
+		pd_info(&d->log, "msg=\"API server\" server=%s auth=%s",
+			d->cluster.cfg.server, d->cluster.cfg.token_file[0] ?
+			"token-file" : d->cluster.cfg.token ? "token" :
+			"client-certificate");
+	return ret;
+}
+
+int pd_cluster_init(struct podvsd *d)
+{
+	struct pd_cluster *c = &d->cluster;
+	struct pd_informer_transport tr;
+	int err = load_config(d);
+
+	if (err)
+		return err;
+	err = pd_http_init(&c->http, &d->loop, &d->log, &c->cfg);
+	if (err) {
+		fprintf(stderr, "podvsd: HTTP client: %s\n", strerror(-err));
+		return err;
+	}
+	pd_informer_http_transport(&c->http, &tr);
+	err = pd_informer_init(&c->services, &d->loop, &d->log, &tr,
+			       "services", "/api/v1/services", &svc_ops, d);
+	err = err ?: pd_informer_init(&c->slices, &d->loop, &d->log, &tr,
+				      "endpointslices",
+				      "/apis/discovery.k8s.io/v1/endpointslices",
+				      &slice_ops, d);
+	if (err)
+		return err;
+	c->up = true;
+	pd_informer_start(&c->services);
+	pd_informer_start(&c->slices);
+	return 0;
+}
+
+void pd_cluster_fini(struct podvsd *d)
+{
+	struct pd_cluster *c = &d->cluster;
+
+	if (c->up) {
+		pd_informer_fini(&c->services);
+		pd_informer_fini(&c->slices);
+		pd_http_fini(&c->http);
+		c->up = false;
+	}
+	pd_kube_config_fini(&c->cfg);
+}
+
+/* ---- Events ----------------------------------------------------------- */
+
+struct event_req {
+	struct pd_http_req req;
+	struct podvsd *d;
+	char *body;
+};
+
+static void event_done(struct pd_http_req *r, int res, long status,
+		       const char *body, size_t len, const char *errmsg)
+{
+	struct event_req *e = r->ctx;
+
+	(void)body;
+	(void)len;
+	if (res || status / 100 != 2) {
+		e->d->cluster.events_failed++;
+		pd_warn(&e->d->log, "msg=\"posting an Event failed\" status=%ld "
+			"err=\"%s\"", status, res ? errmsg : "");
+	} else {
+		e->d->cluster.events_posted++;
+	}
+	free(e->body);
+	free(e);
+}
+
+static char *event_body(struct podvsd *d, const char *ns, const char *name,
+			const char *uid, const char *reason, const char *msg)
+{
+	cJSON *ev = cJSON_CreateObject(), *md, *io, *src;
+	char now[32], gen[300];
+	time_t t = time(NULL);
+	char *out;
+
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	snprintf(gen, sizeof(gen), "%s.", name);
+	md = cJSON_AddObjectToObject(ev, "metadata");
+	cJSON_AddStringToObject(md, "generateName", gen);
+	cJSON_AddStringToObject(md, "namespace", ns);
+	io = cJSON_AddObjectToObject(ev, "involvedObject");
+	cJSON_AddStringToObject(io, "apiVersion", "v1");
+	cJSON_AddStringToObject(io, "kind", "Service");
+	cJSON_AddStringToObject(io, "namespace", ns);
+	cJSON_AddStringToObject(io, "name", name);
+	cJSON_AddStringToObject(io, "uid", uid);
+	cJSON_AddStringToObject(ev, "reason", reason);
+	cJSON_AddStringToObject(ev, "message", msg);
+	cJSON_AddStringToObject(ev, "type", "Warning");
+	src = cJSON_AddObjectToObject(ev, "source");
+	cJSON_AddStringToObject(src, "component", "podvsd");
+	cJSON_AddStringToObject(src, "host", d->opts.node_name);
+	cJSON_AddStringToObject(ev, "reportingComponent", "podvs.io/podvsd");
+	cJSON_AddStringToObject(ev, "reportingInstance", d->opts.node_name);
+	cJSON_AddStringToObject(ev, "firstTimestamp", now);
+	cJSON_AddStringToObject(ev, "lastTimestamp", now);
+	cJSON_AddNumberToObject(ev, "count", 1);
+	out = cJSON_PrintUnformatted(ev);
+	cJSON_Delete(ev);
+	return out;
+}
+
+void pd_cluster_event(struct podvsd *d, const char *ns, const char *name,
+		      const char *uid, const char *reason,
+		      const char *message)
+{
+	struct event_req *e;
+
+	if (!d->cluster.up)
+		return;
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return;
+	e->d = d;
+	e->body = event_body(d, ns, name, uid, reason, message);
+	snprintf(e->req.path, sizeof(e->req.path),
+		 "/api/v1/namespaces/%s/events", ns);
+	e->req.method = "POST";
+	e->req.body = e->body;
+	e->req.content_type = "application/json";
+	e->req.timeout_s = 30;
+	e->req.on_done = event_done;
+	e->req.ctx = e;
+	if (!e->body || pd_http_start(&d->cluster.http, &e->req)) {
+		d->cluster.events_failed++;
+		free(e->body);
+		free(e);
+	}
+}

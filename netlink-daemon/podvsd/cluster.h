@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's view of the cluster: API server configuration, the HTTP
+ * client, one informer per resource feeding the reconciler, and the
+ * Events podvsd writes about Services it cannot program.
+ */
+#ifndef PODVSD_CLUSTER_H
+#define PODVSD_CLUSTER_H
+
+#include "http.h"
+#include "informer.h"
+#include "kubeconfig.h"
+
+struct podvsd;
+
+struct pd_cluster {
+	struct pd_kube_config cfg;
+	struct pd_http http;
+	struct pd_informer services;
+	struct pd_informer slices;
+	unsigned long rejected;		/* objects that failed to parse */
+	unsigned long events_posted;
+	unsigned long events_failed;
+	bool up;
+};
+
+/* Load the configuration, start the informers.  Errors go to stderr. */
+int pd_cluster_init(struct podvsd *d);
+void pd_cluster_fini(struct podvsd *d);
+/* Post a Warning Event about a Service (fire and forget). */
+void pd_cluster_event(struct podvsd *d, const char *ns, const char *name,
+		      const char *uid, const char *reason,
+		      const char *message);
+
+#endif /* PODVSD_CLUSTER_H */
