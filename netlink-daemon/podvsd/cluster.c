@@ -96,6 +96,7 @@ static void synced(void *ctx)
 	pd_info(&d->log, "msg=\"caches synced, programming the kernel\" "
 		"services=%zu slices=%zu", d->rec.services.n, d->rec.slices.n);
 	d->caches_synced = true;
+	d->next_resync_ms = pd_now_ms() + d->opts.resync_period * 1000ULL;
 	pd_rec_request_full(&d->rec);
 	podvsd_schedule_sync(d);
 }

@@ -135,6 +135,7 @@ int podvsd_init(struct podvsd *d)
 
 	d->sig.fd = -1;
 	d->sync_timer.io.fd = d->tick_timer.io.fd = -1;
+	d->metrics.io.fd = d->metrics.timer.io.fd = -1;
 	d->log.level = d->opts.log_level;
 	err = pd_loop_init(&d->loop);
 	if (err)
@@ -154,7 +155,8 @@ int podvsd_init(struct podvsd *d)
 			strerror(-err));
 		goto err_rec;
 	}
-	err = pd_cluster_init(d);
+	err = pd_metrics_init(d);
+	err = err ?: pd_cluster_init(d);
 	if (err)
 		goto err_rec;
 	return 0;
@@ -170,6 +172,7 @@ err_loop:
 void podvsd_fini(struct podvsd *d)
 {
 	pd_cluster_fini(d);
+	pd_metrics_fini(d);
 	pd_timer_fini(&d->loop, &d->tick_timer);
 	pd_timer_fini(&d->loop, &d->sync_timer);
 	signals_fini(d);

@@ -14,6 +14,7 @@
 #include "cluster.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "options.h"
 #include "reconcile.h"
 
@@ -39,6 +40,7 @@ struct podvsd {
 	struct pd_backend be;
 	struct pd_reconciler rec;
 	struct pd_cluster cluster;
+	struct pd_metrics metrics;
 };
 
 /* Whole program: parse options, run, return the exit status. */

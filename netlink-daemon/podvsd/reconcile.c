@@ -825,6 +825,8 @@ int pd_rec_sync(struct pd_reconciler *r, uint64_t now_ms)
 	r->stats.last_sync_ms = now_ms;
 	r->stats.last_duration_us = (t1.tv_sec - t0.tv_sec) * 1000000 +
 				    (t1.tv_nsec - t0.tv_nsec) / 1000;
+	r->stats.total_duration_us += r->stats.last_duration_us;
+	r->stats.last_sync_wall = time(NULL);
 	return 0;
 }
 

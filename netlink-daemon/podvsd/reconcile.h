@@ -38,6 +38,8 @@ struct pd_rec_stats {
 	uint64_t ops;			/* operations applied */
 	uint64_t last_sync_ms;		/* monotonic time of the last success */
 	uint64_t last_duration_us;
+	uint64_t total_duration_us;
+	int64_t last_sync_wall;		/* Unix time of the last success */
 	uint64_t invalid_services;	/* rejections by desired state */
 	uint64_t conflicts;
 };

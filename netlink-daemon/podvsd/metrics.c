@@ -1,0 +1,339 @@
+// SPDX-License-Identifier: GPL-2.0
+/* /metrics, /healthz, /readyz, /debug/table over libmicrohttpd. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <microhttpd.h>
+
+#include "daemon.h"
+#include "metrics.h"
+
+#define M(out, name, type, help, fmt, ...) \
+	fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n" \
+		name fmt "\n", __VA_ARGS__)
+
+static void render_sync(struct podvsd *d, FILE *out)
+{
+	const struct pd_rec_stats *s = &d->rec.stats;
+
+	M(out, "podvsd_syncs_total", "counter", "Successful syncs.",
+	  " %llu", (unsigned long long)s->syncs);
+	M(out, "podvsd_full_syncs_total", "counter",
+	  "Syncs that re-read the kernel tables.", " %llu",
+	  (unsigned long long)s->full_syncs);
+	M(out, "podvsd_sync_errors_total", "counter",
+	  "Failed syncs (netlink errors reading or applying).", " %llu",
+	  (unsigned long long)s->sync_errors);
+	M(out, "podvsd_last_sync_duration_seconds", "gauge",
+	  "Duration of the last successful sync.", " %.6f",
+	  s->last_duration_us / 1e6);
+	M(out, "podvsd_sync_duration_seconds_total", "counter",
+	  "Time spent in successful syncs.", " %.6f",
+	  s->total_duration_us / 1e6);
+	M(out, "podvsd_last_sync_timestamp_seconds", "gauge",
+	  "Unix time of the last successful sync.", " %lld",
+	  (long long)s->last_sync_wall);
+	M(out, "podvsd_operations_total", "counter",
+	  "Service and dest operations applied.", " %llu",
+	  (unsigned long long)s->ops);
+	M(out, "podvsd_invalid_services_total", "counter",
+	  "Service versions rejected by podvs rules.", " %llu",
+	  (unsigned long long)s->invalid_services);
+	M(out, "podvsd_conflicts_total", "counter",
+	  "Virtual services claimed twice or held by another owner.", " %llu",
+	  (unsigned long long)s->conflicts);
+	M(out, "podvsd_programmed_services", "gauge",
+	  "Virtual services in the kernel (as podvsd sees them).", " %zu",
+	  pd_rec_programmed_services(&d->rec));
+	M(out, "podvsd_programmed_dests", "gauge",
+	  "Dests in the kernel (as podvsd sees them).", " %zu",
+	  pd_rec_programmed_dests(&d->rec));
+	M(out, "podvsd_draining_services", "gauge",
+	  "Virtual services with removed dests still draining.", " %zu",
+	  d->rec.linger.n);
+}
+
+/* One counter family over both informers (samples grouped by family). */
+static void render_inf_family(const struct pd_cluster *c, FILE *out,
+			      const char *name, const char *help,
+			      size_t offset, bool restarts)
+{
+	const struct pd_informer *infs[] = { &c->services, &c->slices };
+
+	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+	for (size_t i = 0; i < 2; i++) {
+		unsigned long v = *(const unsigned long *)
+				  ((const char *)&infs[i]->stats + offset);
+
+		if (restarts)
+			v = v ? v - 1 : 0;
+		fprintf(out, "%s{resource=\"%s\"} %lu\n", name, infs[i]->name,
+			v);
+	}
+}
+
+#define FAM(c, out, name, help, field, restarts) \
+	render_inf_family(c, out, name, help, \
+			  offsetof(struct pd_informer_stats, field), restarts)
+
+static void render_informers(const struct pd_cluster *c, FILE *out)
+{
+	FAM(c, out, "podvsd_lists_total", "Full lists.", lists, false);
+	FAM(c, out, "podvsd_watch_restarts_total",
+	    "Watch requests after the first.", watches, true);
+	FAM(c, out, "podvsd_watch_events_total",
+	    "ADDED, MODIFIED and DELETED events.", events, false);
+	FAM(c, out, "podvsd_watch_bookmarks_total", "BOOKMARK events.",
+	    bookmarks, false);
+	FAM(c, out, "podvsd_watch_gone_total", "410 Gone answers.", gone,
+	    false);
+	FAM(c, out, "podvsd_watch_errors_total",
+	    "Transport errors, error statuses and ERROR events.", errors,
+	    false);
+	FAM(c, out, "podvsd_malformed_total", "Unparsable responses.",
+	    malformed, false);
+}
+
+static void render_cluster(struct podvsd *d, FILE *out)
+{
+	const struct pd_cluster *c = &d->cluster;
+
+	M(out, "podvsd_objects_cached", "gauge", "Objects in the caches.",
+	  "{kind=\"Service\"} %zu\npodvsd_objects_cached"
+	  "{kind=\"EndpointSlice\"} %zu", d->rec.services.n, d->rec.slices.n);
+	M(out, "podvsd_rejected_objects_total", "counter",
+	  "Objects that failed to parse (cached version kept).", " %lu",
+	  c->rejected);
+	if (!c->up)
+		return;
+	render_informers(c, out);
+	M(out, "podvsd_api_requests_total", "counter",
+	  "Requests sent to the API server.", " %lu", c->http.stats.requests);
+	M(out, "podvsd_api_failures_total", "counter",
+	  "Requests that failed in transport.", " %lu",
+	  c->http.stats.failures);
+	M(out, "podvsd_api_unauthorized_total", "counter",
+	  "401 responses.", " %lu", c->http.stats.unauthorized);
+	M(out, "podvsd_token_reloads_total", "counter",
+	  "Times the token file was re-read.", " %lu",
+	  c->http.stats.token_reloads);
+	M(out, "podvsd_events_posted_total", "counter",
+	  "Kubernetes Events written.", " %lu", c->events_posted);
+}
+
+void pd_metrics_render(struct podvsd *d, FILE *out)
+{
+	const char *why;
+
+	M(out, "podvsd_ready", "gauge", "1 when /readyz answers 200.", " %d",
+	  pd_ready(d, &why));
+	render_sync(d, out);
+	render_cluster(d, out);
+}
+
+bool pd_ready(struct podvsd *d, const char **why)
+{
+	if (!d->caches_synced) {
+		*why = "caches not synced yet";
+		return false;
+	}
+	if (!d->rec.stats.syncs) {
+		*why = "no successful sync yet";
+		return false;
+	}
+	if (d->rec.need_full && d->rec.stats.sync_errors) {
+		*why = "the last sync failed";
+		return false;
+	}
+	*why = "ok";
+	return true;
+}
+
+void pd_table_render(const struct pd_table *t, FILE *out)
+{
+	struct pd_vs **v;
+	size_t n;
+
+	if (pd_table_sorted(t, &v, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char k[PD_VS_KEY_STRLEN], dst[PD_ADDR_STRLEN + 8];
+
+		fprintf(out, "%s %s", pd_vs_key_str(&v[i]->key, k),
+			v[i]->sched);
+		if (v[i]->flags & PODVS_SVC_F_PERSISTENT)
+			fprintf(out, " persistent=%u/%u", v[i]->timeout,
+				v[i]->netmask);
+		fprintf(out, " owner=%s =", v[i]->owner);
+		for (size_t j = 0; j < v[i]->n_dests; j++)
+			fprintf(out, " %s%s%s",
+				pd_dest_str(&v[i]->key, &v[i]->dests[j], dst),
+				v[i]->dests[j].flags & PODVS_DEST_F_DRAIN ?
+				",drain" : "",
+				v[i]->dests[j].foreign ? ",foreign" : "");
+		fputc('\n', out);
+	}
+	free(v);
+}
+
+/* ---- HTTP ------------------------------------------------------------- */
+
+static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code,
+			     const char *type, char *body, size_t len)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		len, body, MHD_RESPMEM_MUST_FREE);
+	enum MHD_Result ret;
+
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", type);
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
+			      const char *url, const char *method,
+			      const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct podvsd *d = cls;
+	unsigned int code = 200;
+	const char *type = "text/plain; charset=utf-8", *why;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *out;
+
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)con_cls;
+	d->metrics.requests++;
+	out = open_memstream(&body, &len);
+	if (!out)
+		return MHD_NO;
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		code = 405;
+		fputs("method not allowed\n", out);
+	} else if (!strcmp(url, "/metrics")) {
+		type = "text/plain; version=0.0.4; charset=utf-8";
+		pd_metrics_render(d, out);
+	} else if (!strcmp(url, "/healthz")) {
+		fputs("ok\n", out);
+	} else if (!strcmp(url, "/readyz")) {
+		code = pd_ready(d, &why) ? 200 : 503;
+		fprintf(out, "%s\n", why);
+	} else if (!strcmp(url, "/debug/table")) {
+		pd_table_render(&d->rec.actual, out);
+	} else {
+		code = 404;
+		fputs("not found: /metrics /healthz /readyz /debug/table\n", out);
+	}
+	fclose(out);
+	return reply(c, code, type, body, len);
+}
+
+static void mhd_rearm(struct podvsd *d)
+{
+	MHD_UNSIGNED_LONG_LONG ms;
+
+	if (MHD_get_timeout(d->metrics.mhd, &ms) == MHD_YES)
+		pd_timer_arm_ms(&d->metrics.timer, ms ? ms : 1, 0);
+	else
+		pd_timer_arm_ms(&d->metrics.timer, 0, 0);
+}
+
+static void on_mhd(struct pd_loop *loop, struct pd_io *io, uint32_t events)
+{
+	struct podvsd *d = io->ctx;
+
+	(void)loop;
+	(void)events;
+	MHD_run(d->metrics.mhd);
+	mhd_rearm(d);
+}
+
+static void on_mhd_timer(struct pd_loop *loop, struct pd_timer *t)
+{
+	struct podvsd *d = t->ctx;
+
+	(void)loop;
+	MHD_run(d->metrics.mhd);
+	mhd_rearm(d);
+}
+
+static socklen_t sockaddr_of(const struct pd_hostport *hp,
+			     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (hp->addr.af == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(hp->port);
+		memcpy(&s4->sin_addr, hp->addr.b, 4);
+		return sizeof(*s4);
+	}
+	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
+	((struct sockaddr_in6 *)ss)->sin6_port = htons(hp->port);
+	memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, hp->addr.b, 16);
+	return sizeof(struct sockaddr_in6);
+}
+
+int pd_metrics_init(struct podvsd *d)
+{
+	struct pd_metrics *m = &d->metrics;
+	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+	struct sockaddr_storage ss;
+	char a[PD_ADDR_STRLEN];
+
+	m->io.fd = m->timer.io.fd = -1;
+	if (d->opts.metrics_off)
+		return 0;
+	pd_addr_str(&d->opts.metrics.addr, a);
+	sockaddr_of(&d->opts.metrics, &ss);
+	if (d->opts.metrics.addr.af == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	m->mhd = MHD_start_daemon(flags, d->opts.metrics.port, NULL, NULL,
+				  handle, d, MHD_OPTION_SOCK_ADDR, &ss,
+				  MHD_OPTION_CONNECTION_TIMEOUT, 10u,
+				  MHD_OPTION_END);
+	info = m->mhd ? MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD) :
+			NULL;
+	if (!info) {
+		fprintf(stderr, "podvsd: cannot serve metrics on %s port %u "
+			"(in use?)\n", a, d->opts.metrics.port);
+		return -EADDRINUSE;
+	}
+	m->io.fd = info->epoll_fd;
+	m->io.fn = on_mhd;
+	m->io.ctx = d;
+	if (pd_loop_watch(&d->loop, &m->io, EPOLLIN) ||
+	    pd_timer_init(&d->loop, &m->timer, on_mhd_timer, d))
+		return -EIO;
+	mhd_rearm(d);
+	pd_info(&d->log, "msg=\"serving /metrics /healthz /readyz\" "
+		"address=%s port=%u", a, d->opts.metrics.port);
+	return 0;
+}
+
+void pd_metrics_fini(struct podvsd *d)
+{
+	struct pd_metrics *m = &d->metrics;
+
+	if (!m->mhd)
+		return;
+	pd_loop_unwatch(&d->loop, &m->io);
+	pd_timer_fini(&d->loop, &m->timer);
+	MHD_stop_daemon(m->mhd);
+	m->mhd = NULL;
+}
