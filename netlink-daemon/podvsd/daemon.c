@@ -55,6 +55,24 @@ static void signals_fini(struct podvsd *d)
 	sigprocmask(SIG_SETMASK, &d->old_mask, NULL);
 }
 
+/* After a successful sync: the VIP link follows the programmed VIPs. */
+static void sync_vips(struct podvsd *d)
+{
+	if (!d->vip_link_on || !d->vips_dirty)
+		return;
+	if (!pd_viplink_sync(&d->vip, &d->rec.vips))
+		d->vips_dirty = false;
+}
+
+static void on_vip(void *ctx, const struct pd_addr *vip, bool add)
+{
+	struct podvsd *d = ctx;
+
+	(void)vip;
+	(void)add;
+	d->vips_dirty = true;
+}
+
 static void on_sync(struct pd_loop *loop, struct pd_timer *t)
 {
 	struct podvsd *d = t->ctx;
@@ -63,9 +81,12 @@ static void on_sync(struct pd_loop *loop, struct pd_timer *t)
 	d->sync_armed = false;
 	if (!d->caches_synced)
 		return;
-	if (pd_rec_sync(&d->rec, pd_now_ms()))
+	if (pd_rec_sync(&d->rec, pd_now_ms())) {
 		pd_warn(&d->log, "msg=\"sync failed, retrying\" in_ms=%d",
 			PD_TICK_MS);
+		return;
+	}
+	sync_vips(d);
 }
 
 void podvsd_schedule_sync(struct podvsd *d)
@@ -89,7 +110,7 @@ static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 		pd_rec_request_full(&d->rec);
 	}
 	pd_rec_tick(&d->rec, now);
-	if (pd_rec_pending(&d->rec))
+	if (pd_rec_pending(&d->rec) || d->vips_dirty)
 		podvsd_schedule_sync(d);
 }
 
@@ -98,6 +119,34 @@ static void on_invalid(void *ctx, const struct k8s_service *s,
 {
 	pd_cluster_event(ctx, s->meta.ns, s->meta.name, s->meta.uid,
 			 "InvalidPodvsConfig", why);
+}
+
+/* Forwarding sysctls and the VIP link: the node side of NAT mode. */
+static int node_init(struct podvsd *d)
+{
+	static const char *const sysctls[] = {
+		"net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding",
+	};
+	char err[256];
+	int ret;
+
+	for (size_t i = 0; i < sizeof(sysctls) / sizeof(*sysctls); i++) {
+		ret = pd_sysctl_ensure(NULL, sysctls[i], "1", &d->log);
+		if (ret)
+			pd_warn(&d->log, "msg=\"cannot set sysctl\" name=%s "
+				"err=\"%s\"", sysctls[i], strerror(-ret));
+	}
+	if (d->opts.no_vip_link)
+		return 0;
+	ret = pd_viplink_open(&d->vip, d->opts.link, &d->log, err,
+			      sizeof(err));
+	if (ret) {
+		fprintf(stderr, "podvsd: %s\n", err);
+		return ret;
+	}
+	d->vip_link_on = true;
+	d->vips_dirty = true;	/* the first sync prunes stale VIPs */
+	return 0;
 }
 
 static int backend_init(struct podvsd *d)
@@ -118,11 +167,16 @@ static int backend_init(struct podvsd *d)
 		return ret;
 	}
 	pd_kernel_backend(&d->kernel, &d->be);
-	return 0;
+	ret = node_init(d);
+	if (ret)
+		pd_kernel_close(&d->kernel);
+	return ret;
 }
 
 static void backend_fini(struct podvsd *d)
 {
+	if (d->vip_link_on)
+		pd_viplink_close(&d->vip);
 	if (d->opts.dry_run)
 		pd_memkernel_fini(&d->mem);
 	else
@@ -145,6 +199,7 @@ int podvsd_init(struct podvsd *d)
 		goto err_loop;
 	pd_rec_init(&d->rec, &d->log, &d->be, d->opts.drain_timeout);
 	d->rec.hooks.invalid = on_invalid;
+	d->rec.hooks.vip = on_vip;
 	d->rec.hooks.ctx = d;
 	err = signals_init(d);
 	err = err ?: pd_timer_init(&d->loop, &d->sync_timer, on_sync, d);

@@ -17,6 +17,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "reconcile.h"
+#include "viplink.h"
 
 /* Delay from a change to its sync: coalesces bursts of watch events. */
 #define PD_SYNC_DELAY_MS	5
@@ -41,6 +42,9 @@ struct podvsd {
 	struct pd_reconciler rec;
 	struct pd_cluster cluster;
 	struct pd_metrics metrics;
+	struct pd_viplink vip;
+	bool vip_link_on;
+	bool vips_dirty;		/* the VIP set changed since the link sync */
 };
 
 /* Whole program: parse options, run, return the exit status. */
