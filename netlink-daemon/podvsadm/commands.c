@@ -354,6 +354,16 @@ static int plan_build(struct ctx *x, const struct adm_restore *r, struct plan *p
 	return err;
 }
 
+/* The kernel's "op N: why" without "op N: " once the line is known. */
+static const char *op_reason(const char *msg)
+{
+	const char *colon = strstr(msg, ": ");
+
+	if (strncmp(msg, "op ", 3) || !colon)
+		return msg;
+	return colon + 2;
+}
+
 static int restore_send(struct ctx *x, struct plan *p)
 {
 	struct podvs_batch_result res;
@@ -362,7 +372,7 @@ static int restore_send(struct ctx *x, struct plan *p)
 		return EXIT_OK;
 	if (res.failed_op != SIZE_MAX)
 		fprintf(stderr, "podvsadm: line %u: %s\n", p->line[res.failed_op],
-			podvs_errmsg(x->h));
+			op_reason(podvs_errmsg(x->h)));
 	else
 		fprintf(stderr, "podvsadm: %s\n", podvs_errmsg(x->h));
 	if (res.applied)
