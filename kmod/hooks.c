@@ -35,6 +35,7 @@
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/ipv6/nf_reject.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/tcp.h>
 #include "conn.h"
 #include "dest.h"
 #include "hooks.h"
