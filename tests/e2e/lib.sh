@@ -22,8 +22,14 @@ PODVS_NS_TAG=pv$$
 PODVS_ON_EXIT=()
 PODVS_SKIP_FILE=$(mktemp)
 
-# Print a diagnostic line.
-log() { echo "# $*"; }
+# Print a diagnostic line (run_scenario already indents a scenario's output).
+log() {
+	if [ -n "${PODVS_IN_SCENARIO:-}" ]; then
+		echo "$*"
+	else
+		echo "# $*"
+	fi
+}
 
 # Fail the running scenario with a message.
 fail() {
@@ -64,6 +70,7 @@ run_scenario() {
 	set +e
 	(
 		set -eE
+		PODVS_IN_SCENARIO=1
 		trap 'echo "FAIL: line $LINENO: \`$BASH_COMMAND\` exited $?" >&2' ERR
 		"$@"
 	) 2>&1 | sed -u 's/^/#   /'
@@ -80,10 +87,19 @@ run_scenario() {
 # skip_scenario NAME REASON
 skip_scenario() { tap_line ok "$1" "SKIP $2"; }
 
+# insmod does not resolve dependencies: modprobe what podvs.ko needs.
+podvs_deps() {
+	local dep
+	for dep in $(modinfo -F depends "$PODVS_KO" | tr , ' '); do
+		modprobe "$dep" || fail "modprobe $dep (needed by podvs.ko) failed"
+	done
+}
+
 # Load podvs.ko from this build (module parameters as arguments).
 # shellcheck disable=SC2120 # parameters are optional
 podvs_load() {
 	[ ! -e /sys/module/podvs ] || fail "podvs is already loaded"
+	podvs_deps
 	insmod "$PODVS_KO" "$@" || fail "insmod $PODVS_KO failed"
 	[ -d /sys/module/podvs ] || fail "insmod succeeded but /sys/module/podvs is missing"
 }
