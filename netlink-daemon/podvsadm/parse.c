@@ -17,6 +17,12 @@
 #include "cli.h"
 
 #define MAX_TIMEOUT	(86400 * 31)	/* ipvsadm's bound: 31 days */
+/*
+ * -p without a timeout: what ipvsadm really sends (its
+ * IPVS_SVC_PERSISTENT_TIMEOUT, 6 minutes), not the 300 of its manual page
+ * and of PODVS_DEFAULT_PERSIST_TIMEOUT, so the two tools build the same table.
+ */
+#define ADM_PERSIST_TIMEOUT	360
 
 const char *const adm_schedulers[] = { "mh", "sh", "rr", "wrr", "lc", NULL };
 
@@ -359,7 +365,7 @@ static int h_sched(struct pstate *ps, const struct optdef *o, const char *arg)
 static int h_persistent(struct pstate *ps, const struct optdef *o, const char *arg)
 {
 	struct podvs_service *s = &ps->c->svc;
-	unsigned long v = PODVS_DEFAULT_PERSIST_TIMEOUT;
+	unsigned long v = ADM_PERSIST_TIMEOUT;
 
 	(void)o;
 	if (set_opt(ps, OPT_PERSISTENT))

@@ -29,7 +29,7 @@ EXPECTED_SAVE='-A -t 192.0.2.1:80 -s lc
 -a -t 192.0.2.1:443 -r 10.0.0.1:443 -m -w 0
 -A -u 192.0.2.1:53 -s sh -b sh-port
 -a -u 192.0.2.1:53 -r 10.0.0.3:5353 -m -w 2
--A -t [2001:db8::1]:80 -s wrr -p 300
+-A -t [2001:db8::1]:80 -s wrr -p 360
 -a -t [2001:db8::1]:80 -r [2001:db8::10]:8080 -m -w 5'
 
 # ...and as -Ln prints it, without the version line.
@@ -42,7 +42,7 @@ TCP  192.0.2.1:443 mh (mh-fallback,mh-port) persistent 600 mask 255.255.255.0
   -> 10.0.0.1:443                 Masq    0      0          0         
 UDP  192.0.2.1:53 sh (sh-port)
   -> 10.0.0.3:5353                Masq    2      0          0         
-TCP  [2001:db8::1]:80 wrr persistent 300
+TCP  [2001:db8::1]:80 wrr persistent 360
   -> [2001:db8::10]:8080          Masq    5      0          0         '
 
 adm_a() { adm "$A" "$@"; }

@@ -325,7 +325,8 @@ static void test_persistent_forms(void **state)
 
 	(void)state;
 	parse_ok("-A -t 192.0.2.1:80 -p", &c);
-	assert_int_equal(c.svc.timeout, 300);
+	/* ipvsadm's real default (IPVS_SVC_PERSISTENT_TIMEOUT), not its man page's */
+	assert_int_equal(c.svc.timeout, 360);
 	assert_true(c.svc.flags & PODVS_SVC_F_PERSISTENT);
 	parse_ok("-A -t 192.0.2.1:80 -p 10800 -M 255.255.255.0", &c);
 	assert_int_equal(c.svc.timeout, 10800);
@@ -337,7 +338,7 @@ static void test_persistent_forms(void **state)
 	assert_int_equal(c.svc.timeout, 2678400);
 	/* -p followed by an option: no timeout, the default */
 	parse_ok("-A -t 192.0.2.1:80 -p -s rr", &c);
-	assert_int_equal(c.svc.timeout, 300);
+	assert_int_equal(c.svc.timeout, 360);
 	assert_string_equal(c.svc.sched, "rr");
 }
 
