@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "vippool.h"
 
 static const char *meta(const cJSON *obj, const char *key)
 {
@@ -97,6 +98,7 @@ static void synced(void *ctx)
 		"services=%zu slices=%zu", d->rec.services.n, d->rec.slices.n);
 	d->caches_synced = true;
 	d->next_resync_ms = pd_now_ms() + d->opts.resync_period * 1000ULL;
+	pd_cluster_pool_pass(d);
 	pd_rec_request_full(&d->rec);
 	podvsd_schedule_sync(d);
 }
@@ -167,6 +169,7 @@ void pd_cluster_fini(struct podvsd *d)
 {
 	struct pd_cluster *c = &d->cluster;
 
+	pd_hmap_fini(&c->pool_busy);
 	if (c->up) {
 		pd_informer_fini(&c->services);
 		pd_informer_fini(&c->slices);
@@ -263,4 +266,140 @@ void pd_cluster_event(struct podvsd *d, const char *ns, const char *name,
 		free(e->body);
 		free(e);
 	}
+}
+
+/* ---- --vip-pool ------------------------------------------------------- */
+
+struct patch_req {
+	struct pd_http_req req;
+	struct podvsd *d;
+	char key[K8S_KEY_LEN];
+	char *body;
+};
+
+static void patch_done(struct pd_http_req *r, int res, long status,
+		       const char *body, size_t len, const char *errmsg)
+{
+	struct patch_req *p = r->ctx;
+
+	(void)len;
+	if (res || status / 100 != 2) {
+		pd_warn(&p->d->log, "msg=\"writing the allocated VIP to the "
+			"Service status failed, will retry\" service=%s "
+			"status=%ld err=\"%.200s\"", p->key, status,
+			res ? errmsg : body);
+		pd_hmap_sdel(&p->d->cluster.pool_busy, p->key);
+	}
+	free(p->body);
+	free(p);
+}
+
+static void patch_status(struct podvsd *d, const struct k8s_service *s,
+			 const char *key, const struct pd_addr *a, size_t n)
+{
+	struct pd_addr all[8];
+	struct patch_req *p = calloc(1, sizeof(*p));
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n_ingress_ips && k < 6; i++)
+		all[k++] = s->ingress_ips[i];
+	for (size_t i = 0; i < n; i++)
+		all[k++] = a[i];
+	if (!p)
+		return;
+	p->d = d;
+	snprintf(p->key, sizeof(p->key), "%s", key);
+	p->body = pd_pool_status_patch(all, k);
+	snprintf(p->req.path, sizeof(p->req.path),
+		 "/api/v1/namespaces/%s/services/%s/status", s->meta.ns,
+		 s->meta.name);
+	p->req.method = "PATCH";
+	p->req.body = p->body;
+	p->req.content_type = "application/merge-patch+json";
+	p->req.timeout_s = 30;
+	p->req.on_done = patch_done;
+	p->req.ctx = p;
+	if (!p->body || pd_http_start(&d->cluster.http, &p->req)) {
+		pd_hmap_sdel(&d->cluster.pool_busy, key);
+		free(p->body);
+		free(p);
+	}
+}
+
+/* Every VIP in use: Services' ingress and externalIPs, allocations. */
+static int used_vips(struct podvsd *d, struct pd_hmap *used)
+{
+	struct pd_hmap_iter it;
+	int err = 0;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(&d->rec.services, &it);
+	     !err && e; e = pd_hmap_next(&d->rec.services, &it))
+		err = pd_pool_mark_used(used, e->val);
+	for (struct pd_hmap_ent *e = pd_hmap_first(&d->rec.allocs, &it);
+	     !err && e; e = pd_hmap_next(&d->rec.allocs, &it)) {
+		const struct pd_alloc *a = e->val;
+
+		for (size_t i = 0; !err && i < a->n; i++)
+			err = pd_hmap_put(used, &a->addr[i], sizeof(*a->addr),
+					  (void *)1, NULL);
+	}
+	return err;
+}
+
+static void pool_service(struct podvsd *d, const char *key,
+			 const struct k8s_service *s, struct pd_hmap *used)
+{
+	const struct pd_alloc *have = pd_hmap_sget(&d->rec.allocs, key);
+	struct pd_addr got[PD_MAX_VIP_POOLS];
+	char a[PD_ADDR_STRLEN];
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < d->opts.n_vip_pools; i++) {
+		const struct pd_cidr *pool = &d->opts.vip_pool[i];
+
+		if (!pd_pool_wants(s, pool->addr.af))
+			continue;
+		if (have && have->n > n && have->addr[n].af == pool->addr.af)
+			got[n] = have->addr[n];		/* keep it */
+		else if (pd_pool_alloc(pool, used, &got[n]))
+			continue;
+		pd_hmap_put(used, &got[n], sizeof(got[n]), (void *)1, NULL);
+		n++;
+	}
+	if (!n) {
+		if (have)
+			pd_rec_set_alloc(&d->rec, key, NULL, 0);
+		pd_hmap_sdel(&d->cluster.pool_busy, key);
+		return;
+	}
+	if (pd_hmap_sget(&d->cluster.pool_busy, key))
+		return;		/* written; waiting for the watch to show it */
+	pd_rec_set_alloc(&d->rec, key, got, n);
+	if (pd_hmap_sput(&d->cluster.pool_busy, key, (void *)1, NULL))
+		return;
+	d->cluster.vips_allocated++;
+	pd_info(&d->log, "msg=\"VIP allocated from the pool\" service=%s "
+		"vip=%s%s", key, pd_addr_str(&got[0], a), n > 1 ? " (+v6)" : "");
+	patch_status(d, s, key, got, n);
+}
+
+void pd_cluster_pool_pass(struct podvsd *d)
+{
+	struct pd_hmap used, *svcs = &d->rec.services;
+	struct pd_hmap_iter it;
+
+	if (!d->opts.n_vip_pools || !d->caches_synced || !d->cluster.up)
+		return;
+	pd_hmap_init(&used);
+	if (used_vips(d, &used))
+		goto out;
+	for (struct pd_hmap_ent *e = pd_hmap_first(svcs, &it); e;
+	     e = pd_hmap_next(svcs, &it)) {
+		char key[K8S_KEY_LEN];
+
+		snprintf(key, sizeof(key), "%.*s", (int)e->klen, e->key);
+		pool_service(d, key, e->val, &used);
+	}
+out:
+	pd_hmap_fini(&used);
 }

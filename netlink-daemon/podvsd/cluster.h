@@ -21,12 +21,20 @@ struct pd_cluster {
 	unsigned long rejected;		/* objects that failed to parse */
 	unsigned long events_posted;
 	unsigned long events_failed;
+	unsigned long vips_allocated;
+	struct pd_hmap pool_busy;	/* "ns/name": status patch sent */
 	bool up;
 };
 
 /* Load the configuration, start the informers.  Errors go to stderr. */
 int pd_cluster_init(struct podvsd *d);
 void pd_cluster_fini(struct podvsd *d);
+/*
+ * pd_cluster_pool_pass - give pool VIPs to the Services that need them and
+ * write them to their status (see vippool.h); forget allocations whose
+ * Service now shows its VIPs in status.
+ */
+void pd_cluster_pool_pass(struct podvsd *d);
 /* Post a Warning Event about a Service (fire and forget). */
 void pd_cluster_event(struct podvsd *d, const char *ns, const char *name,
 		      const char *uid, const char *reason,

@@ -110,6 +110,7 @@ static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 		pd_rec_request_full(&d->rec);
 	}
 	pd_rec_tick(&d->rec, now);
+	pd_cluster_pool_pass(d);
 	if (pd_rec_pending(&d->rec) || d->vips_dirty)
 		podvsd_schedule_sync(d);
 }

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0
+/* podvsd --vip-pool: lowest free address, which Services want one, and
+ * the status merge patch. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "podvsd/vippool.h"
+
+static void use(struct pd_hmap *m, const char *ip)
+{
+	struct pd_addr a;
+
+	assert_int_equal(pd_addr_parse(ip, &a), 0);
+	pd_hmap_put(m, &a, sizeof(a), (void *)1, NULL);
+}
+
+static const char *alloc(const char *cidr, struct pd_hmap *used, char *buf)
+{
+	struct pd_cidr c;
+	struct pd_addr a;
+	char err[128];
+
+	assert_int_equal(pd_cidr_parse(cidr, &c, err, sizeof(err)), 0);
+	if (pd_pool_alloc(&c, used, &a))
+		return "ENOSPC";
+	return pd_addr_str(&a, buf);
+}
+
+static void test_alloc(void **state)
+{
+	struct pd_hmap used;
+	char buf[PD_ADDR_STRLEN];
+
+	(void)state;
+	pd_hmap_init(&used);
+	/* never the network address */
+	assert_string_equal(alloc("192.0.2.0/30", &used, buf), "192.0.2.1");
+	use(&used, "192.0.2.1");
+	assert_string_equal(alloc("192.0.2.0/30", &used, buf), "192.0.2.2");
+	use(&used, "192.0.2.2");
+	/* .3 is the broadcast address: full */
+	assert_string_equal(alloc("192.0.2.0/30", &used, buf), "ENOSPC");
+	/* a /31 has no broadcast */
+	assert_string_equal(alloc("192.0.2.4/31", &used, buf), "192.0.2.5");
+	/* carries across bytes */
+	use(&used, "198.51.100.255");
+	assert_string_equal(alloc("198.51.100.254/31", &used, buf),
+			    "ENOSPC");
+	assert_string_equal(alloc("198.51.100.0/23", &used, buf),
+			    "198.51.100.1");
+	use(&used, "2001:db8::1");
+	assert_string_equal(alloc("2001:db8::/120", &used, buf), "2001:db8::2");
+	pd_hmap_fini(&used);
+}
+
+static struct k8s_service *svc(const char *spec, const char *ingress)
+{
+	char buf[1024], err[256];
+	cJSON *j;
+	struct k8s_service *s;
+
+	snprintf(buf, sizeof(buf),
+		 "{\"metadata\": {\"name\": \"a\", \"namespace\": \"b\", "
+		 "\"uid\": \"u\", \"resourceVersion\": \"1\"}, \"spec\": {%s}, "
+		 "\"status\": {\"loadBalancer\": {\"ingress\": [%s]}}}",
+		 spec, ingress);
+	j = cJSON_Parse(buf);
+	s = k8s_service_parse(j, err, sizeof(err));
+	cJSON_Delete(j);
+	assert_non_null(s);
+	return s;
+}
+
+#define LB "\"type\": \"LoadBalancer\", \"loadBalancerClass\": \"podvs.io/direct\""
+
+static void test_wants(void **state)
+{
+	struct k8s_service *a = svc(LB, "");
+	struct k8s_service *b = svc(LB, "{\"ip\": \"192.0.2.1\"}");
+	struct k8s_service *c = svc(LB ", \"ipFamilies\": [\"IPv6\"]", "");
+	struct k8s_service *d = svc("\"type\": \"LoadBalancer\"", "");
+	struct k8s_service *e = svc("\"loadBalancerClass\": "
+				    "\"podvs.io/direct\"", "");
+
+	(void)state;
+	assert_true(pd_pool_wants(a, AF_INET));
+	assert_true(pd_pool_wants(a, AF_INET6));
+	assert_false(pd_pool_wants(b, AF_INET));	/* has one */
+	assert_true(pd_pool_wants(b, AF_INET6));
+	assert_false(pd_pool_wants(c, AF_INET));	/* family not asked */
+	assert_true(pd_pool_wants(c, AF_INET6));
+	assert_false(pd_pool_wants(d, AF_INET));	/* another class */
+	assert_false(pd_pool_wants(e, AF_INET));	/* not LoadBalancer */
+	k8s_service_free(a);
+	k8s_service_free(b);
+	k8s_service_free(c);
+	k8s_service_free(d);
+	k8s_service_free(e);
+}
+
+static void test_patch(void **state)
+{
+	struct pd_addr a[2];
+	char *p;
+
+	(void)state;
+	pd_addr_parse("192.0.2.9", &a[0]);
+	pd_addr_parse("2001:db8::9", &a[1]);
+	p = pd_pool_status_patch(a, 2);
+	assert_string_equal(p, "{\"status\":{\"loadBalancer\":{\"ingress\":"
+			    "[{\"ip\":\"192.0.2.9\"},{\"ip\":\"2001:db8::9\"}]}}}");
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alloc),
+		cmocka_unit_test(test_wants),
+		cmocka_unit_test(test_patch),
+	};
+
+	return cmocka_run_group_tests_name("podvsd_vippool", tests, NULL, NULL);
+}
