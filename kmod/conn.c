@@ -625,10 +625,17 @@ void podvs_conn_update(struct podvs_conn *c, enum podvs_dir dir, u8 tcpflags)
 		podvs_conn_transition(c, dir, tcpflags);
 		return;
 	}
-	/* same state: only the expiry moves; the timer catches up lazily */
+	/* same state: only the expiry moves; the timer catches up lazily,
+	 * unless the timeout was shortened since it was armed
+	 */
 	exp = jiffies + podvs_conn_timeout(c->tab->pn, state);
 	if (READ_ONCE(c->expires) != exp)
 		WRITE_ONCE(c->expires, exp);
+	if (unlikely(time_before(exp, READ_ONCE(c->timer.expires)))) {
+		spin_lock_bh(&c->lock);
+		podvs_conn_set_expiry(c, exp);
+		spin_unlock_bh(&c->lock);
+	}
 }
 
 void podvs_conn_end(struct podvs_conn *c)
