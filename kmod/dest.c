@@ -255,6 +255,18 @@ void podvs_dest_undo_del(struct podvs_net *pn, struct podvs_dest *d)
 	svc->num_dests++;
 }
 
+/* The flush walks the whole connection table and finds only entries
+ * that the counters count: skip it when they count none (a flow racing
+ * in is ended by its next packet, which sees the dest dead), and when the
+ * table is gone (namespace exit ends every flow first).
+ */
+static bool podvs_dest_has_conns(struct podvs_net *pn, struct podvs_dest *d)
+{
+	return pn->conn && (atomic_read(&d->active_conns) ||
+			    atomic_read(&d->inactive_conns) ||
+			    atomic_read(&d->persist_conns));
+}
+
 void podvs_dest_kill(struct podvs_net *pn, struct podvs_dest *d)
 {
 	struct podvs_svc_table *tab = podvs_svc_table(pn);
@@ -269,7 +281,8 @@ void podvs_dest_kill(struct podvs_net *pn, struct podvs_dest *d)
 	tab->ndests--;
 	RCU_INIT_POINTER(d->svc, NULL);
 	podvs_est_del(&pn->est, &d->stats);
-	podvs_conn_flush_dest(pn, d);
+	if (podvs_dest_has_conns(pn, d))
+		podvs_conn_flush_dest(pn, d);
 	podvs_dest_put(d);
 }
 

@@ -75,12 +75,15 @@ free_drops:
 	return ret;
 }
 
+/* Flows first (the hooks are gone): then deleting the services finds no
+ * flow to end, dest by dest.
+ */
 void podvs_net_teardown(struct podvs_net *pn)
 {
+	podvs_conn_net_exit(pn);
 	mutex_lock(&pn->lock);
 	podvs_svc_flush(pn);
 	mutex_unlock(&pn->lock);
-	podvs_conn_net_exit(pn);
 	podvs_svc_net_exit(pn);
 	podvs_est_exit(&pn->est);
 	free_percpu(pn->drops);

@@ -54,16 +54,17 @@ void podvs_errmsg(struct netlink_ext_ack *extack, const struct nlattr *attr,
 {
 	char text[PODVS_MSG_LEN], *slot;
 	va_list args;
+	int len;
 	u32 i;
 
 	if (!extack)
 		return;
 	va_start(args, fmt);
-	vscnprintf(text, sizeof(text) - 1, fmt, args);
+	len = vscnprintf(text, sizeof(text) - 1, fmt, args);
 	va_end(args);
 	i = (u32)atomic_inc_return(&podvs_msg_next) % PODVS_MSG_SLOTS;
 	slot = podvs_msgs[i];
-	memcpy(slot, text, PODVS_MSG_LEN - 1);
+	memcpy(slot, text, len + 1);
 	extack->_msg = slot;
 	if (attr)
 		extack->bad_attr = attr;
@@ -694,31 +695,30 @@ static void podvs_nl_op_failed(struct netlink_ext_ack *extack, u32 i,
 	extack->bad_attr = op;
 }
 
-static u32 podvs_nl_batch_count(struct genl_info *info)
+static u32 podvs_nl_batch_count(const struct nlattr *head, int len)
 {
-	struct nlattr *a;
+	const struct nlattr *a;
 	u32 n = 0;
 	int rem;
 
-	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem)
+	nla_for_each_attr(a, head, len, rem)
 		n += nla_type(a) == PODVS_A_OP;
 	return n;
 }
 
-static int podvs_nl_batch_apply(struct podvs_txn *t, struct genl_info *info)
+static int podvs_nl_batch_apply(struct podvs_txn *t, struct nlattr *head,
+				int len, struct netlink_ext_ack *extack)
 {
 	struct nlattr *a;
 	int rem, ret;
 	u32 i = 0;
 
-	nla_for_each_attr(a, genlmsg_data(info->genlhdr),
-			  genlmsg_len(info->genlhdr), rem) {
+	nla_for_each_attr(a, head, len, rem) {
 		if (nla_type(a) != PODVS_A_OP)
 			continue;
-		ret = podvs_nl_batch_op(t, a, info->extack);
+		ret = podvs_nl_batch_op(t, a, extack);
 		if (ret) {
-			podvs_nl_op_failed(info->extack, i, a);
+			podvs_nl_op_failed(extack, i, a);
 			return ret;
 		}
 		i++;
@@ -727,33 +727,43 @@ static int podvs_nl_batch_apply(struct podvs_txn *t, struct genl_info *info)
 	return 0;
 }
 
-/* Every op in order, each logged; any failure undoes them all. */
-static int podvs_nl_batch(struct sk_buff *skb, struct genl_info *info)
+/* Every PODVS_A_OP of the stream, in order, each logged; any failure
+ * undoes them all.  (nlmsg_parse() keeps only the last of repeated
+ * attributes, hence the walk over the raw stream, which genl validated.)
+ */
+static int podvs_nl_batch_run(struct podvs_net *pn, struct nlattr *head,
+			      int len, struct netlink_ext_ack *extack)
 {
-	struct podvs_net *pn = podvs_nl_pn(info);
-	u32 n = podvs_nl_batch_count(info);
+	u32 n = podvs_nl_batch_count(head, len);
 	struct podvs_txn t;
 	int ret;
 
 	if (!n) {
-		podvs_errmsg(info->extack, NULL, "batch without any op");
+		podvs_errmsg(extack, NULL, "batch without any op");
 		return -EINVAL;
 	}
 	mutex_lock(&pn->lock);
 	ret = podvs_txn_begin(&t, pn, n);
 	if (ret) {
-		podvs_errmsg(info->extack, NULL,
-			     "out of memory for a batch of %u ops", n);
+		podvs_errmsg(extack, NULL, "out of memory for a batch of %u ops",
+			     n);
 		goto unlock;
 	}
-	ret = podvs_nl_batch_apply(&t, info);
+	ret = podvs_nl_batch_apply(&t, head, len, extack);
 	if (ret)
 		podvs_txn_abort(&t);
 	else
-		ret = podvs_nl_commit(&t, info->extack);
+		ret = podvs_nl_commit(&t, extack);
 unlock:
 	mutex_unlock(&pn->lock);
 	return ret;
+}
+
+static int podvs_nl_batch(struct sk_buff *skb, struct genl_info *info)
+{
+	return podvs_nl_batch_run(podvs_nl_pn(info),
+				  genlmsg_data(info->genlhdr),
+				  genlmsg_len(info->genlhdr), info->extack);
 }
 
 static int podvs_nl_flush(struct sk_buff *skb, struct genl_info *info)
@@ -1506,6 +1516,10 @@ static struct genl_family podvs_genl_family __ro_after_init = {
 	.mcgrps = podvs_genl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(podvs_genl_mcgrps),
 };
+
+#if IS_ENABLED(CONFIG_KUNIT)
+#include "netlink_test.c"
+#endif
 
 int __init podvs_genl_init(void)
 {

@@ -7,12 +7,12 @@
  * prefers the same slots on every gateway whatever its list position.
  * Dests take turns, in (addr, port) order, claiming their next preferred
  * free slot until the table is full; a dest of weight w takes w/gcd turns
- * per round (scaled down so that one round stays small next to M).
+ * per round (scaled down so that a round stays short next to M).
  * Removing one of N dests frees only its slots, which the others claim,
  * so about 1/N of the clients move.
  */
 #include <linux/gcd.h>
-#include <linux/log2.h>
+#include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/siphash.h>
 
@@ -88,25 +88,28 @@ static inline void podvs_mh_set(struct podvs_mh_state *s, u32 i, u32 v)
 		s->t16[i] = v;
 }
 
-/* Turns per round: weight / gcd, shifted so that the largest takes about
- * sqrt(M) turns at most (a round far smaller than the table keeps the
- * shares proportional).
+/* Turns per round: weight / gcd, scaled down when a round would be long
+ * next to M.  Only the last, partial round skews the shares (by at most
+ * 1 / rounds), so keep 128 rounds or more unless the dests alone, one turn
+ * each, need longer rounds.
  */
 static void podvs_mh_turns(struct podvs_mh_perm *p,
 			   struct podvs_dest **dests, u32 n, u32 m)
 {
-	u32 i, g = 0, mw = 0;
-	int shift;
+	u64 sum = 0, limit = max(n, m / 128);
+	u32 i, g = 0;
 
 	for (i = 0; i < n; i++)
 		g = gcd(READ_ONCE(dests[i]->weight), g);
+	for (i = 0; i < n; i++) {
+		p[i].turns = READ_ONCE(dests[i]->weight) / g;
+		sum += p[i].turns;
+	}
+	if (sum <= limit)
+		return;
 	for (i = 0; i < n; i++)
-		mw = max(mw, READ_ONCE(dests[i]->weight) / g);
-	shift = fls(mw) - ilog2(m) / 2;
-	if (shift < 0)
-		shift = 0;
-	for (i = 0; i < n; i++)
-		p[i].turns = max(1U, (READ_ONCE(dests[i]->weight) / g) >> shift);
+		p[i].turns = max_t(u64, 1, div64_u64((u64)p[i].turns * limit,
+						     sum));
 }
 
 static void podvs_mh_perms(struct podvs_mh_perm *p,
