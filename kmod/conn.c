@@ -143,8 +143,11 @@ struct podvs_conn *podvs_conn_lookup(struct podvs_net *pn,
 	return NULL;
 }
 
-/* Both bucket locks of an entry, in index order (one if they share it). */
+/* Both bucket locks of an entry, in index order (one if they share it;
+ * sparse is then told it was taken twice).
+ */
 static void podvs_lock2(struct podvs_conn_table *tab, u32 h0, u32 h1)
+	__acquires(bucket_lock) __acquires(bucket_lock)
 {
 	spinlock_t *a = podvs_bucket_lock(tab, h0);
 	spinlock_t *b = podvs_bucket_lock(tab, h1);
@@ -154,15 +157,20 @@ static void podvs_lock2(struct podvs_conn_table *tab, u32 h0, u32 h1)
 	spin_lock_bh(a);
 	if (a != b)
 		spin_lock_nested(b, SINGLE_DEPTH_NESTING);
+	else
+		__acquire(b);
 }
 
 static void podvs_unlock2(struct podvs_conn_table *tab, u32 h0, u32 h1)
+	__releases(bucket_lock) __releases(bucket_lock)
 {
 	spinlock_t *a = podvs_bucket_lock(tab, h0);
 	spinlock_t *b = podvs_bucket_lock(tab, h1);
 
 	if (a != b)
 		spin_unlock(b);
+	else
+		__release(b);
 	spin_unlock_bh(a);
 }
 

@@ -140,8 +140,8 @@ static void podvs_nat_quoted(struct sk_buff *skb, const struct podvs_pkt *p,
 		words = 4;
 	}
 	if (check && (*check || p->t.protocol == IPPROTO_TCP))
-		podvs_csum_fix(check, a, addr->all, words, *portp, port);
-	memcpy(a, addr->all, words * sizeof(__be32));
+		podvs_csum_fix(check, a, addr->ip6, words, *portp, port);
+	memcpy(a, addr->ip6, words * sizeof(__be32));
 	*portp = port;
 }
 
