@@ -38,25 +38,6 @@ void podvs_csum_l4(struct sk_buff *skb, u16 af, u8 proto, __sum16 *check,
 		*check = CSUM_MANGLED_0;
 }
 
-/* CHECKSUM_COMPLETE covers the IPv6 header too (it has no checksum of its
- * own to absorb a change, unlike IPv4's): account for the address change.
- * inet_proto_csum_replace16() only accounts for the L4 checksum field.
- */
-static void podvs_csum_complete_v6(struct sk_buff *skb,
-				   const struct in6_addr *from,
-				   const struct in6_addr *to)
-{
-	__be32 diff[] = {
-		~from->s6_addr32[0], ~from->s6_addr32[1],
-		~from->s6_addr32[2], ~from->s6_addr32[3],
-		to->s6_addr32[0], to->s6_addr32[1],
-		to->s6_addr32[2], to->s6_addr32[3],
-	};
-
-	if (skb->ip_summed == CHECKSUM_COMPLETE)
-		skb->csum = csum_partial(diff, sizeof(diff), skb->csum);
-}
-
 /* Rewrite the outer destination or source address; old gets the former. */
 static void podvs_nat_l3(struct sk_buff *skb, u16 af, bool dst,
 			 const union nf_inet_addr *addr,
@@ -75,26 +56,38 @@ static void podvs_nat_l3(struct sk_buff *skb, u16 af, bool dst,
 		struct in6_addr *a = dst ? &ip6h->daddr : &ip6h->saddr;
 
 		old->in6 = *a;
-		podvs_csum_complete_v6(skb, a, &addr->in6);
 		*a = addr->in6;
 	}
 }
 
+/* CHECKSUM_COMPLETE: skb->csum covers the packet from the network header.
+ * An IPv4 header sums to zero whatever its addresses (its own checksum
+ * absorbs the change), so only the L4 checksum field's change counts, and
+ * inet_proto_csum_replace4() accounts for it.  In IPv6 the address change
+ * in the header and the matching change of the L4 checksum field cancel
+ * out: the sum stays as it was.  inet_proto_csum_replace16() adjusts
+ * skb->csum on some kernels and not on others (6.1 does not), so the sum
+ * is restored rather than trusted to it.
+ */
 int podvs_nat_l4(struct sk_buff *skb, u16 af, u8 proto, unsigned int thoff,
 		 bool dst, const union nf_inet_addr *addr, __be16 port)
 {
 	unsigned int csoff = thoff + podvs_l4_csum_off(proto);
 	union nf_inet_addr old;
 	__be16 *portp;
+	__wsum csum;
 
 	if (skb_ensure_writable(skb, csoff + sizeof(__sum16)))
 		return -ENOMEM;
+	csum = skb->csum;
 	/* source port first, destination port second, in TCP and UDP */
 	portp = (__be16 *)(skb->data + thoff) + dst;
 	podvs_nat_l3(skb, af, dst, addr, &old);
 	podvs_csum_l4(skb, af, proto, (__sum16 *)(skb->data + csoff),
 		      &old, addr, *portp, port);
 	*portp = port;
+	if (af == AF_INET6 && skb->ip_summed == CHECKSUM_COMPLETE)
+		skb->csum = csum;
 	return 0;
 }
 
