@@ -130,8 +130,11 @@ struct podvs_conn *podvs_conn_lookup(struct podvs_net *pn,
 	struct podvs_conn_table *tab = pn->conn;
 	struct hlist_nulls_node *pos;
 	struct podvs_conn_node *n;
-	u32 h = podvs_tuple_hash(tab, t);
+	u32 h;
 
+	if (!atomic_read(&tab->live))	/* no flows: not even a hash */
+		return NULL;
+	h = podvs_tuple_hash(tab, t);
 	hlist_nulls_for_each_entry_rcu(n, pos, &tab->buckets[h], node) {
 		struct podvs_conn *c = podvs_node_conn(n);
 

@@ -8,10 +8,13 @@
  *  - anything but TCP, UDP and ICMP errors: accepted without a lookup;
  *  - one connection-table lookup with the packet's own tuple, which finds
  *    both directions of a flow (and, for an ICMP error, the flow of the
- *    quoted packet);
+ *    quoted packet); skipped while the namespace has no flows;
  *  - on a miss, one VIP lookup: not a VIP, accepted untouched; a VIP
  *    port without a service, or a service without a usable dest, rejected
  *    (TCP RST, else ICMP port unreachable) and counted.
+ * So traffic that is neither for a VIP nor a reply costs two hash lookups
+ * while flows exist (a reply can only be told from other traffic by the
+ * flow table, a VIP only by the service table), one when none do.
  *
  * Deleted dests (RST instead of a black hole): the dest's TCP flows stay
  * as tombstones for the FIN timeout (conn.c), and a client packet hitting
