@@ -1,0 +1,403 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/bench/guest.sh: the podvs benchmarks, inside one boot of the
+# Debian-kernel VM (tests/bench/run starts it and says what is measured).
+#
+#   guest.sh --gen DIR [--only SECTIONS] [--rounds N] [--secs S] [--cap S]
+#            [--levels L,..] [--rule-levels L,..] [--nft-levels L,..]
+#            [--ctl N] [--ctl-rules N]
+#
+# SECTIONS: a comma list of dataplane, scale, nodeport, control.  DIR holds
+# the files tests/bench/gen.py wrote for the same levels and sizes.
+# Progress goes out as "# ..." lines, results as
+#
+#	RAW <section> <metric> <setup> <level> <value>
+#	NOTE <text>
+#
+# which tests/bench/report.py turns into the ratio table.  Nothing here
+# passes or fails on a figure: the script fails only when a setup cannot be
+# configured or forwards nothing at all.
+#
+# Topology: see tests/bench/topo.sh (client -> gateway -> Pods, the Pods
+# routed back through the gateway; a fresh gateway namespace per setup).
+set -e
+BENCH=$PODVS_REPO/tests/bench
+# shellcheck source=../e2e/lib.sh
+. "$PODVS_REPO/tests/e2e/lib.sh"
+# shellcheck source=topo.sh
+. "$BENCH/topo.sh"
+
+ONLY=dataplane,scale,nodeport,control
+ROUNDS=3 SECS=5 CAP=300
+LEVELS=1,1000,100000 RULE_LEVELS=1,1000,10000 NFT_LEVELS=1,1000
+CTL=10000 CTL_RULES=1000
+GEN_SRC=
+while [ $# -gt 0 ]; do
+	case $1 in
+	--gen) GEN_SRC=$2 ;;
+	--only) ONLY=$2 ;;
+	--rounds) ROUNDS=$2 ;;
+	--secs) SECS=$2 ;;
+	--cap) CAP=$2 ;;
+	--levels) LEVELS=$2 ;;
+	--rule-levels) RULE_LEVELS=$2 ;;
+	--nft-levels) NFT_LEVELS=$2 ;;
+	--ctl) CTL=$2 ;;
+	--ctl-rules) CTL_RULES=$2 ;;
+	*) fail "unknown option $1" ;;
+	esac
+	shift 2
+done
+[ -d "$GEN_SRC" ] || fail "--gen DIR: no such directory: $GEN_SRC"
+
+# Local copies: nothing timed reads through 9p.
+GEN=/tmp/bench-gen
+PVB=/tmp/pvbench
+IPT=iptables-nft	# Debian's default backend, kube-proxy's on such hosts
+CONC=32			# TCP connections in flight
+REPS=9			# repetitions of a single control-plane change
+
+say() { echo "# [${SECONDS}s] $*"; }
+raw() { echo "RAW $*"; }
+note() { echo "NOTE $*"; }
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+
+# timed CMD...: run CMD, its wall time in ms in $TIMED_MS, its status back.
+timed() {
+	local t0 rc=0
+	t0=$(ms_now)
+	"$@" || rc=$?
+	TIMED_MS=$(($(ms_now) - t0))
+	return $rc
+}
+
+# rate N: N per second of the measurement window
+rate() { awk -v n="$1" -v t="$SECS" 'BEGIN { printf "%.0f", n / t }'; }
+
+has_section() { case ",$ONLY," in *",$1,"*) return 0 ;; esac; return 1; }
+
+# ---- the setups -------------------------------------------------------------
+
+pv_load() { [ -e /sys/module/podvs ] || podvs_load; }
+
+# rmmod may briefly race the cleanup of a deleted namespace: retry.
+pv_unload() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -e /sys/module/podvs ] || return 0
+		rmmod podvs 2>/dev/null || sleep 0.2
+	done
+	fail "rmmod podvs keeps failing"
+}
+
+# adm_restore podvs|ipvs FILE: podvsadm -R / ipvsadm -R in the gateway.
+adm_restore() {
+	case $1 in
+	podvs) in_ns "$GW" "$PODVSADM" -R <"$2" ;;
+	ipvs) in_ns "$GW" ipvsadm -R <"$2" ;;
+	esac
+}
+
+# rules_load iptables|nft LEVEL: kube-proxy-style rules in the gateway,
+# at most $CAP seconds.
+rules_load() {
+	case $1 in
+	iptables) in_ns "$GW" timeout "$CAP" "$IPT-restore" <"$GEN/dp-ipt-$2.rules" ;;
+	nft) in_ns "$GW" timeout "$CAP" nft -f "$GEN/dp-nft-$2.nft" ;;
+	esac
+}
+
+# dp_setup SETUP: the measured services (one UDP, one TCP) on a new gateway.
+# routed: no load balancer, traffic straight to Pod 1 (the floor);
+# routed-podvs: the same with podvs loaded (its hooks run in every
+# namespace: the cost it adds to traffic that is not for a VIP).
+dp_setup() {
+	topo_gw_new
+	case $1 in
+	routed) ;;
+	routed-podvs) pv_load ;;
+	podvs) pv_load; adm_restore podvs "$GEN/dp-adm-measured.txt" ;;
+	ipvs) adm_restore ipvs "$GEN/dp-adm-measured.txt" ;;
+	*) rules_load "$1" 1 ;;
+	esac
+}
+
+dp_teardown() {
+	topo_gw_del
+	case $1 in *podvs) pv_unload ;; esac
+}
+
+# ---- measurements -----------------------------------------------------------
+
+# The routed references go to Pod 1 itself, the others to the VIP.
+is_routed() { case $1 in routed*) return 0 ;; esac; return 1; }
+dst_of() { if is_routed "$1"; then echo "${POD_ADDRS[0]}"; else echo "$VIP"; fi; }
+
+# measure_udp SECTION SETUP LEVEL: datagrams the gateway forwarded to the
+# Pods per second.
+measure_udp() {
+	local port=53 b a out
+	! is_routed "$2" || port=5353
+	b=$(gw_tx)
+	# shellcheck disable=SC2046 # src_opts is a word list
+	out=$(in_ns "$CL" "$PVB" udp-send -d "$(dst_of "$2")" -p $port -T "$SECS" $(src_opts))
+	a=$(gw_tx)
+	say "$1 $2 L=$3 udp: $out, forwarded $((a - b))"
+	[ $((a - b)) -gt 0 ] || fail "$2: no datagram forwarded"
+	raw "$1 udp_pps $2 $3 $(rate $((a - b)))"
+}
+
+# measure_tcp SECTION SETUP LEVEL: completed handshakes per second.
+measure_tcp() {
+	local port=80 out conns
+	! is_routed "$2" || port=8080
+	# shellcheck disable=SC2046 # src_opts is a word list
+	out=$(in_ns "$CL" "$PVB" tcp-crr -d "$(dst_of "$2")" -p $port -T "$SECS" \
+		-c $CONC $(src_opts))
+	say "$1 $2 L=$3 tcp: $out"
+	conns=$(awk '{ print $2 }' <<<"$out")
+	[ "$conns" -gt 0 ] || fail "$2: no TCP connection completed"
+	raw "$1 tcp_cps $2 $3 $(rate "$conns")"
+}
+
+measure_both() {
+	measure_udp "$@"
+	measure_tcp "$@"
+}
+
+# ---- (a), (b): one service, every setup, rounds interleaved -------------------
+
+section_dataplane() {
+	local setups=(podvs ipvs iptables nft routed routed-podvs) n=6 r i s
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((i = 0; i < n; i++)); do
+			s=${setups[(i + r) % n]}
+			say "dataplane: round $((r + 1))/$ROUNDS, $s"
+			dp_setup "$s"
+			measure_both dp "$s" 1
+			dp_teardown "$s"
+		done
+	done
+}
+
+# ---- (c): the same with many services ----------------------------------------
+
+# scale_adm podvs|ipvs: one gateway, levels added incrementally.
+scale_adm() {
+	local s=$1 level nfill prev=0 r
+	dp_setup "$s"
+	for level in ${LEVELS//,/ }; do
+		nfill=$((level > 2 ? level - 2 : 0))
+		if [ "$nfill" -gt "$prev" ]; then
+			say "scale: $s, adding services to $level"
+			timed adm_restore "$s" "$GEN/dp-adm-fill-$prev-$nfill.txt" ||
+				fail "$s: loading $level services failed"
+			raw "scale load_ms $s $level $TIMED_MS"
+			prev=$nfill
+		fi
+		for ((r = 0; r < ROUNDS; r++)); do
+			measure_both scale "$s" "$level"
+		done
+	done
+	dp_teardown "$s"
+}
+
+# scale_rules iptables|nft LEVELS: a full load per level.
+scale_rules() {
+	local s=$1 level r rc
+	for level in ${2//,/ }; do
+		say "scale: $s, $level services"
+		topo_gw_new
+		rc=0
+		timed rules_load "$s" "$level" || rc=$?
+		if [ $rc -eq 124 ]; then
+			note "scale: $s with $level services did not load within $CAP s; larger levels skipped"
+			break
+		fi
+		[ $rc -eq 0 ] || fail "$s: loading $level services failed ($rc)"
+		raw "scale load_ms $s $level $TIMED_MS"
+		for ((r = 0; r < ROUNDS; r++)); do
+			measure_both scale "$s" "$level"
+		done
+	done
+	topo_gw_del
+}
+
+section_scale() {
+	scale_adm podvs
+	scale_adm ipvs
+	scale_rules iptables "$RULE_LEVELS"
+	scale_rules nft "$NFT_LEVELS"
+}
+
+# ---- (d): direct to the Pods vs a NodePort hop --------------------------------
+
+# wrk_run PATH CONNS PORT: wrk against the VIP; RAW lines per figure.
+wrk_run() {
+	local out
+	out=$(in_ns "$CL" wrk -t1 -c"$2" -d"${SECS}s" --latency "http://$VIP:$3/")
+	say "nodeport $1 c=$2: $(grep -E 'Requests/sec|Latency  |50%|99%|errors' <<<"$out" | tr -s ' ' | tr '\n' ';')"
+	awk -v p="$1" -v c="$2" '
+		function us(v) {
+			if (v ~ /us$/) return v + 0
+			if (v ~ /ms$/) return v * 1000
+			if (v ~ /s$/) return v * 1000000
+			return v
+		}
+		$1 == "Latency" && NF >= 4 { printf "RAW np lat_avg_us %s %s %.1f\n", p, c, us($2) }
+		$1 == "50%" { printf "RAW np lat_p50_us %s %s %.1f\n", p, c, us($2) }
+		$1 == "99%" { printf "RAW np lat_p99_us %s %s %.1f\n", p, c, us($2) }
+		$1 == "Requests/sec:" { printf "RAW np rps %s %s %.0f\n", p, c, $2 }
+	' <<<"$out"
+}
+
+section_nodeport() {
+	local r p port paths=(direct nodeport) i
+	pv_load
+	topo_gw_new
+	in_ns "$NODE" "$IPT-restore" <"$GEN/np-node.rules"
+	in_ns "$GW" "$PODVSADM" -A -t "$VIP:8000" -s mh
+	for p in "${POD_ADDRS[@]}"; do
+		in_ns "$GW" "$PODVSADM" -a -t "$VIP:8000" -r "$p:8000" -m
+	done
+	in_ns "$GW" "$PODVSADM" -A -t "$VIP:8001" -s mh
+	in_ns "$GW" "$PODVSADM" -a -t "$VIP:8001" -r "$NODE_ADDR:30080" -m
+	for p in 8000 8001; do
+		[ "$(in_ns "$CL" curl -s -m 10 "http://$VIP:$p/")" = podvs ] ||
+			fail "no HTTP answer through VIP port $p"
+	done
+	for ((r = 0; r < ROUNDS; r++)); do
+		for i in 0 1; do
+			p=${paths[(i + r) % 2]}
+			port=8001
+			[ "$p" != direct ] || port=8000
+			wrk_run "$p" 1 $port
+			wrk_run "$p" $CONC $port
+		done
+	done
+	in_ns "$NODE" "$IPT" -t nat -F
+	topo_gw_del
+	pv_unload
+}
+
+# ---- control plane -----------------------------------------------------------
+
+# ctl_load TOOL NS N: the full load of N services x 10 dests.
+ctl_load() {
+	local f=$GEN/ctl-$3
+	case $1 in
+	podvs) in_ns "$2" "$PODVSADM" -R <"$f-podvs.txt" ;;
+	podvs-m65537) in_ns "$2" "$PODVSADM" -R <"$f-podvs-m65537.txt" ;;
+	ipvs) in_ns "$2" ipvsadm -R <"$f-ipvs.txt" ;;
+	iptables-nft | iptables-legacy)
+		in_ns "$2" timeout "$CAP" "$1-restore" <"$f-ipt.rules" ;;
+	nft) in_ns "$2" timeout "$CAP" nft -f "$f-nft.nft" ;;
+	esac
+}
+
+# ctl_replace TOOL NS N I: replace one endpoint (I odd: put it back).
+ctl_replace() {
+	local f=$GEN/ctl-$3 kind=change from to
+	# shellcheck source=/dev/null
+	. "$f-change.env"
+	from=$CHG_OLD to=$CHG_NEW
+	if [ $(($4 % 2)) -eq 1 ]; then
+		kind=revert from=$CHG_NEW to=$CHG_OLD
+	fi
+	case $1 in
+	podvs* | ipvs)
+		printf -- '-d %s -r %s\n-a %s -r %s -m -w 1\n' "$CHG_VS" "$from" "$CHG_VS" "$to" |
+			in_ns "$2" "$(adm_of "$1")" -R ;;
+	iptables-*) in_ns "$2" "$1-restore" --noflush <"$f-ipt-$kind.rules" ;;
+	nft) in_ns "$2" nft -f "$f-nft-$kind.nft" ;;
+	esac
+}
+
+adm_of() { if [ "$1" = ipvs ]; then echo ipvsadm; else echo "$PODVSADM"; fi; }
+
+# ctl_edit TOOL NS N I: change one dest's weight (podvs and IPVS only).
+ctl_edit() {
+	# shellcheck source=/dev/null
+	. "$GEN/ctl-$3-change.env"
+	# shellcheck disable=SC2086 # CHG_VS is "-t ADDR:PORT"
+	in_ns "$2" "$(adm_of "$1")" -e $CHG_VS -r "$CHG_EDIT" -m -w $((2 + $4 % 2))
+}
+
+# ctl_tool TOOL N: load, then time REPS single changes.
+ctl_tool() {
+	local tool=$1 n=$2 ns i rc=0
+	say "control: $tool, $n services x 10 dests"
+	ns=$(netns_add ctl)
+	timed ctl_load "$tool" "$ns" "$n" || rc=$?
+	if [ $rc -eq 124 ]; then
+		note "control: $tool with $n services did not load within $CAP s"
+		ip netns delete "$ns"
+		return 0
+	fi
+	[ $rc -eq 0 ] || fail "control: $tool: loading $n services failed ($rc)"
+	raw "ctl load_ms $tool $n $TIMED_MS"
+	for ((i = 0; i < REPS; i++)); do
+		timed ctl_replace "$tool" "$ns" "$n" "$i" || fail "control: $tool: replace failed"
+		raw "ctl replace_ms $tool $n $TIMED_MS"
+		case $tool in podvs* | ipvs) ;; *) continue ;; esac
+		timed ctl_edit "$tool" "$ns" "$n" "$i" || fail "control: $tool: edit failed"
+		raw "ctl edit_ms $tool $n $TIMED_MS"
+	done
+	ip netns delete "$ns"
+}
+
+# Load every module the rule tools and schedulers need once, untimed, so
+# that no timed load pays for module loading.
+warm_tools() {
+	local ns t
+	ns=$(netns_add warm)
+	for t in iptables-nft iptables-legacy nft; do
+		ctl_load "$t" "$ns" 1 >/dev/null
+	done
+	in_ns "$ns" ipvsadm -R <"$GEN/ctl-1-ipvs.txt"
+	ip netns delete "$ns"
+}
+
+section_control() {
+	local t
+	pv_load
+	for t in podvs ipvs iptables-nft iptables-legacy nft; do
+		ctl_tool "$t" 1
+	done
+	for t in podvs ipvs iptables-nft iptables-legacy nft podvs-m65537; do
+		ctl_tool "$t" "$CTL_RULES"
+	done
+	if [ "$CTL" != "$CTL_RULES" ]; then
+		for t in podvs ipvs podvs-m65537; do
+			ctl_tool "$t" "$CTL"
+		done
+	fi
+	pv_unload
+}
+
+# ---- main --------------------------------------------------------------------
+
+main() {
+	local s t0
+	mkdir -p "$GEN"
+	cp -r "$GEN_SRC/." "$GEN/"
+	cp "$PODVS_REPO/build/bench/pvbench" "$PVB"
+	modprobe -a ip_vs ip_vs_mh ip_vs_rr nf_conntrack
+	# Room for every flow of every setup (kube-proxy raises it too).
+	sysctl -qw net.netfilter.nf_conntrack_max=1048576
+	echo 262144 >/sys/module/nf_conntrack/parameters/hashsize
+	warm_tools
+	topo_init "$PVB"
+	raw "meta secs all 0 $SECS"
+	raw "meta rounds all 0 $ROUNDS"
+	for s in dataplane scale nodeport control; do
+		has_section "$s" || continue
+		t0=$(ms_now)
+		"section_$s"
+		say "section $s took $((($(ms_now) - t0) / 1000)) s"
+	done
+	topo_gw_del
+}
+
+main
