@@ -33,7 +33,8 @@ Usage:
   fake_apiserver.py ctl --dir DIR state
 
 Faults (POST /fake/fault, all optional, cumulative):
-  {"fail": N, "status": 500, "match": "/services"}  next N matching requests
+  {"fail": N, "status": 500, "match": "watch=1"}   next N requests whose
+                                                   path+query contains match
   {"slow_ms": MS}                                    delay every response
   {"drop_watches": true}      cut every open watch mid-chunk, now
   {"malformed": N}            the next N watch events are invalid JSON
@@ -239,7 +240,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.count(method, path)
             if not self.authorized():
                 return None
-            code = self.store.take_fault(path)
+            code = self.store.take_fault(self.path)
             if code:
                 return self.fail(code, "InternalError",
                                  "injected fault %d" % code)
@@ -562,10 +563,12 @@ def make_certs(d):
     crt, ext = os.path.join(d, "server.crt"), os.path.join(d, "server.ext")
     if os.path.exists(crt):
         return crt, key
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+    # EC keys: cheap to generate even in a TCG guest
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+    openssl("req", "-x509", *ec, "-nodes", "-days", "2",
             "-subj", "/CN=fake-apiserver-ca", "-keyout", ca_key, "-out", ca)
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj",
-            "/CN=fake-apiserver", "-keyout", key, "-out", csr)
+    openssl("req", *ec, "-nodes", "-subj", "/CN=fake-apiserver",
+            "-keyout", key, "-out", csr)
     write_file(ext, "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n")
     openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
             "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", crt)
