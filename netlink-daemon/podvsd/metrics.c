@@ -17,6 +17,30 @@
 	fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n" \
 		name fmt "\n", __VA_ARGS__)
 
+static void render_latency(const struct pd_rec_stats *s, FILE *out)
+{
+	static const uint64_t bounds_ms[PD_N_LAT] = PD_LAT_BUCKETS;
+	uint64_t cum = 0;
+
+	M(out, "podvsd_last_change_to_kernel_seconds", "gauge",
+	  "From a watched change to the ack of the batch applying it (last).",
+	  " %.6f", s->last_change_us / 1e6);
+	fprintf(out, "# HELP podvsd_change_to_kernel_seconds From a watched "
+		"change to the ack of the batch applying it.\n# TYPE "
+		"podvsd_change_to_kernel_seconds histogram\n");
+	for (size_t i = 0; i < PD_N_LAT; i++) {
+		cum += s->change_hist[i];
+		fprintf(out, "podvsd_change_to_kernel_seconds_bucket{le=\"%g\"} "
+			"%llu\n", bounds_ms[i] / 1000.0, (unsigned long long)cum);
+	}
+	cum += s->change_hist[PD_N_LAT];
+	fprintf(out, "podvsd_change_to_kernel_seconds_bucket{le=\"+Inf\"} %llu\n"
+		"podvsd_change_to_kernel_seconds_sum %.6f\n"
+		"podvsd_change_to_kernel_seconds_count %llu\n",
+		(unsigned long long)cum, s->change_sum_us / 1e6,
+		(unsigned long long)s->change_count);
+}
+
 static void render_sync(struct podvsd *d, FILE *out)
 {
 	const struct pd_rec_stats *s = &d->rec.stats;
@@ -56,6 +80,7 @@ static void render_sync(struct podvsd *d, FILE *out)
 	M(out, "podvsd_draining_services", "gauge",
 	  "Virtual services with removed dests still draining.", " %zu",
 	  d->rec.linger.n);
+	render_latency(s, out);
 }
 
 /* One counter family over both informers (samples grouped by family). */
@@ -81,6 +106,7 @@ static void render_inf_family(const struct pd_cluster *c, FILE *out,
 	render_inf_family(c, out, name, help, \
 			  offsetof(struct pd_informer_stats, field), restarts)
 
+/* One counter family over both informers (samples grouped by family). */
 static void render_informers(const struct pd_cluster *c, FILE *out)
 {
 	FAM(c, out, "podvsd_lists_total", "Full lists.", lists, false);

@@ -142,8 +142,18 @@ void pd_rec_fini(struct pd_reconciler *r)
 	pd_ops_fini(&r->ops);
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void mark_dirty(struct pd_reconciler *r, const char *key)
 {
+	if (!r->first_change_us)
+		r->first_change_us = mono_us();
 	/* on -ENOMEM the next full sync still converges */
 	if (pd_hmap_sput(&r->dirty, key, (void *)1, NULL))
 		r->need_full = true;
@@ -800,6 +810,19 @@ static int sync_full(struct pd_reconciler *r)
 	return ret;
 }
 
+static void observe_change(struct pd_reconciler *r, uint64_t us)
+{
+	static const uint64_t bounds_ms[PD_N_LAT] = PD_LAT_BUCKETS;
+	size_t i = 0;
+
+	while (i < PD_N_LAT && us > bounds_ms[i] * 1000)
+		i++;
+	r->stats.change_hist[i]++;
+	r->stats.change_sum_us += us;
+	r->stats.change_count++;
+	r->stats.last_change_us = us;
+}
+
 int pd_rec_sync(struct pd_reconciler *r, uint64_t now_ms)
 {
 	struct timespec t0, t1;
@@ -827,6 +850,9 @@ int pd_rec_sync(struct pd_reconciler *r, uint64_t now_ms)
 				    (t1.tv_nsec - t0.tv_nsec) / 1000;
 	r->stats.total_duration_us += r->stats.last_duration_us;
 	r->stats.last_sync_wall = time(NULL);
+	if (r->ops.n && r->first_change_us)
+		observe_change(r, mono_us() - r->first_change_us);
+	r->first_change_us = 0;
 	return 0;
 }
 

@@ -31,6 +31,10 @@
 #include "log.h"
 #include "table.h"
 
+/* Upper bounds (ms) of the change-to-kernel latency histogram buckets. */
+#define PD_LAT_BUCKETS	{ 1, 2, 5, 10, 20, 50, 100, 250, 500, 1000, 5000 }
+#define PD_N_LAT	11
+
 struct pd_rec_stats {
 	uint64_t syncs;			/* successful syncs */
 	uint64_t full_syncs;		/* of which full */
@@ -40,6 +44,11 @@ struct pd_rec_stats {
 	uint64_t last_duration_us;
 	uint64_t total_duration_us;
 	int64_t last_sync_wall;		/* Unix time of the last success */
+	/* from the first object change a sync covers to its batch ack */
+	uint64_t last_change_us;
+	uint64_t change_hist[PD_N_LAT + 1];	/* per bucket, +Inf last */
+	uint64_t change_sum_us;
+	uint64_t change_count;
 	uint64_t invalid_services;	/* rejections by desired state */
 	uint64_t conflicts;
 };
@@ -72,6 +81,7 @@ struct pd_reconciler {
 	struct pd_hmap dirty;		/* "ns/name" of changed Services */
 	struct pd_hmap pending;		/* pd_vs_key to re-diff */
 	bool need_full;			/* re-read the kernel, diff all */
+	uint64_t first_change_us;	/* oldest change not yet synced */
 	uint64_t now_ms;		/* time of the running sync */
 
 	struct pd_ops ops;		/* scratch */
