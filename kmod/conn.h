@@ -108,7 +108,8 @@ u32 podvs_conn_buckets(struct podvs_net *pn);
  * UDP flows and persistence templates go at once; TCP flows become
  * tombstones for the FIN timeout, so the client's next packet is answered
  * with a RST (PODVS_DROP_A_DEST_GONE) instead of vanishing.  Process
- * context; walks every bucket (about 1 ms per 64k buckets), rescheduling
+ * context; walks every bucket (the cost follows the table size, not the
+ * number of flows), rescheduling
  * in between.  Packets of a dead dest's flows are handled the same way
  * even before the walk reaches them (podvs_conn_gone()).
  */
