@@ -109,9 +109,9 @@ u32 podvs_conn_buckets(struct podvs_net *pn);
  * tombstones for the FIN timeout, so the client's next packet is answered
  * with a RST (PODVS_DROP_A_DEST_GONE) instead of vanishing.  Process
  * context; walks every bucket (the cost follows the table size, not the
- * number of flows), rescheduling
- * in between.  Packets of a dead dest's flows are handled the same way
- * even before the walk reaches them (podvs_conn_gone()).
+ * number of flows), rescheduling in between.  Packets of a dead dest's
+ * flows are handled the same way even before the walk reaches them
+ * (podvs_conn_gone()).
  */
 void podvs_conn_flush_dest(struct podvs_net *pn, struct podvs_dest *d);
 
