@@ -13,6 +13,7 @@
 #include <gnutls/gnutls.h>
 
 #include "kubeconfig.h"
+#include "yaml.h"
 
 #define MAX_FILE	(4 << 20)
 
@@ -325,11 +326,21 @@ int pd_kube_kubeconfig(struct pd_kube_config *c, const char *path,
 	if (ret)
 		return ret;
 	root = cJSON_ParseWithLength(b.data, b.len);
+	if (!root) {
+		char why[256];
+
+		root = pd_yaml_parse(b.data, why, sizeof(why));
+		if (!root) {
+			free(b.data);
+			return kc_fail(&k, "%s (or write it as JSON with "
+				       "`kubectl config view --raw --flatten "
+				       "-o json`)", why);
+		}
+	}
 	free(b.data);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		return kc_fail(&k, "not JSON (write it with `kubectl config "
-			       "view --raw --flatten -o json`)");
+		return kc_fail(&k, "not a mapping at the top");
 	}
 	ret = load_context(&k, root, c);
 	cJSON_Delete(root);

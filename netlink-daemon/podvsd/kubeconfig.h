@@ -10,9 +10,8 @@
  * Kubeconfig: the current context's cluster (server, certificate-authority
  * or -data, insecure-skip-tls-verify) and user (token, tokenFile,
  * client-certificate(-data), client-key(-data)); relative paths are
- * relative to the file's directory.  The file must be JSON (kubectl writes
- * it with `kubectl config view --raw --flatten -o json`); YAML needs a
- * YAML parser, which podvsd's dependency list does not have.
+ * relative to the file's directory.  The file is JSON, or YAML of the
+ * subset kubeconfigs use (see yaml.h).
  */
 #ifndef PODVSD_KUBECONFIG_H
 #define PODVSD_KUBECONFIG_H

@@ -126,12 +126,48 @@ static void test_client_cert_data(void **state)
 	pd_kube_config_fini(&c);
 }
 
+static void test_yaml(void **state)
+{
+	struct pd_kube_config c;
+	char err[512] = "";
+
+	(void)state;
+	put("tok", "yaml-token\n");
+	assert_int_equal(load(&c,
+		"apiVersion: v1\n"
+		"clusters:\n"
+		"- cluster:\n"
+		"    certificate-authority-data: Q0E=\n"
+		"    server: https://[2001:db8::1]:6443\n"
+		"  name: k1\n"
+		"contexts:\n"
+		"- context:\n"
+		"    cluster: k1\n"
+		"    user: u1\n"
+		"  name: c1\n"
+		"current-context: c1   # this one\n"
+		"kind: Config\n"
+		"preferences: {}\n"
+		"users:\n"
+		"- name: u1\n"
+		"  user:\n"
+		"    tokenFile: tok\n", err), 0);
+	assert_string_equal(c.server, "https://[2001:db8::1]:6443");
+	assert_string_equal(c.ca.data, "CA");
+	assert_string_equal(c.token, "yaml-token");
+	assert_string_equal(c.ns, "default");
+	pd_kube_config_fini(&c);
+}
+
 static const struct {
 	const char *json;
 	const char *err;	/* after "kubeconfig <path>: " */
 } bad[] = {
-	{ "server: x\n", "not JSON (write it with `kubectl config view --raw "
-	  "--flatten -o json`)" },
+	{ "server: x\n", "no current-context" },
+	{ "a: {b: c}\n", "line 1: '{' (flow style, block scalar, anchor, "
+	  "alias or tag) is not supported (or write it as JSON with `kubectl "
+	  "config view --raw --flatten -o json`)" },
+	{ "[1, 2]", "not a mapping at the top" },
 	{ "{'contexts': []}", "no current-context" },
 	{ "{'current-context': 'nope', 'contexts': []}",
 	  "no contexts entry named 'nope'" },
@@ -222,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_token_and_ca_file),
 		cmocka_unit_test(test_token_file_and_rotation),
 		cmocka_unit_test(test_client_cert_data),
+		cmocka_unit_test(test_yaml),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_missing_files),
 		cmocka_unit_test(test_incluster),
