@@ -20,6 +20,7 @@ struct slice_list {
 struct plan_entry {
 	struct pd_plan plan;
 	char bad_rv[64];
+	size_t logged[3];	/* VSes, dests, drained dests last logged */
 	char key[];		/* "ns/name"; claims point here */
 };
 
@@ -540,6 +541,24 @@ static int compute(struct pd_reconciler *r, const struct k8s_service *s,
 	return err;
 }
 
+/* One info line when what a Service asks for changes shape. */
+static void log_plan(struct pd_reconciler *r, struct plan_entry *pe)
+{
+	size_t now[3] = { pe->plan.n, 0, 0 };
+
+	for (size_t i = 0; i < pe->plan.n; i++) {
+		now[1] += pe->plan.vs[i]->n_dests;
+		for (size_t j = 0; j < pe->plan.vs[i]->n_dests; j++)
+			now[2] += !!(pe->plan.vs[i]->dests[j].flags &
+				     PODVS_DEST_F_DRAIN);
+	}
+	if (!memcmp(now, pe->logged, sizeof(now)))
+		return;
+	memcpy(pe->logged, now, sizeof(now));
+	pd_info(r->log, "msg=\"service wants\" service=%s vs=%zu dests=%zu "
+		"draining=%zu", pe->key, now[0], now[1], now[2]);
+}
+
 /* Recompute Service @key's plan and re-claim its VS keys. */
 static int recompute(struct pd_reconciler *r, const char *key)
 {
@@ -560,6 +579,8 @@ static int recompute(struct pd_reconciler *r, const char *key)
 		return 0;
 	err = err ?: swap_plan(r, pe, &np);
 	pd_plan_fini(&np);
+	if (!err)
+		log_plan(r, pe);
 	if (!err && !pe->plan.n && (!s || pd_svc_selected(s) == PD_SEL_NONE))
 		free_plan(pd_hmap_sdel(&r->plans, key));
 	return err;
