@@ -147,7 +147,7 @@ static void podvs_nl_test_parse_svc(struct kunit *test)
 	struct nlattr *nest;
 
 	nest = podvs_t_nest(test, &skb, PODVS_A_SERVICE, c->fill);
-	KUNIT_EXPECT_EQ(test, podvs_nl_parse_svc(nest, &conf, &ext), c->err);
+	KUNIT_ASSERT_EQ(test, podvs_nl_parse_svc(nest, &conf, &ext), c->err);
 	podvs_expect_msg(test, &ext, c->msg);
 	if (!c->err) {
 		KUNIT_EXPECT_STREQ(test, conf.sched->name, "rr");
@@ -155,7 +155,7 @@ static void podvs_nl_test_parse_svc(struct kunit *test)
 		KUNIT_EXPECT_STREQ(test, conf.owner, "podvsd");
 		KUNIT_EXPECT_EQ(test, conf.present, (u32)(BIT(PODVS_SVC_A_SCHED) |
 			BIT(PODVS_SVC_A_FLAGS) | BIT(PODVS_SVC_A_OWNER)));
-		KUNIT_EXPECT_EQ(test, conf.key.port, htons(80));
+		KUNIT_EXPECT_EQ(test, ntohs(conf.key.port), 80);
 	} else {
 		KUNIT_EXPECT_TRUE(test, ext._msg || ext.bad_attr || ext.miss_nest);
 	}
@@ -276,6 +276,8 @@ static struct kunit_case podvs_netlink_cases[] = {
 
 static struct kunit_suite podvs_netlink_suite = {
 	.name = "podvs_netlink",
+	.suite_init = podvs_test_suite_init,
+	.suite_exit = podvs_test_suite_exit,
 	.init = podvs_test_init,
 	.exit = podvs_test_exit,
 	.test_cases = podvs_netlink_cases,

@@ -14,6 +14,29 @@
 #include "podvs.h"
 #include "service.h"
 
+/*
+ * Linux 6.1 runs a module's suites when it is COMING, before its init
+ * function: the schedulers are not registered yet.  Each suite registers
+ * them for its run (unless they already are: a later run from debugfs),
+ * and podvs_init() registers them afresh afterwards.
+ */
+static bool podvs_test_scheds;
+
+static inline int podvs_test_suite_init(struct kunit_suite *suite)
+{
+	if (podvs_sched_find(PODVS_DEFAULT_SCHED))
+		return 0;
+	podvs_test_scheds = true;
+	return podvs_sched_register_all();
+}
+
+static inline void podvs_test_suite_exit(struct kunit_suite *suite)
+{
+	if (podvs_test_scheds)
+		podvs_sched_unregister_all();
+	podvs_test_scheds = false;
+}
+
 /* suite .init / .exit: test->priv is a fresh struct podvs_net */
 static inline int podvs_test_init(struct kunit *test)
 {
@@ -35,6 +58,19 @@ static inline void podvs_test_exit(struct kunit *test)
 
 	podvs_net_teardown(pn);
 	kfree(pn);
+}
+
+/* Lock pn and begin a transaction; unlocked again on failure, so that a
+ * failed assertion never leaves the lock held (teardown needs it).
+ */
+static inline bool podvs_test_begin(struct podvs_net *pn, struct podvs_txn *t,
+				    u32 nops)
+{
+	mutex_lock(&pn->lock);
+	if (!podvs_txn_begin(t, pn, nops))
+		return true;
+	mutex_unlock(&pn->lock);
+	return false;
 }
 
 static inline union nf_inet_addr podvs_test_addr(const char *text)

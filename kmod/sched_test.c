@@ -177,10 +177,9 @@ static void podvs_sched_test_change(struct kunit *test)
 			    podvs_test_pick(svc, "198.51.100.1", 1));
 	c.sched = podvs_sched_find("rr");
 	c.present = BIT(PODVS_SVC_A_SCHED);
-	mutex_lock(&pn->lock);
-	KUNIT_ASSERT_EQ(test, podvs_txn_begin(&t, pn, 1), 0);
-	KUNIT_ASSERT_EQ(test, podvs_svc_set(&t, svc, &c), 0);
-	KUNIT_ASSERT_EQ(test, podvs_txn_commit(&t), 0);
+	KUNIT_ASSERT_TRUE(test, podvs_test_begin(pn, &t, 1));
+	KUNIT_EXPECT_EQ(test, podvs_svc_set(&t, svc, &c), 0);
+	KUNIT_EXPECT_EQ(test, podvs_txn_commit(&t), 0);
 	mutex_unlock(&pn->lock);
 	KUNIT_EXPECT_STREQ(test, podvs_test_state(svc)->ops->name, "rr");
 	KUNIT_EXPECT_PTR_NE(test, podvs_test_pick(svc, "198.51.100.1", 1),
@@ -210,6 +209,8 @@ static struct kunit_case podvs_sched_cases[] = {
 
 static struct kunit_suite podvs_sched_suite = {
 	.name = "podvs_sched",
+	.suite_init = podvs_test_suite_init,
+	.suite_exit = podvs_test_suite_exit,
 	.init = podvs_test_init,
 	.exit = podvs_test_exit,
 	.test_cases = podvs_sched_cases,

@@ -154,7 +154,9 @@ static int podvs_many(struct podvs_net *pn, bool del)
 	ret = podvs_txn_begin(&t, pn, PODVS_MANY);
 	for (i = 0; !ret && i < PODVS_MANY; i++) {
 		podvs_many_key(&c.key, i);
-		if (del)
+		if (del && !podvs_svc_find(pn, &c.key))
+			ret = -ENOENT;
+		else if (del)
 			ret = podvs_svc_del(&t, podvs_svc_find(pn, &c.key));
 		else
 			ret = podvs_svc_new(&t, &c);
@@ -217,8 +219,7 @@ static void podvs_svc_test_txn_abort(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, podvs_test_dest(old, "10.0.0.1", 80, 5), 0);
 	d = podvs_test_find(old, "10.0.0.1", 80);
 
-	mutex_lock(&pn->lock);
-	KUNIT_ASSERT_EQ(test, podvs_txn_begin(&t, pn, 6), 0);
+	KUNIT_ASSERT_TRUE(test, podvs_test_begin(pn, &t, 6));
 	podvs_test_key(&c.key, IPPROTO_TCP, "192.0.2.2", 80);
 	KUNIT_EXPECT_EQ(test, podvs_svc_new(&t, &c), 0);
 	svc = podvs_svc_find(pn, &c.key);
@@ -264,8 +265,7 @@ static void podvs_svc_test_txn_replace(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, podvs_test_dest(old, "10.0.0.1", 80, 1), 0);
 	d = podvs_test_find(old, "10.0.0.1", 80);
 
-	mutex_lock(&pn->lock);
-	KUNIT_ASSERT_EQ(test, podvs_txn_begin(&t, pn, 4), 0);
+	KUNIT_ASSERT_TRUE(test, podvs_test_begin(pn, &t, 4));
 	KUNIT_EXPECT_EQ(test, podvs_dest_del(&t, d), 0);
 	podvs_test_dest_conf(&dc, "10.0.0.1", 80, 3);
 	KUNIT_EXPECT_EQ(test, podvs_dest_new(&t, old, &dc), 0);
@@ -301,8 +301,7 @@ static void podvs_svc_test_generation(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, podvs_test_svc(pn, IPPROTO_TCP, "192.0.2.1",
 						   80, NULL, 0));
 	KUNIT_EXPECT_EQ(test, pn->generation, gen + 1);
-	mutex_lock(&pn->lock);
-	KUNIT_ASSERT_EQ(test, podvs_txn_begin(&t, pn, 1), 0);
+	KUNIT_ASSERT_TRUE(test, podvs_test_begin(pn, &t, 1));
 	podvs_test_key(&c.key, IPPROTO_TCP, "192.0.2.1", 80);
 	KUNIT_EXPECT_EQ(test, podvs_svc_new(&t, &c), -EEXIST);
 	podvs_txn_abort(&t);
@@ -323,6 +322,8 @@ static struct kunit_case podvs_service_cases[] = {
 
 static struct kunit_suite podvs_service_suite = {
 	.name = "podvs_service",
+	.suite_init = podvs_test_suite_init,
+	.suite_exit = podvs_test_suite_exit,
 	.init = podvs_test_init,
 	.exit = podvs_test_exit,
 	.test_cases = podvs_service_cases,

@@ -12,6 +12,7 @@ import socket
 import struct
 
 NETLINK_GENERIC = 16
+NETLINK_CAP_ACK = 10
 NETLINK_EXT_ACK = 11
 SOL_NETLINK = 270
 NLM_F_REQUEST, NLM_F_MULTI, NLM_F_ACK = 1, 2, 4
@@ -128,6 +129,8 @@ class Genl:
         except OSError:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
         self.sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+        # an error ack must not echo a multi-megabyte batch back
+        self.sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
         self.sock.bind((0, 0))
         self.seq = 1
         self.family, self.groups = self.resolve(name)
