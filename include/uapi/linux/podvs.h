@@ -35,7 +35,10 @@
 /* Defaults the module starts with in every network namespace. */
 #define PODVS_DEFAULT_SCHED		"mh"
 #define PODVS_DEFAULT_MH_TABLE_SIZE	65537
-#define PODVS_DEFAULT_PERSIST_TIMEOUT	300	/* seconds, ipvsadm -p default */
+/* persistence timeout when PODVS_SVC_F_PERSISTENT comes without TIMEOUT
+ * (ipvsadm's manual says 300 s; ipvsadm itself sends 360 for a bare -p)
+ */
+#define PODVS_DEFAULT_PERSIST_TIMEOUT	300	/* seconds */
 
 /**
  * enum podvs_cmd - generic netlink commands
@@ -64,7 +67,8 @@
  *	one, else of all services and the global drop counters.
  * @PODVS_CMD_GET_CONN: dump connections.  Optional filters in the request:
  *	PODVS_A_SERVICE (key), PODVS_A_DEST (ADDR and/or PORT),
- *	PODVS_A_CONN (CADDR and/or CPORT).  Reply: PODVS_A_CONN per flow.
+ *	PODVS_A_CONN (CADDR and/or CPORT; its other attributes are
+ *	rejected).  Reply: PODVS_A_CONN per flow.
  * @PODVS_CMD_BATCH: many service/dest operations in one message, applied
  *	atomically: either every PODVS_A_OP takes effect or none does.
  *	On failure the extack message names the failing op by its index
