@@ -20,7 +20,7 @@
 # configured or forwards nothing at all.
 #
 # Topology: see tests/bench/topo.sh (client -> gateway -> Pods, the Pods
-# routed back through the gateway; a fresh gateway namespace per setup).
+# routed back through the gateway; one such chain of namespaces per setup).
 set -e
 BENCH=$PODVS_REPO/tests/bench
 # shellcheck source=../e2e/lib.sh
@@ -29,8 +29,8 @@ BENCH=$PODVS_REPO/tests/bench
 . "$BENCH/topo.sh"
 
 ONLY=dataplane,scale,nodeport,control
-ROUNDS=3 SECS=5 CAP=300
-LEVELS=1,1000,100000 RULE_LEVELS=1,1000,10000 NFT_LEVELS=1,1000
+ROUNDS=7 SECS=2 CAP=300
+LEVELS=1,1000,10000,100000 RULE_LEVELS=1,1000,10000 NFT_LEVELS=1,1000
 CTL=10000 CTL_RULES=1000
 GEN_SRC=
 while [ $# -gt 0 ]; do
@@ -91,144 +91,183 @@ pv_unload() {
 	fail "rmmod podvs keeps failing"
 }
 
-# adm_restore podvs|ipvs FILE: podvsadm -R / ipvsadm -R in the gateway.
+# adm_restore podvs|ipvs FILE: podvsadm -R / ipvsadm -R in that gateway.
 adm_restore() {
 	case $1 in
-	podvs) in_ns "$GW" "$PODVSADM" -R <"$2" ;;
-	ipvs) in_ns "$GW" ipvsadm -R <"$2" ;;
+	podvs) in_ns "$(gw_ns podvs)" "$PODVSADM" -R <"$2" ;;
+	ipvs) in_ns "$(gw_ns ipvs)" ipvsadm -R <"$2" ;;
 	esac
 }
 
-# rules_load iptables|nft LEVEL: kube-proxy-style rules in the gateway,
-# at most $CAP seconds.
+# rules_load iptables|nft LEVEL: replace that gateway's kube-proxy-style
+# rules with LEVEL services, at most $CAP seconds (only the load is timed
+# by the callers; the old table goes first).
 rules_load() {
+	local gw
+	gw=$(gw_ns "$1")
 	case $1 in
-	iptables) in_ns "$GW" timeout "$CAP" "$IPT-restore" <"$GEN/dp-ipt-$2.rules" ;;
-	nft) in_ns "$GW" timeout "$CAP" nft -f "$GEN/dp-nft-$2.nft" ;;
+	iptables) in_ns "$gw" timeout "$CAP" "$IPT-restore" <"$GEN/dp-ipt-$2.rules" ;;
+	nft) in_ns "$gw" timeout "$CAP" nft -f "$GEN/dp-nft-$2.nft" ;;
 	esac
 }
 
-# dp_setup SETUP: the measured services (one UDP, one TCP) on a new gateway.
-# routed: no load balancer, traffic straight to Pod 1 (the floor);
-# routed-podvs: the same with podvs loaded (its hooks run in every
-# namespace: the cost it adds to traffic that is not for a VIP).
+rules_drop() {
+	case $1 in
+	iptables) in_ns "$(gw_ns iptables)" "$IPT" -t nat -F &&
+		in_ns "$(gw_ns iptables)" "$IPT" -t nat -X ;;
+	nft) in_ns "$(gw_ns nft)" nft delete table ip kube-proxy ;;
+	esac
+}
+
+# dp_setup S: chain S with the measured services (one UDP, one TCP VIP).
+# routed: no load balancer, traffic straight to Pod 1 (the floor).
 dp_setup() {
-	topo_gw_new
+	topo_chain "$1" "$PVB"
 	case $1 in
 	routed) ;;
-	routed-podvs) pv_load ;;
-	podvs) pv_load; adm_restore podvs "$GEN/dp-adm-measured.txt" ;;
-	ipvs) adm_restore ipvs "$GEN/dp-adm-measured.txt" ;;
+	podvs | ipvs) adm_restore "$1" "$GEN/dp-adm-measured.txt" ;;
 	*) rules_load "$1" 1 ;;
 	esac
 }
 
-dp_teardown() {
-	topo_gw_del
-	case $1 in *podvs) pv_unload ;; esac
-}
-
 # ---- measurements -----------------------------------------------------------
 
-# The routed references go to Pod 1 itself, the others to the VIP.
-is_routed() { case $1 in routed*) return 0 ;; esac; return 1; }
-dst_of() { if is_routed "$1"; then echo "${POD_ADDRS[0]}"; else echo "$VIP"; fi; }
+# The routed reference goes to Pod 1 itself, the others to the VIP.
+dst_of() { if [ "$1" = routed ]; then echo "${POD_ADDRS[0]}"; else echo "$VIP"; fi; }
 
-# measure_udp SECTION SETUP LEVEL: datagrams the gateway forwarded to the
-# Pods per second.
+# measure_udp SECTION S LEVEL [LABEL]: datagrams gateway S forwarded to
+# the Pods per second, recorded under LABEL (default S).
 measure_udp() {
 	local port=53 b a out
-	! is_routed "$2" || port=5353
-	b=$(gw_tx)
+	[ "$2" != routed ] || port=5353
+	b=$(gw_tx "$2")
 	# shellcheck disable=SC2046 # src_opts is a word list
-	out=$(in_ns "$CL" "$PVB" udp-send -d "$(dst_of "$2")" -p $port -T "$SECS" $(src_opts))
-	a=$(gw_tx)
-	say "$1 $2 L=$3 udp: $out, forwarded $((a - b))"
+	out=$(in_ns "$(cl_ns "$2")" "$PVB" udp-send -d "$(dst_of "$2")" -p $port \
+		-T "$SECS" $(src_opts))
+	a=$(gw_tx "$2")
+	say "$1 ${4:-$2} L=$3 udp: $out, forwarded $((a - b))"
 	[ $((a - b)) -gt 0 ] || fail "$2: no datagram forwarded"
-	raw "$1 udp_pps $2 $3 $(rate $((a - b)))"
+	raw "$1 udp_pps ${4:-$2} $3 $(rate $((a - b)))"
 }
 
-# measure_tcp SECTION SETUP LEVEL: completed handshakes per second.
+# measure_tcp SECTION S LEVEL [LABEL]: completed handshakes per second.
 measure_tcp() {
 	local port=80 out conns
-	! is_routed "$2" || port=8080
+	[ "$2" != routed ] || port=8080
 	# shellcheck disable=SC2046 # src_opts is a word list
-	out=$(in_ns "$CL" "$PVB" tcp-crr -d "$(dst_of "$2")" -p $port -T "$SECS" \
-		-c $CONC $(src_opts))
-	say "$1 $2 L=$3 tcp: $out"
+	out=$(in_ns "$(cl_ns "$2")" "$PVB" tcp-crr -d "$(dst_of "$2")" -p $port \
+		-T "$SECS" -c $CONC $(src_opts))
+	say "$1 ${4:-$2} L=$3 tcp: $out"
 	conns=$(awk '{ print $2 }' <<<"$out")
 	[ "$conns" -gt 0 ] || fail "$2: no TCP connection completed"
-	raw "$1 tcp_cps $2 $3 $(rate "$conns")"
+	raw "$1 tcp_cps ${4:-$2} $3 $(rate "$conns")"
 }
 
-measure_both() {
-	measure_udp "$@"
-	measure_tcp "$@"
+# measure_rounds SECTION LEVEL S...: ROUNDS rounds over the setups, the
+# order rotated by one each round.
+measure_rounds() {
+	local sec=$1 level=$2 r i n s order
+	shift 2
+	n=$#
+	for ((r = 0; r < ROUNDS; r++)); do
+		say "$sec: $level services, round $((r + 1))/$ROUNDS"
+		order=("$@")
+		for ((i = 0; i < n; i++)); do
+			s=${order[(i + r) % n]}
+			measure_udp "$sec" "$s" "$level"
+			measure_tcp "$sec" "$s" "$level"
+		done
+	done
 }
 
 # ---- (a), (b): one service, every setup, rounds interleaved -------------------
 
-section_dataplane() {
-	local setups=(podvs ipvs iptables nft routed routed-podvs) n=6 r i s
-	for ((r = 0; r < ROUNDS; r++)); do
-		for ((i = 0; i < n; i++)); do
-			s=${setups[(i + r) % n]}
-			say "dataplane: round $((r + 1))/$ROUNDS, $s"
-			dp_setup "$s"
-			measure_both dp "$s" 1
-			dp_teardown "$s"
-		done
+DP_READY=
+
+dp_chains() {
+	local s
+	[ -z "$DP_READY" ] || return 0
+	pv_load
+	for s in podvs ipvs iptables nft routed; do
+		say "dataplane: setting up $s"
+		dp_setup "$s"
 	done
+	DP_READY=1
+}
+
+section_dataplane() {
+	local r
+	dp_chains
+	measure_rounds dp 1 podvs ipvs iptables nft routed
+	# What podvs.ko costs traffic that is no VIP's (it hooks every
+	# namespace): the routed chain with and without the module.
+	for ((r = 0; r < ROUNDS; r++)); do
+		say "dataplane: routed with and without podvs.ko, round $((r + 1))/$ROUNDS"
+		measure_udp idle routed 1 routed-podvs
+		measure_tcp idle routed 1 routed-podvs
+		pv_unload
+		measure_udp idle routed 1
+		measure_tcp idle routed 1
+		pv_load
+	done
+	adm_restore podvs "$GEN/dp-adm-measured.txt"
 }
 
 # ---- (c): the same with many services ----------------------------------------
 
-# scale_adm podvs|ipvs: one gateway, levels added incrementally.
+in_list() { case ",$2," in *",$1,"*) return 0 ;; esac; return 1; }
+
+# scale_adm S LEVEL: add services to podvs or IPVS up to LEVEL.
 scale_adm() {
-	local s=$1 level nfill prev=0 r
-	dp_setup "$s"
-	for level in ${LEVELS//,/ }; do
-		nfill=$((level > 2 ? level - 2 : 0))
-		if [ "$nfill" -gt "$prev" ]; then
-			say "scale: $s, adding services to $level"
-			timed adm_restore "$s" "$GEN/dp-adm-fill-$prev-$nfill.txt" ||
-				fail "$s: loading $level services failed"
-			raw "scale load_ms $s $level $TIMED_MS"
-			prev=$nfill
-		fi
-		for ((r = 0; r < ROUNDS; r++)); do
-			measure_both scale "$s" "$level"
-		done
-	done
-	dp_teardown "$s"
+	local nfill=$(($2 > 2 ? $2 - 2 : 0)) prev=${FILLED[$1]:-0}
+	[ "$nfill" -gt "$prev" ] || return 0
+	say "scale: $1, adding services to $2"
+	timed adm_restore "$1" "$GEN/dp-adm-fill-$prev-$nfill.txt" ||
+		fail "$1: loading $2 services failed"
+	raw "scale load_ms $1 $2 $TIMED_MS"
+	FILLED[$1]=$nfill
 }
 
-# scale_rules iptables|nft LEVELS: a full load per level.
+# scale_rules S LEVEL: reload iptables or nft with LEVEL services; false
+# when it did not load within $CAP (S is then left out of larger levels).
 scale_rules() {
-	local s=$1 level r rc
-	for level in ${2//,/ }; do
-		say "scale: $s, $level services"
-		topo_gw_new
-		rc=0
-		timed rules_load "$s" "$level" || rc=$?
-		if [ $rc -eq 124 ]; then
-			note "scale: $s with $level services did not load within $CAP s; larger levels skipped"
-			break
-		fi
-		[ $rc -eq 0 ] || fail "$s: loading $level services failed ($rc)"
-		raw "scale load_ms $s $level $TIMED_MS"
-		for ((r = 0; r < ROUNDS; r++)); do
-			measure_both scale "$s" "$level"
-		done
-	done
-	topo_gw_del
+	local rc=0
+	say "scale: $1, loading $2 services"
+	rules_drop "$1"
+	timed rules_load "$1" "$2" || rc=$?
+	if [ $rc -eq 124 ]; then
+		note "scale: $1 with $2 services did not load within $CAP s; left out from there on"
+		rules_drop "$1" || true
+		return 1
+	fi
+	[ $rc -eq 0 ] || fail "$1: loading $2 services failed ($rc)"
+	raw "scale load_ms $1 $2 $TIMED_MS"
 }
 
 section_scale() {
-	scale_adm podvs
-	scale_adm ipvs
-	scale_rules iptables "$RULE_LEVELS"
-	scale_rules nft "$NFT_LEVELS"
+	local level all s setups rules_ok=",iptables,nft,"
+	declare -gA FILLED=()
+	dp_chains
+	all=$(echo "${LEVELS},${RULE_LEVELS},${NFT_LEVELS}" | tr , '\n' | sort -nu | grep -vx 1)
+	for level in $all; do
+		setups=()
+		for s in podvs ipvs; do
+			in_list "$level" "$LEVELS" || continue
+			scale_adm "$s" "$level"
+			setups+=("$s")
+		done
+		for s in iptables nft; do
+			if [ $s = iptables ]; then in_list "$level" "$RULE_LEVELS" || continue; fi
+			if [ $s = nft ]; then in_list "$level" "$NFT_LEVELS" || continue; fi
+			in_list $s "$rules_ok" || continue
+			if scale_rules $s "$level"; then
+				setups+=("$s")
+			else
+				rules_ok=${rules_ok/,$s,/,}
+			fi
+		done
+		[ ${#setups[@]} -eq 0 ] || measure_rounds scale "$level" "${setups[@]}"
+	done
 }
 
 # ---- (d): direct to the Pods vs a NodePort hop --------------------------------
@@ -236,8 +275,9 @@ section_scale() {
 # wrk_run PATH CONNS PORT: wrk against the VIP; RAW lines per figure.
 wrk_run() {
 	local out
-	out=$(in_ns "$CL" wrk -t1 -c"$2" -d"${SECS}s" --latency "http://$VIP:$3/")
-	say "nodeport $1 c=$2: $(grep -E 'Requests/sec|Latency  |50%|99%|errors' <<<"$out" | tr -s ' ' | tr '\n' ';')"
+	out=$(in_ns "$(cl_ns np)" wrk -t1 -c"$2" -d"${SECS}s" --latency "http://$VIP:$3/")
+	say "nodeport $1 c=$2: $(grep -E 'Requests/sec|Latency  |50%|99%|errors' <<<"$out" |
+		tr -s ' ' | tr '\n' ';')"
 	awk -v p="$1" -v c="$2" '
 		function us(v) {
 			if (v ~ /us$/) return v + 0
@@ -252,19 +292,24 @@ wrk_run() {
 	' <<<"$out"
 }
 
+# Chain "np": podvs on the gateway sends VIP:8000 to the Pods and VIP:8001
+# to the node's NodePort 30080, where kube-proxy-style rules DNAT to the
+# Pods and MASQUERADE.
 section_nodeport() {
-	local r p port paths=(direct nodeport) i
+	local r p port gw paths=(direct nodeport) i
 	pv_load
-	topo_gw_new
-	in_ns "$NODE" "$IPT-restore" <"$GEN/np-node.rules"
-	in_ns "$GW" "$PODVSADM" -A -t "$VIP:8000" -s mh
+	topo_chain np "$PVB"
+	topo_node np
+	gw=$(gw_ns np)
+	in_ns "$(node_ns np)" "$IPT-restore" <"$GEN/np-node.rules"
+	in_ns "$gw" "$PODVSADM" -A -t "$VIP:8000" -s mh
 	for p in "${POD_ADDRS[@]}"; do
-		in_ns "$GW" "$PODVSADM" -a -t "$VIP:8000" -r "$p:8000" -m
+		in_ns "$gw" "$PODVSADM" -a -t "$VIP:8000" -r "$p:8000" -m
 	done
-	in_ns "$GW" "$PODVSADM" -A -t "$VIP:8001" -s mh
-	in_ns "$GW" "$PODVSADM" -a -t "$VIP:8001" -r "$NODE_ADDR:30080" -m
+	in_ns "$gw" "$PODVSADM" -A -t "$VIP:8001" -s mh
+	in_ns "$gw" "$PODVSADM" -a -t "$VIP:8001" -r "$NODE_ADDR:30080" -m
 	for p in 8000 8001; do
-		[ "$(in_ns "$CL" curl -s -m 10 "http://$VIP:$p/")" = podvs ] ||
+		[ "$(in_ns "$(cl_ns np)" curl -s -m 10 "http://$VIP:$p/")" = podvs ] ||
 			fail "no HTTP answer through VIP port $p"
 	done
 	for ((r = 0; r < ROUNDS; r++)); do
@@ -276,9 +321,6 @@ section_nodeport() {
 			wrk_run "$p" $CONC $port
 		done
 	done
-	in_ns "$NODE" "$IPT" -t nat -F
-	topo_gw_del
-	pv_unload
 }
 
 # ---- control plane -----------------------------------------------------------
@@ -388,7 +430,7 @@ main() {
 	sysctl -qw net.netfilter.nf_conntrack_max=1048576
 	echo 262144 >/sys/module/nf_conntrack/parameters/hashsize
 	warm_tools
-	topo_init "$PVB"
+	topo_init
 	raw "meta secs all 0 $SECS"
 	raw "meta rounds all 0 $ROUNDS"
 	for s in dataplane scale nodeport control; do
@@ -397,7 +439,6 @@ main() {
 		"section_$s"
 		say "section $s took $((($(ms_now) - t0) / 1000)) s"
 	done
-	topo_gw_del
 }
 
 main

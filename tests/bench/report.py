@@ -84,22 +84,25 @@ class Report:
             p = self.med("dp", metric, "podvs", 1)
             rows.append([name] + [self.rate_ratio(p, self.med("dp", metric, o, 1))
                                   for o in others] +
-                        [self.rate_ratio(self.med("dp", metric, "routed-podvs", 1),
-                                         self.med("dp", metric, "routed", 1))])
+                        [self.rate_ratio(self.med("idle", metric, "routed-podvs", 1),
+                                         self.med("idle", metric, "routed", 1))])
         self.table(head, rows)
-        self.out("  routed: no load balancer, straight to a Pod (the floor of this VM);")
-        self.out("  routed-podvs: the same with podvs.ko loaded (its hooks run in every")
-        self.out("  namespace, also for traffic to no VIP).")
+        self.out("  podvs.ko is loaded during all of them (it hooks every namespace).")
+        self.out("  routed: no load balancer, straight to a Pod (the floor of this VM).")
+        self.out("  routed-podvs/routed: that path with podvs.ko loaded vs not loaded,")
+        self.out("  alternated: what the module costs traffic to no VIP.")
         self.out()
 
     def scale(self):
         if not any(k[0] == "scale" for k in self.data):
             return
-        self.out("(c) the same with many services configured (measured service in the")
-        self.out("    middle of kube-proxy's chain; podvs/IPVS levels added to one gateway).")
+        self.out("(c) the same with many services configured (the measured service in the")
+        self.out("    middle of kube-proxy's chain; services added to the same gateways;")
+        self.out("    the 1-service row is (a)/(b); '-': not loaded at that size).")
         setups = ["podvs", "ipvs", "iptables", "nft"]
         for metric, name in (("udp_pps", "UDP packets/s"), ("tcp_cps", "TCP conns/s")):
-            levels = sorted({k[3] for k in self.data if k[0] == "scale" and k[1] == metric})
+            levels = sorted({k[3] for k in self.data if k[0] == "scale" and k[1] == metric}
+                            | {1})
             head = [name, "services"] + [f"{SETUP_NAMES[s]}(L)/{SETUP_NAMES[s]}(1)"
                                          for s in setups] + \
                    [f"podvs/{SETUP_NAMES[s]}" for s in setups[1:]]
@@ -107,11 +110,15 @@ class Report:
             for lv in levels:
                 row = ["", str(lv)]
                 for s in setups:
-                    v, v1 = self.med("scale", metric, s, lv), self.med("scale", metric, s, 1)
-                    row.append(self.rate_ratio(v, v1) if v else "not loaded")
-                p = self.med("scale", metric, "podvs", lv)
+                    v = self.med("scale", metric, s, lv)
+                    v1 = self.med("scale", metric, s, 1) or self.med("dp", metric, s, 1)
+                    if lv == 1:
+                        v = v1
+                    row.append(self.rate_ratio(v, v1) if v else "-")
+                sec = "scale" if lv > 1 else "dp"
+                p = self.med(sec, metric, "podvs", lv)
                 for s in setups[1:]:
-                    row.append(self.rate_ratio(p, self.med("scale", metric, s, lv)))
+                    row.append(self.rate_ratio(p, self.med(sec, metric, s, lv)))
                 rows.append(row)
             self.table(head, rows)
 
