@@ -344,10 +344,14 @@ static void podvs_conn_timer(struct timer_list *timer)
 	podvs_conn_put(c);
 }
 
+/* Run the timer callback now, in the softirq-like context it expects. */
 void podvs_conn_expire_now(struct podvs_conn *c)
 {
-	if (del_timer(&c->timer))
+	if (del_timer(&c->timer)) {
+		local_bh_disable();
 		podvs_conn_timer(&c->timer);
+		local_bh_enable();
+	}
 }
 
 bool podvs_conn_gone(const struct podvs_conn *c)
