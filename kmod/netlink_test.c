@@ -245,15 +245,15 @@ static void podvs_nl_test_batch(struct kunit *test)
 	podvs_expect_msg(test, &ext,
 			 "op 2: dest 10.0.0.1:80 already exists in TCP 192.0.2.1:80");
 	KUNIT_EXPECT_PTR_EQ(test, ext.bad_attr, (const struct nlattr *)op2);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->nsvc, 0U);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->ndests, 0U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->nsvc, 0U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->ndests, 0U);
 	KUNIT_EXPECT_EQ(test, pn->generation, gen);
 
 	/* without the duplicate it commits */
 	skb_trim(skb, (u8 *)op2 - skb->data);
 	KUNIT_EXPECT_EQ(test, podvs_t_batch(pn, skb, &ext), 0);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->nsvc, 1U);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->ndests, 1U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->nsvc, 1U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->ndests, 1U);
 	KUNIT_EXPECT_NE(test, pn->generation, gen);
 
 	/* a GET in a batch; an empty batch */

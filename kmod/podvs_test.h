@@ -201,6 +201,14 @@ static inline int podvs_test_dest_op(struct podvs_service *svc, const char *ip,
 	return ret;
 }
 
+/* The tables, for counts: tests read them without the lock, nothing else
+ * runs on their private namespace.
+ */
+static inline struct podvs_svc_table *podvs_test_tab(struct podvs_net *pn)
+{
+	return rcu_dereference_protected(pn->svc, 1);
+}
+
 static inline struct podvs_sched_state *podvs_test_state(struct podvs_service *svc)
 {
 	return rcu_dereference_protected(svc->sched_data, 1);

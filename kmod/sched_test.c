@@ -92,6 +92,7 @@ static void podvs_sched_test_skip_drained(struct kunit *test)
 		KUNIT_ASSERT_PTR_NE(test, d, d2);
 	}
 	/* after the rebuild the state no longer lists it */
+	WRITE_ONCE(d2->flags, 0);
 	KUNIT_ASSERT_EQ(test, podvs_test_dest_op(svc, "10.0.0.2", 80, false, 1,
 						 PODVS_DEST_F_DRAIN), 0);
 	KUNIT_EXPECT_EQ(test, podvs_test_state(svc)->n, 2U);

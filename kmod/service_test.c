@@ -56,7 +56,7 @@ static void podvs_svc_test_lookup(struct kunit *test)
 	}
 	c = &(struct podvs_svc_case){ IPPROTO_UDP, "192.0.2.1", 443 };
 	KUNIT_EXPECT_NULL(test, podvs_lookup_case(pn, c));
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->nsvc,
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->nsvc,
 			(u32)ARRAY_SIZE(podvs_svc_cases));
 }
 
@@ -91,8 +91,8 @@ static void podvs_svc_test_delete(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, podvs_test_del(pn, &k), 0);
 	KUNIT_EXPECT_NULL(test, podvs_lookup_case(pn, c));
 	KUNIT_EXPECT_EQ(test, podvs_test_del(pn, &k), -ENOENT);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->nsvc, 0U);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->ndests, 0U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->nsvc, 0U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->ndests, 0U);
 	/* the key can be used again */
 	KUNIT_EXPECT_NOT_NULL(test, podvs_test_svc(pn, c->proto, c->vip,
 						   c->port, NULL, 0));
@@ -178,7 +178,7 @@ static void podvs_svc_test_many(struct kunit *test)
 	u32 i, found = 0;
 
 	KUNIT_ASSERT_EQ(test, podvs_many(pn, false), 0);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->nsvc, PODVS_MANY);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->nsvc, PODVS_MANY);
 	/* the table grew (it starts with a handful of buckets) */
 	KUNIT_EXPECT_GE(test, podvs_svc_buckets(pn), PODVS_MANY / 2);
 	for (i = 0; i < PODVS_MANY; i++) {
@@ -197,9 +197,11 @@ static void podvs_svc_test_many(struct kunit *test)
 						 &k.addr, k.port));
 	rcu_read_unlock();
 	KUNIT_ASSERT_EQ(test, podvs_many(pn, true), 0);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->nsvc, 0U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->nsvc, 0U);
 	podvs_many_key(&k, 0);
+	rcu_read_lock();
 	KUNIT_EXPECT_FALSE(test, podvs_vip_known(pn, AF_INET, &k.addr));
+	rcu_read_unlock();
 }
 
 /* A failing transaction leaves no trace: new objects gone, changed ones
@@ -244,8 +246,8 @@ static void podvs_svc_test_txn_abort(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, old->flags, 0U);
 	KUNIT_EXPECT_EQ(test, d->weight, 5U);
 	KUNIT_EXPECT_EQ(test, old->num_dests, 1U);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->nsvc, 1U);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->ndests, 1U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->nsvc, 1U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->ndests, 1U);
 	mutex_unlock(&pn->lock);
 	KUNIT_EXPECT_PTR_EQ(test, podvs_test_pick(old, "198.51.100.1", 1), d);
 }
@@ -281,8 +283,8 @@ static void podvs_svc_test_txn_replace(struct kunit *test)
 	KUNIT_EXPECT_PTR_NE(test, svc, old);
 	KUNIT_EXPECT_STREQ(test, svc->sched->name, "lc");
 	KUNIT_EXPECT_EQ(test, svc->num_dests, 0U);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->nsvc, 1U);
-	KUNIT_EXPECT_EQ(test, podvs_svc_table(pn)->ndests, 0U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->nsvc, 1U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->ndests, 0U);
 	mutex_unlock(&pn->lock);
 	rcu_read_lock();
 	KUNIT_EXPECT_PTR_EQ(test, podvs_svc_lookup(pn, AF_INET, IPPROTO_TCP,
