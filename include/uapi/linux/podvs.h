@@ -101,6 +101,7 @@ enum podvs_cmd {
 
 	__PODVS_CMD_MAX
 };
+
 #define PODVS_CMD_MAX (__PODVS_CMD_MAX - 1)
 
 /**
@@ -125,6 +126,7 @@ enum podvs_attr {
 
 	__PODVS_A_MAX
 };
+
 #define PODVS_A_MAX (__PODVS_A_MAX - 1)
 
 /**
@@ -160,6 +162,7 @@ enum podvs_info_attr {
 
 	__PODVS_INFO_A_MAX
 };
+
 #define PODVS_INFO_A_MAX (__PODVS_INFO_A_MAX - 1)
 
 /**
@@ -187,6 +190,7 @@ enum podvs_drop_attr {
 
 	__PODVS_DROP_A_MAX
 };
+
 #define PODVS_DROP_A_MAX (__PODVS_DROP_A_MAX - 1)
 
 /**
@@ -205,6 +209,7 @@ enum podvs_svc_flags {
 	PODVS_SVC_F_HASH_PORT		= 1U << 1,
 	PODVS_SVC_F_HASH_FALLBACK	= 1U << 2,
 };
+
 #define PODVS_SVC_F_ALL (PODVS_SVC_F_PERSISTENT | PODVS_SVC_F_HASH_PORT | \
 			 PODVS_SVC_F_HASH_FALLBACK)
 
@@ -250,6 +255,7 @@ enum podvs_svc_attr {
 
 	__PODVS_SVC_A_MAX
 };
+
 #define PODVS_SVC_A_MAX (__PODVS_SVC_A_MAX - 1)
 
 /**
@@ -260,6 +266,7 @@ enum podvs_svc_attr {
 enum podvs_dest_flags {
 	PODVS_DEST_F_DRAIN	= 1U << 0,
 };
+
 #define PODVS_DEST_F_ALL (PODVS_DEST_F_DRAIN)
 
 /**
@@ -308,6 +315,7 @@ enum podvs_dest_attr {
 
 	__PODVS_DEST_A_MAX
 };
+
 #define PODVS_DEST_A_MAX (__PODVS_DEST_A_MAX - 1)
 
 /**
@@ -330,6 +338,7 @@ enum podvs_stats_attr {
 
 	__PODVS_STATS_A_MAX
 };
+
 #define PODVS_STATS_A_MAX (__PODVS_STATS_A_MAX - 1)
 
 /**
@@ -355,6 +364,7 @@ enum podvs_cfg_attr {
 
 	__PODVS_CFG_A_MAX
 };
+
 #define PODVS_CFG_A_MAX (__PODVS_CFG_A_MAX - 1)
 
 /**
@@ -403,6 +413,7 @@ enum podvs_conn_attr {
 
 	__PODVS_CONN_A_MAX
 };
+
 #define PODVS_CONN_A_MAX (__PODVS_CONN_A_MAX - 1)
 
 /**
@@ -420,6 +431,7 @@ enum podvs_op_attr {
 
 	__PODVS_OP_A_MAX
 };
+
 #define PODVS_OP_A_MAX (__PODVS_OP_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_PODVS_H */
