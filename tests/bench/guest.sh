@@ -91,17 +91,17 @@ pv_unload() {
 	fail "rmmod podvs keeps failing"
 }
 
-# adm_restore podvs|ipvs FILE: podvsadm -R / ipvsadm -R in that gateway.
+# adm_restore CHAIN podvs|ipvs FILE: podvsadm -R / ipvsadm -R in that
+# chain's gateway.
 adm_restore() {
-	case $1 in
-	podvs) in_ns "$(gw_ns podvs)" "$PODVSADM" -R <"$2" ;;
-	ipvs) in_ns "$(gw_ns ipvs)" ipvsadm -R <"$2" ;;
+	case $2 in
+	podvs) in_ns "$(gw_ns "$1")" "$PODVSADM" -R <"$3" ;;
+	ipvs) in_ns "$(gw_ns "$1")" ipvsadm -R <"$3" ;;
 	esac
 }
 
-# rules_load iptables|nft LEVEL: replace that gateway's kube-proxy-style
-# rules with LEVEL services, at most $CAP seconds (only the load is timed
-# by the callers; the old table goes first).
+# rules_load iptables|nft LEVEL: kube-proxy-style rules with LEVEL
+# services in that chain's gateway, at most $CAP seconds.
 rules_load() {
 	local gw
 	gw=$(gw_ns "$1")
@@ -111,22 +111,26 @@ rules_load() {
 	esac
 }
 
+# rules_drop iptables|nft: the gateway's rules gone (untimed).
 rules_drop() {
+	local gw
+	gw=$(gw_ns "$1")
 	case $1 in
-	iptables) in_ns "$(gw_ns iptables)" "$IPT" -t nat -F &&
-		in_ns "$(gw_ns iptables)" "$IPT" -t nat -X ;;
-	nft) in_ns "$(gw_ns nft)" nft delete table ip kube-proxy ;;
+	iptables) in_ns "$gw" "$IPT" -t nat -F && in_ns "$gw" "$IPT" -t nat -X ;;
+	nft) in_ns "$gw" nft delete table ip kube-proxy ;;
 	esac
 }
 
-# dp_setup S: chain S with the measured services (one UDP, one TCP VIP).
+# chain_setup CHAIN KIND: a chain whose gateway runs KIND (podvs, ipvs,
+# iptables, nft, routed) with the measured services (one UDP, one TCP VIP).
 # routed: no load balancer, traffic straight to Pod 1 (the floor).
-dp_setup() {
+chain_setup() {
+	say "setting up chain $1 ($2)"
 	topo_chain "$1" "$PVB"
-	case $1 in
+	case $2 in
 	routed) ;;
-	podvs | ipvs) adm_restore "$1" "$GEN/dp-adm-measured.txt" ;;
-	*) rules_load "$1" 1 ;;
+	podvs | ipvs) adm_restore "$1" "$2" "$GEN/dp-adm-measured.txt" ;;
+	*) rules_load "$2" 1 ;;
 	esac
 }
 
@@ -135,47 +139,48 @@ dp_setup() {
 # The routed reference goes to Pod 1 itself, the others to the VIP.
 dst_of() { if [ "$1" = routed ]; then echo "${POD_ADDRS[0]}"; else echo "$VIP"; fi; }
 
-# measure_udp SECTION S LEVEL [LABEL]: datagrams gateway S forwarded to
-# the Pods per second, recorded under LABEL (default S).
+# measure_udp SECTION CHAIN LEVEL LABEL: datagrams gateway CHAIN forwarded
+# to the Pods per second, recorded as setup LABEL.
 measure_udp() {
 	local port=53 b a out
 	[ "$2" != routed ] || port=5353
 	b=$(gw_tx "$2")
 	# shellcheck disable=SC2046 # src_opts is a word list
-	out=$(in_ns "$(cl_ns "$2")" "$PVB" udp-send -d "$(dst_of "$2")" -p $port \
+	out=$(nsx "$(cl_ns "$2")" "$PVB" udp-send -d "$(dst_of "$2")" -p $port \
 		-T "$SECS" $(src_opts))
 	a=$(gw_tx "$2")
-	say "$1 ${4:-$2} L=$3 udp: $out, forwarded $((a - b))"
-	[ $((a - b)) -gt 0 ] || fail "$2: no datagram forwarded"
-	raw "$1 udp_pps ${4:-$2} $3 $(rate $((a - b)))"
+	say "$1 $4 L=$3 udp: $out, forwarded $((a - b))"
+	[ $((a - b)) -gt 0 ] || fail "$4: no datagram forwarded"
+	raw "$1 udp_pps $4 $3 $(rate $((a - b)))"
 }
 
-# measure_tcp SECTION S LEVEL [LABEL]: completed handshakes per second.
+# measure_tcp SECTION CHAIN LEVEL LABEL: completed handshakes per second.
 measure_tcp() {
 	local port=80 out conns
 	[ "$2" != routed ] || port=8080
 	# shellcheck disable=SC2046 # src_opts is a word list
-	out=$(in_ns "$(cl_ns "$2")" "$PVB" tcp-crr -d "$(dst_of "$2")" -p $port \
+	out=$(nsx "$(cl_ns "$2")" "$PVB" tcp-crr -d "$(dst_of "$2")" -p $port \
 		-T "$SECS" -c $CONC $(src_opts))
-	say "$1 ${4:-$2} L=$3 tcp: $out"
+	say "$1 $4 L=$3 tcp: $out"
 	conns=$(awk '{ print $2 }' <<<"$out")
-	[ "$conns" -gt 0 ] || fail "$2: no TCP connection completed"
-	raw "$1 tcp_cps ${4:-$2} $3 $(rate "$conns")"
+	[ "$conns" -gt 0 ] || fail "$4: no TCP connection completed"
+	raw "$1 tcp_cps $4 $3 $(rate "$conns")"
 }
 
-# measure_rounds SECTION LEVEL S...: ROUNDS rounds over the setups, the
-# order rotated by one each round.
+# measure_rounds SECTION LEVEL CHAIN:LABEL...: ROUNDS rounds over the
+# setups, the order rotated by one each round.  report.py pairs the k-th
+# figures of two setups: they come from the same round.
 measure_rounds() {
-	local sec=$1 level=$2 r i n s order
+	local sec=$1 level=$2 r i n pair order
 	shift 2
 	n=$#
+	order=("$@")
 	for ((r = 0; r < ROUNDS; r++)); do
 		say "$sec: $level services, round $((r + 1))/$ROUNDS"
-		order=("$@")
 		for ((i = 0; i < n; i++)); do
-			s=${order[(i + r) % n]}
-			measure_udp "$sec" "$s" "$level"
-			measure_tcp "$sec" "$s" "$level"
+			pair=${order[(i + r) % n]}
+			measure_udp "$sec" "${pair%%:*}" "$level" "${pair#*:}"
+			measure_tcp "$sec" "${pair%%:*}" "$level" "${pair#*:}"
 		done
 	done
 }
@@ -189,47 +194,51 @@ dp_chains() {
 	[ -z "$DP_READY" ] || return 0
 	pv_load
 	for s in podvs ipvs iptables nft routed; do
-		say "dataplane: setting up $s"
-		dp_setup "$s"
+		chain_setup "$s" "$s"
 	done
 	DP_READY=1
 }
 
-section_dataplane() {
+# What podvs.ko costs traffic that is no VIP's (it hooks every namespace):
+# the routed chain with and without the module, alternated, before any
+# flow went through podvs.
+idle_rounds() {
 	local r
-	dp_chains
-	measure_rounds dp 1 podvs ipvs iptables nft routed
-	# What podvs.ko costs traffic that is no VIP's (it hooks every
-	# namespace): the routed chain with and without the module.
 	for ((r = 0; r < ROUNDS; r++)); do
-		say "dataplane: routed with and without podvs.ko, round $((r + 1))/$ROUNDS"
+		say "idle: routed with and without podvs.ko, round $((r + 1))/$ROUNDS"
 		measure_udp idle routed 1 routed-podvs
 		measure_tcp idle routed 1 routed-podvs
 		pv_unload
-		measure_udp idle routed 1
-		measure_tcp idle routed 1
+		measure_udp idle routed 1 routed
+		measure_tcp idle routed 1 routed
 		pv_load
 	done
-	adm_restore podvs "$GEN/dp-adm-measured.txt"
+	adm_restore podvs podvs "$GEN/dp-adm-measured.txt"
+}
+
+section_dataplane() {
+	dp_chains
+	idle_rounds
+	measure_rounds dp 1 podvs:podvs ipvs:ipvs iptables:iptables nft:nft routed:routed
 }
 
 # ---- (c): the same with many services ----------------------------------------
 
 in_list() { case ",$2," in *",$1,"*) return 0 ;; esac; return 1; }
 
-# scale_adm S LEVEL: add services to podvs or IPVS up to LEVEL.
+# scale_adm podvs|ipvs LEVEL: chain <S>x's services up to LEVEL.
 scale_adm() {
 	local nfill=$(($2 > 2 ? $2 - 2 : 0)) prev=${FILLED[$1]:-0}
 	[ "$nfill" -gt "$prev" ] || return 0
 	say "scale: $1, adding services to $2"
-	timed adm_restore "$1" "$GEN/dp-adm-fill-$prev-$nfill.txt" ||
+	timed adm_restore "${1}x" "$1" "$GEN/dp-adm-fill-$prev-$nfill.txt" ||
 		fail "$1: loading $2 services failed"
 	raw "scale load_ms $1 $2 $TIMED_MS"
 	FILLED[$1]=$nfill
 }
 
-# scale_rules S LEVEL: reload iptables or nft with LEVEL services; false
-# when it did not load within $CAP (S is then left out of larger levels).
+# scale_rules iptables|nft LEVEL: reload that chain with LEVEL services;
+# false when it did not load within $CAP (then left out of larger levels).
 scale_rules() {
 	local rc=0
 	say "scale: $1, loading $2 services"
@@ -244,30 +253,40 @@ scale_rules() {
 	raw "scale load_ms $1 $2 $TIMED_MS"
 }
 
+# podvs and IPVS grow in chains of their own (podvsx, ipvsx) and every
+# round also measures the 1-service chains (as podvs-1, ipvs-1), so
+# podvs(L)/podvs(1) pairs figures of the same round.  iptables and nft
+# are reloaded in their dataplane chains.
 section_scale() {
 	local level all s setups rules_ok=",iptables,nft,"
 	declare -gA FILLED=()
 	dp_chains
+	chain_setup podvsx podvs
+	chain_setup ipvsx ipvs
 	all=$(echo "${LEVELS},${RULE_LEVELS},${NFT_LEVELS}" | tr , '\n' | sort -nu | grep -vx 1)
 	for level in $all; do
 		setups=()
-		for s in podvs ipvs; do
-			in_list "$level" "$LEVELS" || continue
-			scale_adm "$s" "$level"
-			setups+=("$s")
-		done
+		if in_list "$level" "$LEVELS"; then
+			for s in podvs ipvs; do
+				scale_adm "$s" "$level"
+				setups+=("${s}x:$s" "$s:$s-1")
+			done
+		fi
 		for s in iptables nft; do
 			if [ $s = iptables ]; then in_list "$level" "$RULE_LEVELS" || continue; fi
 			if [ $s = nft ]; then in_list "$level" "$NFT_LEVELS" || continue; fi
 			in_list $s "$rules_ok" || continue
 			if scale_rules $s "$level"; then
-				setups+=("$s")
+				setups+=("$s:$s")
 			else
 				rules_ok=${rules_ok/,$s,/,}
 			fi
 		done
 		[ ${#setups[@]} -eq 0 ] || measure_rounds scale "$level" "${setups[@]}"
 	done
+	# their 100,000 services are of no use to the sections that follow
+	ip netns delete "$(gw_ns podvsx)"
+	ip netns delete "$(gw_ns ipvsx)"
 }
 
 # ---- (d): direct to the Pods vs a NodePort hop --------------------------------
@@ -275,7 +294,7 @@ section_scale() {
 # wrk_run PATH CONNS PORT: wrk against the VIP; RAW lines per figure.
 wrk_run() {
 	local out
-	out=$(in_ns "$(cl_ns np)" wrk -t1 -c"$2" -d"${SECS}s" --latency "http://$VIP:$3/")
+	out=$(nsx "$(cl_ns np)" wrk -t1 -c"$2" -d"${SECS}s" --latency "http://$VIP:$3/")
 	say "nodeport $1 c=$2: $(grep -E 'Requests/sec|Latency  |50%|99%|errors' <<<"$out" |
 		tr -s ' ' | tr '\n' ';')"
 	awk -v p="$1" -v c="$2" '
@@ -366,11 +385,15 @@ ctl_edit() {
 	in_ns "$2" "$(adm_of "$1")" -e $CHG_VS -r "$CHG_EDIT" -m -w $((2 + $4 % 2))
 }
 
-# ctl_tool TOOL N: load, then time REPS single changes.
+mem_avail_kb() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
+
+# ctl_tool TOOL N: load (time and memory), then time REPS single changes.
 ctl_tool() {
-	local tool=$1 n=$2 ns i rc=0
+	local tool=$1 n=$2 ns i rc=0 mem
 	say "control: $tool, $n services x 10 dests"
 	ns=$(netns_add ctl)
+	sleep 3			# let the last namespace's teardown finish
+	mem=$(mem_avail_kb)
 	timed ctl_load "$tool" "$ns" "$n" || rc=$?
 	if [ $rc -eq 124 ]; then
 		note "control: $tool with $n services did not load within $CAP s"
@@ -379,6 +402,7 @@ ctl_tool() {
 	fi
 	[ $rc -eq 0 ] || fail "control: $tool: loading $n services failed ($rc)"
 	raw "ctl load_ms $tool $n $TIMED_MS"
+	raw "ctl mem_kb $tool $n $((mem - $(mem_avail_kb)))"
 	for ((i = 0; i < REPS; i++)); do
 		timed ctl_replace "$tool" "$ns" "$n" "$i" || fail "control: $tool: replace failed"
 		raw "ctl replace_ms $tool $n $TIMED_MS"
@@ -410,8 +434,10 @@ section_control() {
 	for t in podvs ipvs iptables-nft iptables-legacy nft podvs-m65537; do
 		ctl_tool "$t" "$CTL_RULES"
 	done
+	# podvs-m65537 only at the smaller size: its tables are 128 KiB a
+	# service, 10,000 of them did not fit in the 3 GB guest (OOM kill).
 	if [ "$CTL" != "$CTL_RULES" ]; then
-		for t in podvs ipvs podvs-m65537; do
+		for t in podvs ipvs; do
 			ctl_tool "$t" "$CTL"
 		done
 	fi

@@ -4,18 +4,24 @@
 
     report.py GUEST-OUTPUT
 
-Every figure is the median of its samples (rounds).  Rates: podvs/X above
-1 means podvs did more.  Times and latencies: podvs/X below 1 means podvs
-took less; the "x faster" next to it is X/podvs.  Absolute values appear
-only in the raw section: they are TCG-VM figures on a shared host,
-meaningful only relative to each other within one boot.
+Interleaved figures are compared round by round: the k-th figure of a
+setup and the k-th of another come from the same round, a few seconds
+apart, so their ratio is free of the host's slower drifts.  A ratio is the
+median of those per-round ratios, followed by their interquartile range in
+brackets (the spread a reader should trust it to).  Single figures (a full
+control-plane load) are compared directly; repeated ones (a single
+control-plane change) by their medians.
+
+Rates: podvs/X above 1 means podvs did more.  Times and latencies: podvs/X
+below 1 means podvs took less ("N.Nx faster" is X/podvs).  Absolute values
+appear only in the raw section: TCG-VM figures on a shared host, meaningful
+only relative to each other within one boot.
 """
 import statistics
 import sys
 from collections import defaultdict
 
-SETUP_NAMES = {"podvs": "podvs", "ipvs": "IPVS", "iptables": "iptables",
-               "nft": "nft", "routed": "routed", "routed-podvs": "routed-podvs"}
+NAMES = {"ipvs": "IPVS", "iptables": "iptables", "nft": "nft", "routed": "routed"}
 
 
 def parse(path):
@@ -36,30 +42,55 @@ def parse(path):
     return data, notes
 
 
+def quartiles(v):
+    if len(v) < 2:
+        return None
+    q = statistics.quantiles(v, n=4, method="inclusive")
+    return q[0], q[2]
+
+
 class Report:
     def __init__(self, data, notes):
         self.data, self.notes, self.lines = data, notes, []
+
+    def out(self, s=""):
+        self.lines.append(s)
+
+    def has(self, sec):
+        return any(k[0] == sec for k in self.data)
 
     def med(self, sec, metric, setup, level):
         v = self.data.get((sec, metric, setup, level))
         return statistics.median(v) if v else None
 
-    def out(self, s=""):
-        self.lines.append(s)
-
-    def levels(self, sec, metric, setup):
-        return sorted({k[3] for k in self.data if k[:3] == (sec, metric, setup)})
-
-    @staticmethod
-    def rate_ratio(a, b):
-        return f"{a / b:.2f}" if a and b else "n/a"
+    def paired(self, sec, metric, a, b, level, lb=None):
+        """Per-round ratios a/b at level (b at level lb if given)."""
+        va = self.data.get((sec, metric, a, level), [])
+        vb = self.data.get((sec, metric, b, level if lb is None else lb), [])
+        return [x / y for x, y in zip(va, vb) if y]
 
     @staticmethod
-    def time_ratio(a, b):
+    def fmt_rate(r):
+        if not r:
+            return "n/a"
+        q = quartiles(r)
+        m = statistics.median(r)
+        return f"{m:.2f}" + (f" [{q[0]:.2f}-{q[1]:.2f}]" if q else "")
+
+    @staticmethod
+    def fmt_time(a, b):
         if not a or not b:
             return "n/a"
-        return f"{a / b:.3f} ({b / a:.1f}x faster)" if a <= b else \
-            f"{a / b:.2f} ({a / b:.1f}x slower)"
+        r = a / b
+        return f"{r:.3f} ({1 / r:.1f}x faster)" if r <= 1 else f"{r:.2f} ({r:.1f}x slower)"
+
+    def fmt_time_paired(self, r):
+        if not r:
+            return "n/a"
+        m = statistics.median(r)
+        q = quartiles(r)
+        s = self.fmt_time(m, 1)
+        return s + (f" [{q[0]:.2f}-{q[1]:.2f}]" if q else "")
 
     def table(self, head, rows):
         w = [max(len(str(r[i])) for r in [head] + rows) for i in range(len(head))]
@@ -72,117 +103,141 @@ class Report:
     # ---- sections ----
 
     def dataplane(self):
-        if not any(k[0] == "dp" for k in self.data):
+        if not self.has("dp"):
             return
-        self.out("(a) UDP packet rate through the gateway, (b) new TCP connections/s;")
-        self.out("    1 service (one UDP, one TCP VIP), 2 Pods, rounds interleaved.")
+        self.out("(a) UDP packet rate through the gateway (18-byte datagrams, 64 source")
+        self.out("    ports on 8 addresses), (b) new TCP connections/s (SYN, SYN-ACK, ACK,")
+        self.out("    RST; 32 in flight); 1 service, 2 Pods, each setup in its own chain.")
         others = ["ipvs", "iptables", "nft", "routed"]
-        head = ["metric"] + [f"podvs/{SETUP_NAMES[o]}" for o in others] + \
-            ["routed-podvs/routed"]
+        head = ["metric"] + [f"podvs/{NAMES[o]}" for o in others] + ["routed-podvs/routed"]
         rows = []
         for metric, name in (("udp_pps", "(a) UDP packets/s"), ("tcp_cps", "(b) TCP conns/s")):
-            p = self.med("dp", metric, "podvs", 1)
-            rows.append([name] + [self.rate_ratio(p, self.med("dp", metric, o, 1))
+            rows.append([name] + [self.fmt_rate(self.paired("dp", metric, "podvs", o, 1))
                                   for o in others] +
-                        [self.rate_ratio(self.med("idle", metric, "routed-podvs", 1),
-                                         self.med("idle", metric, "routed", 1))])
+                        [self.fmt_rate(self.paired("idle", metric, "routed-podvs",
+                                                   "routed", 1))])
         self.table(head, rows)
-        self.out("  podvs.ko is loaded during all of them (it hooks every namespace).")
+        self.out("  podvs.ko is loaded during (a) and (b) (it hooks every namespace).")
         self.out("  routed: no load balancer, straight to a Pod (the floor of this VM).")
-        self.out("  routed-podvs/routed: that path with podvs.ko loaded vs not loaded,")
-        self.out("  alternated: what the module costs traffic to no VIP.")
+        self.out("  routed-podvs/routed: that path with podvs.ko loaded vs unloaded,")
+        self.out("  alternated, before any flow went through podvs: what the module costs")
+        self.out("  traffic that is for no VIP.")
         self.out()
 
+    def scale_levels(self, metric):
+        return sorted({k[3] for k in self.data if k[0] == "scale" and k[1] == metric})
+
+    def scale_ratio_to_one(self, metric, s, lv):
+        if s in ("podvs", "ipvs"):
+            return self.fmt_rate(self.paired("scale", metric, s, f"{s}-1", lv))
+        v, v1 = self.med("scale", metric, s, lv), self.med("dp", metric, s, 1)
+        return f"{v / v1:.2f}*" if v and v1 else "-"
+
     def scale(self):
-        if not any(k[0] == "scale" for k in self.data):
+        if not self.has("scale"):
             return
-        self.out("(c) the same with many services configured (the measured service in the")
-        self.out("    middle of kube-proxy's chain; services added to the same gateways;")
-        self.out("    the 1-service row is (a)/(b); '-': not loaded at that size).")
+        self.out("(c) the same with many services configured.  podvs and IPVS grow in")
+        self.out("    gateways of their own while the 1-service ones are measured in the")
+        self.out("    same rounds; iptables and nft are reloaded at each size (the measured")
+        self.out("    service in the middle of kube-proxy's KUBE-SERVICES chain).")
         setups = ["podvs", "ipvs", "iptables", "nft"]
         for metric, name in (("udp_pps", "UDP packets/s"), ("tcp_cps", "TCP conns/s")):
-            levels = sorted({k[3] for k in self.data if k[0] == "scale" and k[1] == metric}
-                            | {1})
-            head = [name, "services"] + [f"{SETUP_NAMES[s]}(L)/{SETUP_NAMES[s]}(1)"
+            head = [name, "services"] + [f"{s}(L)/{s}(1)".replace("ipvs", "IPVS")
                                          for s in setups] + \
-                   [f"podvs/{SETUP_NAMES[s]}" for s in setups[1:]]
+                   [f"podvs/{NAMES[s]}" for s in setups[1:]]
             rows = []
-            for lv in levels:
+            for lv in self.scale_levels(metric):
                 row = ["", str(lv)]
-                for s in setups:
-                    v = self.med("scale", metric, s, lv)
-                    v1 = self.med("scale", metric, s, 1) or self.med("dp", metric, s, 1)
-                    if lv == 1:
-                        v = v1
-                    row.append(self.rate_ratio(v, v1) if v else "-")
-                sec = "scale" if lv > 1 else "dp"
-                p = self.med(sec, metric, "podvs", lv)
-                for s in setups[1:]:
-                    row.append(self.rate_ratio(p, self.med(sec, metric, s, lv)))
+                row += [self.scale_ratio_to_one(metric, s, lv)
+                        if self.med("scale", metric, s, lv) else "-" for s in setups]
+                row += [self.fmt_rate(self.paired("scale", metric, "podvs", s, lv))
+                        for s in setups[1:]]
                 rows.append(row)
             self.table(head, rows)
+        self.out("  '-': not loaded at that size (see the notes); '*': against the")
+        self.out("  1-service figure of (a)/(b), not paired by round.")
+        self.out()
 
     def nodeport(self):
-        if not any(k[0] == "np" for k in self.data):
+        if not self.has("np"):
             return
-        self.out("(d) wrk against HTTP servers in the Pods, both through podvs on the gateway:")
-        self.out("    direct to the Pods vs to a node netns doing kube-proxy NodePort DNAT +")
-        self.out("    MASQUERADE, then to the Pods.  direct/nodeport:")
+        self.out("(d) wrk against HTTP servers in the Pods, both through podvs on the")
+        self.out("    gateway: direct to the Pods vs to a node netns doing kube-proxy")
+        self.out("    NodePort DNAT + MASQUERADE, then to the Pods.  direct/nodeport:")
         rows = []
-        conns = sorted({k[3] for k in self.data if k[0] == "np"})
-        for c in conns:
-            for metric, name, kind in (("lat_p50_us", "latency p50", "t"),
-                                       ("lat_avg_us", "latency avg", "t"),
-                                       ("lat_p99_us", "latency p99", "t"),
-                                       ("rps", "requests/s", "r")):
-                d, n = self.med("np", metric, "direct", c), self.med("np", metric, "nodeport", c)
-                r = self.time_ratio(d, n) if kind == "t" else self.rate_ratio(d, n)
-                rows.append([f"{name}, {c} connection{'s' if c > 1 else ''}", r])
+        for c in sorted({k[3] for k in self.data if k[0] == "np"}):
+            cs = f"{c} connection{'s' if c > 1 else ''}"
+            for metric, name in (("lat_p50_us", "latency p50"), ("lat_avg_us", "latency avg"),
+                                 ("lat_p99_us", "latency p99")):
+                rows.append([f"{name}, {cs}",
+                             self.fmt_time_paired(self.paired("np", metric, "direct",
+                                                              "nodeport", c))])
+            rows.append([f"requests/s, {cs}",
+                         self.fmt_rate(self.paired("np", "rps", "direct", "nodeport", c))])
         self.table(["metric", "direct/nodeport"], rows)
 
-    def control(self):
-        if not any(k[0] == "ctl" for k in self.data):
-            return
-        self.out("Control plane: N services x 10 dests (podvs and IPVS: mh, M=4093 both).")
-        sizes = sorted({k[3] for k in self.data if k[0] == "ctl"})
-        big = [n for n in sizes if n > 1]
-        rows = []
+    def control_loads(self, big, rows):
         for n in big:
             p = self.med("ctl", "load_ms", "podvs", n)
             for o, name in (("ipvs", "ipvsadm -R"), ("iptables-nft", "iptables-nft-restore"),
-                            ("iptables-legacy", "iptables-legacy-restore"),
-                            ("nft", "nft -f")):
-                rows.append([f"full load, {n} services", f"podvsadm -R / {name}",
-                             self.time_ratio(p, self.med("ctl", "load_ms", o, n))])
-            rows.append([f"full load, {n} services", "podvs M=65537 / podvs M=4093",
-                         self.time_ratio(self.med("ctl", "load_ms", "podvs-m65537", n), p)])
+                            ("iptables-legacy", "iptables-legacy-restore"), ("nft", "nft -f")):
+                if self.med("ctl", "load_ms", o, n):
+                    rows.append([f"full load, {n} services", f"podvsadm -R / {name}",
+                                 self.fmt_time(p, self.med("ctl", "load_ms", o, n))])
+            if self.med("ctl", "load_ms", "podvs-m65537", n):
+                rows.append([f"full load, {n} services", "podvs M=65537 / podvs M=4093",
+                             self.fmt_time(self.med("ctl", "load_ms", "podvs-m65537", n), p)])
+            pm, im = self.med("ctl", "mem_kb", "podvs", n), self.med("ctl", "mem_kb", "ipvs", n)
+            if pm and im:
+                rows.append([f"kernel memory, {n} services", "podvs / IPVS",
+                             f"{pm / im:.2f}"])
+            mm = self.med("ctl", "mem_kb", "podvs-m65537", n)
+            if pm and mm:
+                rows.append([f"kernel memory, {n} services", "podvs M=65537 / podvs M=4093",
+                             f"{mm / pm:.2f}"])
+
+    def control_changes(self, big, rows):
         for n in big:
             p = self.med("ctl", "replace_ms", "podvs", n)
             for o, name in (("ipvs", "ipvsadm -R (2 lines)"),
                             ("iptables-nft", "iptables-nft-restore --noflush"),
                             ("iptables-legacy", "iptables-legacy-restore --noflush"),
                             ("nft", "nft -f (transaction)")):
-                rows.append([f"replace 1 endpoint, {n} present", f"podvsadm -R (2 lines) / {name}",
-                             self.time_ratio(p, self.med("ctl", "replace_ms", o, n))])
-            p = self.med("ctl", "edit_ms", "podvs", n)
+                if self.med("ctl", "replace_ms", o, n):
+                    rows.append([f"replace 1 endpoint, {n} present",
+                                 f"podvsadm -R (2 lines) / {name}",
+                                 self.fmt_time(p, self.med("ctl", "replace_ms", o, n))])
             rows.append([f"edit 1 weight, {n} present", "podvsadm -e / ipvsadm -e",
-                         self.time_ratio(p, self.med("ctl", "edit_ms", "ipvs", n))])
+                         self.fmt_time(self.med("ctl", "edit_ms", "podvs", n),
+                                       self.med("ctl", "edit_ms", "ipvs", n))])
         for n in big:
             for o in ("podvs", "ipvs", "iptables-nft", "iptables-legacy", "nft"):
-                rows.append([f"replace 1 endpoint: {n} vs 1 present", f"{o}({n})/{o}(1)",
-                             self.time_ratio(self.med("ctl", "replace_ms", o, n),
-                                             self.med("ctl", "replace_ms", o, 1))])
+                if self.med("ctl", "replace_ms", o, n):
+                    rows.append([f"replace 1 endpoint, {n} vs 1 present", f"{o}({n})/{o}(1)",
+                                 self.fmt_time(self.med("ctl", "replace_ms", o, n),
+                                               self.med("ctl", "replace_ms", o, 1))])
             for o in ("podvs", "ipvs"):
-                rows.append([f"edit 1 weight: {n} vs 1 present", f"{o}({n})/{o}(1)",
-                             self.time_ratio(self.med("ctl", "edit_ms", o, n),
-                                             self.med("ctl", "edit_ms", o, 1))])
+                rows.append([f"edit 1 weight, {n} vs 1 present", f"{o}({n})/{o}(1)",
+                             self.fmt_time(self.med("ctl", "edit_ms", o, n),
+                                           self.med("ctl", "edit_ms", o, 1))])
+
+    def control(self):
+        if not self.has("ctl"):
+            return
+        self.out("Control plane: N services x 10 dests (podvs and IPVS: mh, M=4093 both;")
+        self.out("podvs M=65537 is its default).  A single change is one process run")
+        self.out("(median of its repetitions), which under TCG is mostly process start.")
+        big = sorted({k[3] for k in self.data if k[0] == "ctl"} - {1})
+        rows = []
+        self.control_loads(big, rows)
+        self.control_changes(big, rows)
         self.table(["operation", "ratio", "value"], rows)
 
     def raw(self):
-        self.out("Raw figures (TCG VM on a shared host: meaningful only relative to each")
-        self.out("other within this boot; medians, samples in brackets)")
+        self.out("Raw figures: TCG VM on a shared host, meaningful only relative to each")
+        self.out("other within this boot (medians; samples in brackets, in round order)")
         units = {"udp_pps": "packets/s", "tcp_cps": "conns/s", "load_ms": "ms",
-                 "replace_ms": "ms", "edit_ms": "ms", "rps": "requests/s",
+                 "replace_ms": "ms", "edit_ms": "ms", "rps": "requests/s", "mem_kb": "KiB",
                  "lat_p50_us": "us", "lat_avg_us": "us", "lat_p99_us": "us"}
         rows = []
         for k in sorted(self.data, key=lambda k: (k[0], k[1], k[3], k[2])):
@@ -199,11 +254,14 @@ class Report:
         secs = self.med("meta", "secs", "all", 0)
         rounds = self.med("meta", "rounds", "all", 0)
         self.out("podvs benchmark (make bench): ratios from one boot of the Debian-kernel VM")
-        self.out("under QEMU TCG (2 vCPUs), client netns -> gateway netns -> 2 Pod netns,")
+        self.out("under QEMU TCG (2 vCPUs): client netns -> gateway netns -> 2 Pod netns,")
         self.out("Pods routed back through the gateway (NAT, no SNAT).")
         if secs:
-            self.out(f"Each figure: median of {rounds:.0f} rounds of {secs:.0f} s.  Rates: "
-                     "podvs/X > 1 is better; times: < 1 is better.")
+            self.out(f"{rounds:.0f} interleaved rounds of {secs:.0f} s per figure; a ratio is the "
+                     "median of the")
+            self.out("per-round ratios [interquartile range].  Rates: podvs/X > 1 is better;")
+            self.out("times: < 1 is better.  TCG makes some operations (indirect calls, atomics)")
+            self.out("far dearer than hardware does: ratios, not absolute speeds.")
         self.out()
         for part in (self.dataplane, self.scale, self.nodeport, self.control):
             part()

@@ -142,8 +142,21 @@ neigh_known() {
 	done
 }
 
-# gw_tx S: packets gateway S sent to its Pods so far.
+# gw_tx S: packets gateway S sent to its Pods so far (ip -n: no mount
+# namespace to set up, unlike ip netns exec).
 gw_tx() {
-	in_ns "$(gw_ns "$1")" cat /sys/class/net/p1/statistics/tx_packets \
-		/sys/class/net/p2/statistics/tx_packets | awk '{ n += $1 } END { print n }'
+	ip -n "$(gw_ns "$1")" -s link show | awk '
+		/^[0-9]+:/ { dev = $2; sub(/[@:].*/, "", dev) }
+		/^ *TX:/ { tx = 1; next }
+		tx && (dev == "p1" || dev == "p2") { n += $2 }
+		{ tx = 0 }
+		END { print n + 0 }'
+}
+
+# nsx NS CMD...: CMD in NS's network namespace only (cheaper than in_ns
+# for the measured tools, which need no /sys of their own).
+nsx() {
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" "$@"
 }
