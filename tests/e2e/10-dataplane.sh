@@ -343,12 +343,15 @@ udp_expiry() {
 	local hello=(hello -p udp -d "$VIP4" -P 53 -s "$(client4 6)" --sport 5300)
 	adm "$GW" -C
 	svc -u "$VIP4:53" 5353 "$NPODS" 4 -s mh
+	# only this flow: earlier scenarios leave TCP tombstones of the same
+	# client address for up to the fin timeout
+	local entry="^UDP .* $(client4 6):5300 "
 	traffic "$CL" "${hello[@]}" >/dev/null
-	adm "$GW" -Lnc | grep -q "$(client4 6)" || fail "no UDP entry"
+	adm "$GW" -Lnc | grep -q "$entry" || fail "no UDP entry"
 	adm "$GW" --set 900 120 1
 	traffic "$CL" "${hello[@]}" >/dev/null
-	wait_until 100 sh -c "! ip netns exec $GW $PODVSADM -Lnc | grep -q '$(client4 6)'" ||
-		fail "the UDP entry did not expire"
+	wait_until 100 sh -c "! ip netns exec $GW $PODVSADM -Lnc | grep -q '$entry'" ||
+		fail "the UDP entry did not expire: $(adm "$GW" -Lnc | grep "$entry")"
 	adm "$GW" --set 900 120 300
 }
 
