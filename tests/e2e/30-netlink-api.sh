@@ -12,45 +12,23 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 
-API="python3 $(dirname "$0")/netlink_api.py"
+API=(python3 "$(dirname "$0")/netlink_api.py")
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
-scenario() { $API "$1"; }
+scenario() { "${API[@]}" "$1"; }
 
 permissions() {
-	local out
-	out=$("${NOBODY[@]}" python3 - <<-'PY' 2>&1) || fail "$out"
-	import errno, sys
-	sys.path.insert(0, "tests/e2e")
-	from netlink_genl import *
-	g = Genl()
-	info(g)  # reads are open
-	try:
-	    g.cmd(CMD_NEW_SERVICE, service("192.0.2.1", 80))
-	    sys.exit("nobody added a service")
-	except NetlinkError as e:
-	    assert e.errno == errno.EPERM, e
-	for c in (CMD_FLUSH, CMD_ZERO, CMD_BATCH, CMD_SET_CONFIG, CMD_DEL_SERVICE):
-	    try:
-	        g.cmd(c)
-	        sys.exit("nobody ran command %d" % c)
-	    except NetlinkError as e:
-	        assert e.errno == errno.EPERM, (c, e)
-	PY
-	[ "$($API info >/dev/null; python3 -c 'import sys; sys.path.insert(0,"tests/e2e")
-from netlink_genl import *; print(get_u32(info(Genl())[INFO_SERVICES]))')" = 0 ] ||
-		fail "a service exists"
+	"${API[@]}" unprivileged_setup
+	"${NOBODY[@]}" "${API[@]}" unprivileged
+	"${API[@]}" unprivileged_check
 }
 
 per_netns() {
 	local ns
 	ns=$(netns_add other)
-	$API service_in_init_only_setup
-	in_ns "$ns" python3 -c 'import sys; sys.path.insert(0,"tests/e2e")
-from netlink_genl import *
-g = Genl(); n = get_u32(info(g)[INFO_SERVICES]); assert n == 0, n
-g.cmd(CMD_NEW_SERVICE, service("192.0.2.1", 80))'
-	$API service_in_init_only_check
+	"${API[@]}" service_in_init_only_setup
+	in_ns "$ns" "${API[@]}" other_netns
+	"${API[@]}" service_in_init_only_check
 	ip netns del "$ns"
 }
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debug
+# timeout: 900
 #
 # Fuzz the podvs generic netlink family with thousands of random and
 # malformed messages (netlink_fuzz.py: seeded, the seed is printed), then
@@ -11,26 +12,33 @@
 #
 #   netlink_fuzz.py --genl garbage--> podvs.ko (init netns, netns "fz")
 #
-# PODVS_FUZZ_SEED and PODVS_FUZZ_COUNT (default 5000) replay or scale it.
+# PODVS_FUZZ_SEED and PODVS_FUZZ_COUNT (default 5000) replay or scale it;
+# PODVS_FUZZ_SECONDS (default 360, 0 for none) bounds the time, since a
+# KASAN kernel under TCG runs at very different speeds on different hosts.
+# The number of messages actually sent is printed.
 set -e
 . "$(dirname "$0")/lib.sh"
 
-FUZZ="python3 $(dirname "$0")/netlink_fuzz.py"
+FUZZ=(python3 "$(dirname "$0")/netlink_fuzz.py")
 COUNT=${PODVS_FUZZ_COUNT:-5000}
+SECONDS_MAX=${PODVS_FUZZ_SECONDS:-360}
 SEED=${PODVS_FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
 NS=
 
-fuzz_init_ns() { $FUZZ --seed "$SEED" --count "$COUNT" fuzz; }
+fuzz_init_ns() {
+	"${FUZZ[@]}" --seed "$SEED" --count "$COUNT" --seconds "$SECONDS_MAX" fuzz
+}
 
 # A second namespace, fuzzed while the first one holds state.
 fuzz_other_ns() {
 	NS=$(netns_add fz)
-	in_ns "$NS" $FUZZ --seed $((SEED + 1)) --count $((COUNT / 5)) fuzz
+	in_ns "$NS" "${FUZZ[@]}" --seed $((SEED + 1)) --count $((COUNT / 5)) \
+		--seconds $((SECONDS_MAX / 4)) fuzz
 }
 
 still_answers() {
-	$FUZZ check
-	[ -z "$NS" ] || in_ns "$NS" $FUZZ check
+	"${FUZZ[@]}" check
+	[ -z "$NS" ] || in_ns "$NS" "${FUZZ[@]}" check
 }
 
 # Deleting the namespace with its services left in it frees them.

@@ -343,9 +343,43 @@ def scn_header(g):
     expect_err(lambda: g.cmd(CMD_GET_INFO, u32(A_SERVICE, 1)), errno.EINVAL)
 
 
+def scn_unprivileged_setup(g):
+    new_svc(g, "192.0.2.1", 80)
+
+
+def scn_unprivileged(g):
+    """Run as nobody: reads work, every write is refused."""
+    check(get_u32(info(g)[INFO_SERVICES]) == 1, "nobody reads GET_INFO")
+    check(len(services(g)) == 1, "nobody dumps services")
+    writes = [(CMD_NEW_SERVICE, service("192.0.2.2", 80)),
+              (CMD_DEL_SERVICE, service("192.0.2.1", 80)),
+              (CMD_SET_SERVICE, service("192.0.2.1", 80, IPPROTO_TCP, string(SVC_SCHED, "rr"))),
+              (CMD_NEW_DEST, service("192.0.2.1", 80) + dest("10.0.0.1", 80)),
+              (CMD_FLUSH, b""), (CMD_ZERO, b""),
+              (CMD_SET_CONFIG, nest(A_CONFIG, u32(CFG_TCP_TIMEOUT, 5))),
+              (CMD_BATCH, op(CMD_DEL_SERVICE, svc_key("192.0.2.1", 80)))]
+    for c, payload in writes:
+        expect_err(lambda: g.request(g.family, c, payload), errno.EPERM)
+
+
+def scn_unprivileged_check(g):
+    s = services(g)
+    check(list(s) == [(socket.inet_aton("192.0.2.1"), 80, IPPROTO_TCP)],
+          "the table changed: %d services" % len(s))
+    check(not dests(g, "192.0.2.1", 80), "a dest was added")
+    check(cfg(g)[CFG_TCP_TIMEOUT] == 900, "the config changed")
+
+
 def scn_service_in_init_only_setup(g):
     g.cmd(CMD_FLUSH)
     new_svc(g, "192.0.2.2", 80)
+
+
+def scn_other_netns(g):
+    """In a fresh namespace: nothing of the init namespace is visible."""
+    check(get_u32(info(g)[INFO_SERVICES]) == 0, "a new namespace has services")
+    new_svc(g, "192.0.2.1", 80)
+    check(len(services(g)) == 1, "service in the other namespace")
 
 
 def scn_service_in_init_only_check(g):
@@ -360,7 +394,8 @@ def main():
     g = Genl()
     fn = globals()["scn_" + sys.argv[1]]
     try:
-        if not sys.argv[1].endswith("_check"):
+        if not sys.argv[1].endswith("_check") and sys.argv[1] not in ("unprivileged",
+                                                                      "other_netns"):
             g.cmd(CMD_FLUSH)  # each scenario starts from an empty table
         fn(g)
     except (AssertionError, NetlinkError) as e:
