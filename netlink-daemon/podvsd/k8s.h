@@ -78,6 +78,8 @@ struct k8s_service {
 	size_t n_families;
 	struct pd_addr *ingress_ips;	/* status.loadBalancer.ingress[].ip */
 	size_t n_ingress_ips;
+	struct k8s_kv *selector;	/* spec.selector (the webhook's match) */
+	size_t n_selector;
 };
 
 enum k8s_addr_type {

@@ -262,6 +262,8 @@ static int parse_spec(struct jp *jp, const cJSON *obj, struct k8s_service *s)
 	err = err ?: parse_ip_list(jp, spec, "spec", "externalIPs", &s->arena,
 				   &s->external_ips, &s->n_external_ips);
 	err = err ?: parse_families(jp, spec, s);
+	err = err ?: jp_str_map(jp, spec, "spec", "selector", &s->selector,
+				&s->n_selector);
 	return err;
 }
 
