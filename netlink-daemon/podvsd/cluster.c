@@ -137,6 +137,66 @@ static int load_config(struct podvsd *d)
 	return ret;
 }
 
+/* ---- Leases ------------------------------------------------------------ */
+
+static void on_leader(void *ctx, bool leader)
+{
+	struct podvsd *d = ctx;
+
+	if (leader)
+		pd_cluster_pool_pass(d);
+}
+
+static void leases_init(struct podvsd *d)
+{
+	const char *ns = getenv("POD_NAMESPACE");
+	const char *pod = getenv("POD_NAME");
+	char me[PD_HOLDER_LEN], gw[PD_LEASE_NAME_LEN];
+
+	if (!ns || !*ns)
+		ns = PD_DEFAULT_LEASE_NS;
+	if (pod && *pod)
+		snprintf(me, sizeof(me), "%s/%s", d->opts.node_name, pod);
+	else
+		snprintf(me, sizeof(me), "%s", d->opts.node_name);
+	snprintf(gw, sizeof(gw), PD_GW_LEASE_PREFIX "%.200s", d->opts.node_name);
+	pd_elector_init(&d->cluster.leader, &d->cluster.http, &d->log, ns,
+			PD_LEADER_LEASE, me, on_leader, d);
+	pd_elector_init(&d->cluster.gw, &d->cluster.http, &d->log, ns, gw, me,
+			NULL, NULL);
+	pd_info(&d->log, "msg=\"leader election\" lease=%s/%s identity=%s",
+		ns, PD_LEADER_LEASE, me);
+}
+
+void pd_cluster_lease_tick(struct podvsd *d)
+{
+	uint64_t now = pd_now_ms();
+
+	if (!d->cluster.up)
+		return;
+	pd_elector_tick(&d->cluster.leader, now);
+	pd_elector_tick(&d->cluster.gw, now);
+}
+
+void pd_cluster_release(struct podvsd *d)
+{
+	if (!d->cluster.up)
+		return;
+	pd_elector_release(&d->cluster.leader);
+	pd_elector_release(&d->cluster.gw);
+}
+
+bool pd_cluster_released(const struct podvsd *d)
+{
+	return !d->cluster.up || (d->cluster.leader.released &&
+				  d->cluster.gw.released);
+}
+
+bool pd_cluster_leader(const struct podvsd *d)
+{
+	return d->cluster.up && d->cluster.leader.leader;
+}
+
 int pd_cluster_init(struct podvsd *d)
 {
 	struct pd_cluster *c = &d->cluster;
@@ -159,6 +219,7 @@ int pd_cluster_init(struct podvsd *d)
 				      &slice_ops, d);
 	if (err)
 		return err;
+	leases_init(d);
 	c->up = true;
 	pd_informer_start(&c->services);
 	pd_informer_start(&c->slices);
@@ -173,6 +234,8 @@ void pd_cluster_fini(struct podvsd *d)
 	if (c->up) {
 		pd_informer_fini(&c->services);
 		pd_informer_fini(&c->slices);
+		pd_elector_fini(&c->leader);
+		pd_elector_fini(&c->gw);
 		pd_http_fini(&c->http);
 		c->up = false;
 	}
@@ -388,7 +451,9 @@ void pd_cluster_pool_pass(struct podvsd *d)
 	struct pd_hmap used, *svcs = &d->rec.services;
 	struct pd_hmap_iter it;
 
-	if (!d->opts.n_vip_pools || !d->caches_synced || !d->cluster.up)
+	/* followers wait for the leader's allocation to show in status */
+	if (!d->opts.n_vip_pools || !d->caches_synced ||
+	    !pd_cluster_leader(d))
 		return;
 	pd_hmap_init(&used);
 	if (used_vips(d, &used))

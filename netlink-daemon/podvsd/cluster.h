@@ -10,6 +10,7 @@
 #include "http.h"
 #include "informer.h"
 #include "kubeconfig.h"
+#include "lease.h"
 
 struct podvsd;
 
@@ -23,6 +24,8 @@ struct pd_cluster {
 	unsigned long events_failed;
 	unsigned long vips_allocated;
 	struct pd_hmap pool_busy;	/* "ns/name": status patch sent */
+	struct pd_elector leader;	/* Lease podvsd-leader */
+	struct pd_elector gw;		/* Lease podvsd-gw-<node>: our report */
 	bool up;
 };
 
@@ -35,6 +38,13 @@ void pd_cluster_fini(struct podvsd *d);
  * Service now shows its VIPs in status.
  */
 void pd_cluster_pool_pass(struct podvsd *d);
+/* Every retryPeriod: leader election and the gateway report. */
+void pd_cluster_lease_tick(struct podvsd *d);
+/* Shutdown: release both Leases; true once nothing is in flight. */
+void pd_cluster_release(struct podvsd *d);
+bool pd_cluster_released(const struct podvsd *d);
+/* May this podvsd write cluster-wide state (Pod conditions, pool VIPs)? */
+bool pd_cluster_leader(const struct podvsd *d);
 /* Post a Warning Event about a Service (fire and forget). */
 void pd_cluster_event(struct podvsd *d, const char *ns, const char *name,
 		      const char *uid, const char *reason,

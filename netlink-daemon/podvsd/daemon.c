@@ -22,8 +22,22 @@ static void on_signal(struct pd_loop *loop, struct pd_io *io, uint32_t events)
 		return;
 	pd_info(&d->log, "msg=\"stopping, kernel tables left in place\" "
 		"signal=%s", strsignal(si.ssi_signo));
-	loop->stop = true;
 	loop->exit_code = 0;
+	if (d->stop_deadline_ms)
+		return;
+	pd_cluster_release(d);
+	d->stop_deadline_ms = pd_now_ms() + PD_RELEASE_WAIT_MS;
+	if (pd_cluster_released(d) || pd_timer_arm_ms(&d->stop_timer, 50, 50))
+		loop->stop = true;
+}
+
+/* After SIGTERM: stop once the Leases are released (or the wait ends). */
+static void on_stop(struct pd_loop *loop, struct pd_timer *t)
+{
+	struct podvsd *d = t->ctx;
+
+	if (pd_cluster_released(d) || pd_now_ms() >= d->stop_deadline_ms)
+		loop->stop = true;
 }
 
 static int signals_init(struct podvsd *d)
@@ -103,6 +117,7 @@ static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 	uint64_t now = pd_now_ms();
 
 	(void)loop;
+	pd_cluster_lease_tick(d);
 	if (!d->caches_synced)
 		return;
 	if (d->opts.resync_period && now >= d->next_resync_ms) {
@@ -189,7 +204,7 @@ int podvsd_init(struct podvsd *d)
 	int err;
 
 	d->sig.fd = -1;
-	d->sync_timer.io.fd = d->tick_timer.io.fd = -1;
+	d->sync_timer.io.fd = d->tick_timer.io.fd = d->stop_timer.io.fd = -1;
 	d->metrics.io.fd = d->metrics.timer.io.fd = -1;
 	d->log.level = d->opts.log_level;
 	err = pd_loop_init(&d->loop);
@@ -205,6 +220,7 @@ int podvsd_init(struct podvsd *d)
 	err = signals_init(d);
 	err = err ?: pd_timer_init(&d->loop, &d->sync_timer, on_sync, d);
 	err = err ?: pd_timer_init(&d->loop, &d->tick_timer, on_tick, d);
+	err = err ?: pd_timer_init(&d->loop, &d->stop_timer, on_stop, d);
 	err = err ?: pd_timer_arm_ms(&d->tick_timer, PD_TICK_MS, PD_TICK_MS);
 	if (err) {
 		fprintf(stderr, "podvsd: setting up the event loop: %s\n",
@@ -230,6 +246,7 @@ void podvsd_fini(struct podvsd *d)
 	pd_cluster_fini(d);
 	pd_metrics_fini(d);
 	pd_timer_fini(&d->loop, &d->tick_timer);
+	pd_timer_fini(&d->loop, &d->stop_timer);
 	pd_timer_fini(&d->loop, &d->sync_timer);
 	signals_fini(d);
 	pd_rec_fini(&d->rec);

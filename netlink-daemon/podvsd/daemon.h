@@ -23,6 +23,8 @@
 #define PD_SYNC_DELAY_MS	5
 /* Period of the drain tick (re-read connection counts of drained dests). */
 #define PD_TICK_MS		2000
+/* On SIGTERM: wait at most this long for the Leases to be released. */
+#define PD_RELEASE_WAIT_MS	3000
 
 struct podvsd {
 	struct pd_opts opts;
@@ -32,6 +34,8 @@ struct podvsd {
 	sigset_t old_mask;
 	struct pd_timer sync_timer;	/* one-shot: run a sync soon */
 	struct pd_timer tick_timer;	/* periodic: drain tick, resync */
+	struct pd_timer stop_timer;	/* after SIGTERM: wait for releases */
+	uint64_t stop_deadline_ms;
 	bool sync_armed;
 	uint64_t next_resync_ms;
 	bool caches_synced;		/* initial lists done: may sync */

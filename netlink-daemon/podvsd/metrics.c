@@ -150,6 +150,18 @@ static void render_cluster(struct podvsd *d, FILE *out)
 	  c->http.stats.token_reloads);
 	M(out, "podvsd_events_posted_total", "counter",
 	  "Kubernetes Events written.", " %lu", c->events_posted);
+	M(out, "podvsd_is_leader", "gauge",
+	  "1 while this podvsd holds the leader Lease.", " %d",
+	  c->leader.leader);
+	M(out, "podvsd_leader_transitions_total", "counter",
+	  "Changes between leader and follower.", " %lu",
+	  c->leader.stats.transitions);
+	M(out, "podvsd_lease_conflicts_total", "counter",
+	  "Lease writes refused with 409 Conflict.", " %lu",
+	  c->leader.stats.conflicts + c->gw.stats.conflicts);
+	M(out, "podvsd_lease_errors_total", "counter",
+	  "Lease reads or writes that failed.", " %lu",
+	  c->leader.stats.errors + c->gw.stats.errors);
 }
 
 void pd_metrics_render(struct podvsd *d, FILE *out)
