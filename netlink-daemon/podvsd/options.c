@@ -34,6 +34,7 @@ static const struct option long_opts[] = {
 	{ "resync-period",	required_argument,	NULL, OPT_RESYNC },
 	{ "no-vip-link",	no_argument,		NULL, OPT_NO_VIP_LINK },
 	{ "dry-run",		no_argument,		NULL, OPT_DRY_RUN },
+	PD_WEBHOOK_LONG_OPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -68,6 +69,7 @@ static const char usage_text[] =
 "                           at once (default 300)\n"
 "  --resync-period SECONDS  re-read the kernel tables and repair drift this\n"
 "                           often; 0 never (default 300)\n"
+PD_WEBHOOK_USAGE
 "  --dry-run                do not touch the kernel: log the operations that\n"
 "                           would be applied\n"
 "  -h, --help               show this help and exit\n"
@@ -203,7 +205,7 @@ static int apply_opt(struct pd_opts *o, int c, const char *arg, char *err,
 		o->dry_run = true;
 		return 0;
 	}
-	return -EINVAL;
+	return pd_webhook_opt(&o->webhook, c, arg, err, errlen) ? -EINVAL : 0;
 }
 
 static const char *long_name(int val)
@@ -224,6 +226,7 @@ static void defaults(struct pd_opts *o, const char *env_node, const char *host)
 	o->resync_period = PD_DEFAULT_RESYNC;
 	strcpy(o->link, PD_DEFAULT_LINK);
 	pd_hostport_parse(PD_DEFAULT_METRICS, &o->metrics, why, sizeof(why));
+	pd_webhook_opts_default(&o->webhook);
 	if (env_node && *env_node)
 		snprintf(o->node_name, sizeof(o->node_name), "%s", env_node);
 	else if (host)
@@ -268,5 +271,5 @@ int pd_opts_parse(struct pd_opts *o, int argc, char **argv,
 			 "$NODE_NAME");
 		return -EINVAL;
 	}
-	return 0;
+	return pd_webhook_opts_check(&o->webhook, err, errlen);
 }

@@ -8,6 +8,7 @@
 
 #include "addr.h"
 #include "log.h"
+#include "webhook_opts.h"
 
 #define PODVSD_VERSION		"0.1.0"
 #define PD_DEFAULT_METRICS	"0.0.0.0:9742"
@@ -31,6 +32,7 @@ struct pd_opts {
 	unsigned int resync_period;	/* seconds, 0: never */
 	bool no_vip_link;		/* leave podvs0 alone */
 	bool dry_run;			/* no kernel: log operations only */
+	struct pd_webhook_opts webhook;	/* --webhook-* */
 	bool help;
 	bool version;
 };
