@@ -43,6 +43,7 @@ struct podvs_conn_table {
 	siphash_key_t key;
 	u32 mask;			/* buckets - 1 */
 	atomic_t live;			/* entries not yet freed */
+	unsigned long flush_walks;	/* under pn->lock */
 	/* protect the chains of buckets i, i + LOCKS, i + 2 * LOCKS, ... */
 	spinlock_t locks[PODVS_CONN_LOCKS];
 	struct hlist_nulls_head buckets[];
@@ -760,17 +761,26 @@ static void podvs_conn_each(struct podvs_conn_table *tab,
 	}
 }
 
-static int podvs_conn_end_of(struct podvs_conn *c, void *arg)
+static int podvs_conn_end_dead(struct podvs_conn *c, void *arg)
 {
-	if (c->dest == arg)
+	if (READ_ONCE(c->dest->dead))
 		podvs_conn_end(c);
 	return 0;
 }
 
-void podvs_conn_flush_dest(struct podvs_net *pn, struct podvs_dest *d)
+void podvs_conn_flush_dead(struct podvs_net *pn)
 {
+	lockdep_assert_held(&pn->lock);
 	might_sleep();
-	podvs_conn_each(pn->conn, podvs_conn_end_of, d);
+	if (!pn->conn)
+		return;
+	WRITE_ONCE(pn->conn->flush_walks, pn->conn->flush_walks + 1);
+	podvs_conn_each(pn->conn, podvs_conn_end_dead, NULL);
+}
+
+unsigned long podvs_conn_flush_walks(struct podvs_net *pn)
+{
+	return pn->conn ? READ_ONCE(pn->conn->flush_walks) : 0;
 }
 
 static int podvs_conn_kill_one(struct podvs_conn *c, void *arg)

@@ -104,16 +104,20 @@ int podvs_conn_walk(struct podvs_net *pn, unsigned long *pos,
 u32 podvs_conn_count(struct podvs_net *pn);
 u32 podvs_conn_buckets(struct podvs_net *pn);
 
-/* End every flow of a dest that was deleted (it is marked dead first).
+/* End every flow whose dest was deleted (marked dead), for all the dests
+ * a transaction, FLUSH or DEL_SERVICE deleted, in ONE walk of the table.
  * UDP flows and persistence templates go at once; TCP flows become
  * tombstones for the FIN timeout, so the client's next packet is answered
- * with a RST (PODVS_DROP_A_DEST_GONE) instead of vanishing.  Process
- * context; walks every bucket (the cost follows the table size, not the
- * number of flows), rescheduling in between.  Packets of a dead dest's
+ * with a RST (PODVS_DROP_A_DEST_GONE) instead of vanishing.  Flows of live
+ * dests are not touched.  Process context, under pn->lock; walks every
+ * bucket (the cost follows the table size, not the number of flows or of
+ * deleted dests), rescheduling in between.  Packets of a dead dest's
  * flows are handled the same way even before the walk reaches them
  * (podvs_conn_gone()).
  */
-void podvs_conn_flush_dest(struct podvs_net *pn, struct podvs_dest *d);
+void podvs_conn_flush_dead(struct podvs_net *pn);
+/* Walks podvs_conn_flush_dead() made so far (KUnit counts them). */
+unsigned long podvs_conn_flush_walks(struct podvs_net *pn);
 
 /* Datapath, under rcu_read_lock. */
 

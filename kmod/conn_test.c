@@ -308,7 +308,81 @@ static void podvs_conn_test_reuse(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&f->dest->active_conns), 0);
 }
 
-static void podvs_conn_test_flush_dest(struct kunit *test)
+/* A flow of client host:port on dest d (not the fixture's). */
+static struct podvs_conn *podvs_test_conn_on(struct kunit *test,
+					     struct podvs_dest *d, u8 proto,
+					     u8 host, u16 port, u8 state)
+{
+	struct podvs_conn_fixture *f = test->priv;
+	struct podvs_tuple t;
+	struct podvs_conn *c;
+	int err;
+
+	podvs_tuple4(&t, proto, host, port);
+	c = podvs_conn_create(f->pn, &t, d, state, &err);
+	KUNIT_ASSERT_EQ(test, err, 0);
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	return c;
+}
+
+#define PODVS_TEST_DEAD	8
+
+/* One walk ends the flows of every dead dest: TCP flows become
+ * tombstones, UDP flows go; the flows of the live dest stay as they were.
+ */
+static void podvs_conn_test_flush_dead(struct kunit *test)
+{
+	struct podvs_conn_fixture *f = test->priv;
+	struct podvs_dest *dead[PODVS_TEST_DEAD];
+	struct podvs_conn *tcp[PODVS_TEST_DEAD], *live_tcp, *live_udp;
+	union nf_inet_addr a = {};
+	unsigned long walks;
+	int i;
+
+	for (i = 0; i < PODVS_TEST_DEAD; i++) {
+		a.ip = htonl(0xcb007110 + i);		/* 203.0.113.16 + i */
+		dead[i] = podvs_dest_alloc(AF_INET, &a, htons(8080));
+		KUNIT_ASSERT_NOT_NULL(test, dead[i]);
+		tcp[i] = podvs_test_conn_on(test, dead[i], IPPROTO_TCP, 7,
+					    40000 + i, PODVS_CONN_S_ESTABLISHED);
+		podvs_test_conn_on(test, dead[i], IPPROTO_UDP, 7, 40000 + i,
+				   PODVS_CONN_S_UDP);
+	}
+	live_tcp = podvs_test_conn(test, IPPROTO_TCP, 9, 40000,
+				   PODVS_CONN_S_ESTABLISHED);
+	live_udp = podvs_test_conn(test, IPPROTO_UDP, 9, 40000,
+				   PODVS_CONN_S_UDP);
+	for (i = 0; i < PODVS_TEST_DEAD; i++) {
+		KUNIT_EXPECT_FALSE(test, podvs_conn_gone(tcp[i]));
+		WRITE_ONCE(dead[i]->dead, true);
+		KUNIT_EXPECT_TRUE(test, podvs_conn_gone(tcp[i]));
+	}
+	walks = podvs_conn_flush_walks(f->pn);
+	mutex_lock(&f->pn->lock);
+	podvs_conn_flush_dead(f->pn);
+	mutex_unlock(&f->pn->lock);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, podvs_conn_flush_walks(f->pn), walks + 1);
+	/* one tombstone per dead dest, both live flows */
+	KUNIT_EXPECT_EQ(test, podvs_conn_count(f->pn), PODVS_TEST_DEAD + 2U);
+	for (i = 0; i < PODVS_TEST_DEAD; i++) {
+		KUNIT_EXPECT_EQ(test, tcp[i]->state, PODVS_CONN_S_CLOSE);
+		KUNIT_EXPECT_TRUE(test, tcp[i]->flags & PODVS_CONN_F_GONE);
+		KUNIT_EXPECT_EQ(test, atomic_read(&dead[i]->active_conns), 0);
+		KUNIT_EXPECT_EQ(test, atomic_read(&dead[i]->inactive_conns), 1);
+		/* the tombstone and this reference */
+		KUNIT_EXPECT_EQ(test, refcount_read(&dead[i]->refcnt), 2);
+		podvs_dest_put(dead[i]);
+	}
+	KUNIT_EXPECT_EQ(test, live_tcp->state, PODVS_CONN_S_ESTABLISHED);
+	KUNIT_EXPECT_FALSE(test, live_tcp->flags & PODVS_CONN_F_GONE);
+	KUNIT_EXPECT_FALSE(test, live_udp->flags & PODVS_CONN_F_UNLINKED);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->dest->active_conns), 1);
+	KUNIT_EXPECT_EQ(test, atomic_read(&f->dest->inactive_conns), 1);
+}
+
+/* The UDP flow of a dead dest is no longer found; its TCP flow is. */
+static void podvs_conn_test_flush_lookup(struct kunit *test)
 {
 	struct podvs_conn_fixture *f = test->priv;
 	struct podvs_conn *tcp;
@@ -318,21 +392,17 @@ static void podvs_conn_test_flush_dest(struct kunit *test)
 	tcp = podvs_test_conn(test, IPPROTO_TCP, 7, 40000,
 			      PODVS_CONN_S_ESTABLISHED);
 	podvs_test_conn(test, IPPROTO_UDP, 7, 40000, PODVS_CONN_S_UDP);
-	KUNIT_EXPECT_FALSE(test, podvs_conn_gone(tcp));
 	WRITE_ONCE(f->dest->dead, true);
-	KUNIT_EXPECT_TRUE(test, podvs_conn_gone(tcp));
-	podvs_conn_flush_dest(f->pn, f->dest);
+	mutex_lock(&f->pn->lock);
+	podvs_conn_flush_dead(f->pn);
+	mutex_unlock(&f->pn->lock);
 	rcu_barrier();
-	/* the TCP flow is a tombstone, the UDP flow is gone */
-	KUNIT_EXPECT_EQ(test, podvs_conn_count(f->pn), 1U);
-	KUNIT_EXPECT_EQ(test, tcp->state, PODVS_CONN_S_CLOSE);
-	KUNIT_EXPECT_TRUE(test, tcp->flags & PODVS_CONN_F_GONE);
 	podvs_tuple4(&t, IPPROTO_UDP, 7, 40000);
 	rcu_read_lock();
 	KUNIT_EXPECT_NULL(test, podvs_conn_lookup(f->pn, &t, &dir));
+	t.protocol = IPPROTO_TCP;
+	KUNIT_EXPECT_PTR_EQ(test, podvs_conn_lookup(f->pn, &t, &dir), tcp);
 	rcu_read_unlock();
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->dest->active_conns), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&f->dest->inactive_conns), 1);
 }
 
 static int podvs_count_one(const struct podvs_conn *c, void *arg)
@@ -370,7 +440,8 @@ static struct kunit_case podvs_conn_test_cases[] = {
 	KUNIT_CASE(podvs_conn_test_gc),
 	KUNIT_CASE(podvs_conn_test_limit),
 	KUNIT_CASE(podvs_conn_test_reuse),
-	KUNIT_CASE(podvs_conn_test_flush_dest),
+	KUNIT_CASE(podvs_conn_test_flush_dead),
+	KUNIT_CASE(podvs_conn_test_flush_lookup),
 	KUNIT_CASE(podvs_conn_test_walk),
 	{}
 };

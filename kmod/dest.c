@@ -267,10 +267,11 @@ static bool podvs_dest_has_conns(struct podvs_net *pn, struct podvs_dest *d)
 			    atomic_read(&d->persist_conns));
 }
 
-void podvs_dest_kill(struct podvs_net *pn, struct podvs_dest *d)
+bool podvs_dest_kill(struct podvs_net *pn, struct podvs_dest *d)
 {
 	struct podvs_svc_table *tab = podvs_svc_table(pn);
 	struct podvs_service *svc;
+	bool flush;
 
 	svc = rcu_dereference_protected(d->svc, lockdep_is_held(&pn->lock));
 	WRITE_ONCE(d->dead, true);
@@ -281,9 +282,9 @@ void podvs_dest_kill(struct podvs_net *pn, struct podvs_dest *d)
 	tab->ndests--;
 	RCU_INIT_POINTER(d->svc, NULL);
 	podvs_est_del(&pn->est, &d->stats);
-	if (podvs_dest_has_conns(pn, d))
-		podvs_conn_flush_dest(pn, d);
-	podvs_dest_put(d);
+	flush = podvs_dest_has_conns(pn, d);
+	podvs_dest_put(d);	/* flows, if any, hold their own references */
+	return flush;
 }
 
 struct podvs_dest *podvs_dest_next(struct podvs_service *svc,

@@ -109,8 +109,11 @@ void podvs_dest_undo_new(struct podvs_net *pn, struct podvs_dest *d,
 			 struct podvs_dest *replaced);
 void podvs_dest_undo_set(struct podvs_dest *d, const struct podvs_undo *u);
 void podvs_dest_undo_del(struct podvs_net *pn, struct podvs_dest *d);
-/* Delete now: unlink, mark dead, end its flows, drop the list's ref. */
-void podvs_dest_kill(struct podvs_net *pn, struct podvs_dest *d);
+/* Delete now: unlink, mark dead, drop the list's ref.  True if flows may
+ * still use it: the caller then ends them, for every dest it killed at
+ * once, with one podvs_conn_flush_dead().
+ */
+bool podvs_dest_kill(struct podvs_net *pn, struct podvs_dest *d);
 
 struct podvs_svc_table;
 int podvs_dest_table_init(struct podvs_svc_table *tab);

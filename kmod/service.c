@@ -330,11 +330,14 @@ int podvs_svc_del(struct podvs_txn *t, struct podvs_service *svc)
 	return 0;
 }
 
-/* Delete now: no new flows find it, its dests' flows end. */
-static void podvs_svc_kill(struct podvs_net *pn, struct podvs_service *svc)
+/* Delete now: no new flows find it, its dests die.  True if their flows
+ * need a podvs_conn_flush_dead().
+ */
+static bool podvs_svc_kill(struct podvs_net *pn, struct podvs_service *svc)
 {
 	struct podvs_svc_table *tab = podvs_svc_table(pn);
 	struct podvs_dest *d, *tmp;
+	bool flush = false;
 
 	WRITE_ONCE(svc->dead, true);
 	podvs_svc_unhash(tab, svc, NULL);
@@ -342,21 +345,26 @@ static void podvs_svc_kill(struct podvs_net *pn, struct podvs_service *svc)
 	list_del(&svc->node);
 	tab->nsvc--;
 	list_for_each_entry_safe(d, tmp, &svc->dests, node)
-		podvs_dest_kill(pn, d);
+		flush |= podvs_dest_kill(pn, d);
 	svc->sched->done(svc);
 	podvs_est_del(&pn->est, &svc->stats);
 	call_rcu(&svc->rcu, podvs_svc_free_rcu);
+	return flush;
 }
 
+/* Every service, then the flows of all their dests in one walk. */
 void podvs_svc_flush(struct podvs_net *pn)
 {
 	struct podvs_svc_table *tab = podvs_svc_table(pn);
 	struct podvs_service *svc, *tmp;
+	bool flush = false;
 
 	list_for_each_entry_safe(svc, tmp, &tab->list, node) {
-		podvs_svc_kill(pn, svc);
+		flush |= podvs_svc_kill(pn, svc);
 		cond_resched();
 	}
+	if (flush)
+		podvs_conn_flush_dead(pn);
 	podvs_bump_generation(pn);
 }
 
@@ -502,20 +510,24 @@ static int podvs_txn_prepare(struct podvs_txn *t)
 }
 
 /* Finish deletions, in log order, once the new states no longer list the
- * deleted dests.
+ * deleted dests; then end the flows of all of them in one walk of the
+ * connection table, however many dests the transaction deleted.
  */
 static void podvs_txn_reap(struct podvs_txn *t)
 {
+	bool flush = false;
 	u32 i;
 
 	for (i = 0; i < t->len; i++) {
 		struct podvs_undo *u = &t->log[i];
 
 		if (u->type == PODVS_UNDO_DEST_DEL)
-			podvs_dest_kill(t->pn, u->obj);
+			flush |= podvs_dest_kill(t->pn, u->obj);
 		else if (u->type == PODVS_UNDO_SVC_DEL)
-			podvs_svc_kill(t->pn, u->obj);
+			flush |= podvs_svc_kill(t->pn, u->obj);
 	}
+	if (flush)
+		podvs_conn_flush_dead(t->pn);
 }
 
 int podvs_txn_commit(struct podvs_txn *t)

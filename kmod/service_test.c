@@ -3,6 +3,7 @@
  * KUnit: the service table, VIP counts and batch transactions.
  */
 #include "podvs_test.h"
+#include "conn.h"
 
 struct podvs_svc_case {
 	u8 proto;
@@ -311,6 +312,158 @@ static void podvs_svc_test_generation(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, pn->generation, gen + 1);
 }
 
+/* Mass deletion: a transaction deleting many dests, a DEL_SERVICE of a
+ * service with many dests, a FLUSH: each ends all their flows in one walk
+ * of the connection table; the other service's flows are left alone
+ * (except by FLUSH, which deletes it too).
+ */
+enum podvs_mass_op { PODVS_MASS_DESTS, PODVS_MASS_SVC, PODVS_MASS_FLUSH };
+
+struct podvs_mass_case {
+	const char *name;
+	enum podvs_mass_op op;
+};
+
+static const struct podvs_mass_case podvs_mass_cases[] = {
+	{ "batch deleting every dest", PODVS_MASS_DESTS },
+	{ "DEL_SERVICE", PODVS_MASS_SVC },
+	{ "FLUSH", PODVS_MASS_FLUSH },
+};
+
+static void podvs_mass_desc(const struct podvs_mass_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(podvs_mass, podvs_mass_cases, podvs_mass_desc);
+
+#define PODVS_MASS_N	64
+
+/* n dests 10.<net>.0.<i>:80 in one transaction. */
+static int podvs_mass_dests(struct podvs_service *svc, u8 net, int n)
+{
+	struct podvs_net *pn = svc->pn;
+	struct podvs_dest_conf c;
+	struct podvs_txn t;
+	char ip[16];
+	int i, ret;
+
+	mutex_lock(&pn->lock);
+	ret = podvs_txn_begin(&t, pn, n);
+	for (i = 0; !ret && i < n; i++) {
+		snprintf(ip, sizeof(ip), "10.%u.0.%d", net, i + 1);
+		podvs_test_dest_conf(&c, ip, 80, 1);
+		ret = podvs_dest_new(&t, svc, &c);
+	}
+	if (ret)
+		podvs_txn_abort(&t);
+	else
+		ret = podvs_txn_commit(&t);
+	mutex_unlock(&pn->lock);
+	return ret;
+}
+
+/* A TCP (established) and a UDP flow from client 198.51.100.<host> on
+ * every dest of svc; the TCP entries go into tcp[].
+ */
+static void podvs_mass_flows(struct kunit *test, struct podvs_service *svc,
+			     u8 host, struct podvs_conn **tcp)
+{
+	struct podvs_tuple t = { .af = AF_INET, .dport = svc->key.port };
+	struct podvs_net *pn = svc->pn;
+	struct podvs_conn *c;
+	struct podvs_dest *d;
+	int err, i = 0;
+
+	t.src.ip = htonl(0xc6336400 | host);
+	t.dst = svc->key.addr;
+	list_for_each_entry(d, &svc->dests, node) {
+		t.sport = htons(1000 + i);
+		t.protocol = IPPROTO_TCP;
+		c = podvs_conn_create(pn, &t, d, PODVS_CONN_S_ESTABLISHED, &err);
+		KUNIT_ASSERT_NOT_NULL(test, c);
+		tcp[i++] = c;
+		t.protocol = IPPROTO_UDP;
+		c = podvs_conn_create(pn, &t, d, PODVS_CONN_S_UDP, &err);
+		KUNIT_ASSERT_NOT_NULL(test, c);
+	}
+}
+
+static int podvs_mass_run(struct podvs_net *pn, struct podvs_service *svc,
+			  enum podvs_mass_op op)
+{
+	struct podvs_dest *d;
+	struct podvs_txn t;
+	int ret = 0;
+
+	mutex_lock(&pn->lock);
+	if (op == PODVS_MASS_FLUSH) {
+		podvs_svc_flush(pn);
+		goto unlock;
+	}
+	ret = podvs_txn_begin(&t, pn, op == PODVS_MASS_SVC ? 1 : svc->num_dests);
+	if (ret)
+		goto unlock;
+	if (op == PODVS_MASS_SVC)
+		ret = podvs_svc_del(&t, svc);
+	else
+		list_for_each_entry(d, &svc->dests, node)
+			ret = ret ?: podvs_dest_del(&t, d);
+	if (ret)
+		podvs_txn_abort(&t);
+	else
+		ret = podvs_txn_commit(&t);
+unlock:
+	mutex_unlock(&pn->lock);
+	return ret;
+}
+
+static void podvs_mass_expect(struct kunit *test, struct podvs_conn **tcp,
+			      int n, bool gone)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_EQ_MSG(test, !!(tcp[i]->flags & PODVS_CONN_F_GONE),
+				    gone, "flow %d", i);
+		KUNIT_EXPECT_EQ_MSG(test, tcp[i]->state,
+				    gone ? PODVS_CONN_S_CLOSE :
+					   PODVS_CONN_S_ESTABLISHED,
+				    "flow %d", i);
+	}
+}
+
+static void podvs_svc_test_mass_delete(struct kunit *test)
+{
+	const struct podvs_mass_case *mc = test->param_value;
+	struct podvs_conn *tcp[PODVS_MASS_N], *other[2];
+	struct podvs_net *pn = test->priv;
+	struct podvs_service *svc, *keep;
+	bool flush = mc->op == PODVS_MASS_FLUSH;
+	unsigned long walks;
+
+	svc = podvs_test_svc(pn, IPPROTO_TCP, "192.0.2.1", 80, "rr", 0);
+	keep = podvs_test_svc(pn, IPPROTO_TCP, "192.0.2.2", 80, "rr", 0);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	KUNIT_ASSERT_EQ(test, podvs_mass_dests(svc, 1, PODVS_MASS_N), 0);
+	KUNIT_ASSERT_EQ(test, podvs_mass_dests(keep, 2, 2), 0);
+	podvs_mass_flows(test, svc, 1, tcp);
+	podvs_mass_flows(test, keep, 2, other);
+	KUNIT_ASSERT_EQ(test, podvs_conn_count(pn), 2U * (PODVS_MASS_N + 2));
+
+	walks = podvs_conn_flush_walks(pn);
+	KUNIT_ASSERT_EQ(test, podvs_mass_run(pn, svc, mc->op), 0);
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, podvs_conn_flush_walks(pn), walks + 1);
+	podvs_mass_expect(test, tcp, PODVS_MASS_N, true);
+	podvs_mass_expect(test, other, 2, flush);
+	/* tombstones of the deleted dests' TCP flows; UDP flows gone */
+	KUNIT_EXPECT_EQ(test, podvs_conn_count(pn),
+			flush ? PODVS_MASS_N + 2U : PODVS_MASS_N + 4U);
+	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->ndests, flush ? 0U : 2U);
+}
+
 static struct kunit_case podvs_service_cases[] = {
 	KUNIT_CASE(podvs_svc_test_lookup),
 	KUNIT_CASE(podvs_svc_test_delete),
@@ -318,6 +471,7 @@ static struct kunit_case podvs_service_cases[] = {
 	KUNIT_CASE(podvs_svc_test_txn_abort),
 	KUNIT_CASE(podvs_svc_test_txn_replace),
 	KUNIT_CASE(podvs_svc_test_generation),
+	KUNIT_CASE_PARAM(podvs_svc_test_mass_delete, podvs_mass_gen_params),
 	KUNIT_CASE(podvs_svc_test_many),
 	{}
 };
