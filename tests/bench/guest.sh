@@ -6,9 +6,10 @@
 #
 #   guest.sh --gen DIR [--only SECTIONS] [--rounds N] [--secs S] [--cap S]
 #            [--levels L,..] [--rule-levels L,..] [--nft-levels L,..]
-#            [--ctl N] [--ctl-rules N]
+#            [--ctl N] [--ctl-rules N] [--reps N] [--pd-levels N,..]
+#            [--pd-changes N]
 #
-# SECTIONS: a comma list of dataplane, scale, nodeport, control.  DIR holds
+# SECTIONS: a comma list of dataplane, scale, nodeport, control, podvsd.  DIR holds
 # the files tests/bench/gen.py wrote for the same levels and sizes.
 # Progress goes out as "# ..." lines, results as
 #
@@ -28,10 +29,12 @@ BENCH=$PODVS_REPO/tests/bench
 # shellcheck source=topo.sh
 . "$BENCH/topo.sh"
 
-ONLY=dataplane,scale,nodeport,control
+ONLY=dataplane,scale,nodeport,control,podvsd
 ROUNDS=7 SECS=2 CAP=300
 LEVELS=1,1000,10000,100000 RULE_LEVELS=1,1000,10000 NFT_LEVELS=1,1000
 CTL=10000 CTL_RULES=1000
+REPS=9			# repetitions of a single control-plane change
+PD_LEVELS=100,10000 PD_CHANGES=200
 GEN_SRC=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -45,6 +48,9 @@ while [ $# -gt 0 ]; do
 	--nft-levels) NFT_LEVELS=$2 ;;
 	--ctl) CTL=$2 ;;
 	--ctl-rules) CTL_RULES=$2 ;;
+	--reps) REPS=$2 ;;
+	--pd-levels) PD_LEVELS=$2 ;;
+	--pd-changes) PD_CHANGES=$2 ;;
 	*) fail "unknown option $1" ;;
 	esac
 	shift 2
@@ -56,7 +62,6 @@ GEN=/tmp/bench-gen
 PVB=/tmp/pvbench
 IPT=iptables-nft	# Debian's default backend, kube-proxy's on such hosts
 CONC=32			# TCP connections in flight
-REPS=9			# repetitions of a single control-plane change
 
 say() { echo "# [${SECONDS}s] $*"; }
 raw() { echo "RAW $*"; }
@@ -444,6 +449,32 @@ section_control() {
 	pv_unload
 }
 
+# ---- podvsd against the real module -----------------------------------------
+
+# pd_level N: tests/fake-apiserver/bench_podvsd.py with N Services x 10
+# endpoints, podvsd programming the module in a namespace of its own.
+pd_level() {
+	local ns out
+	say "podvsd: $1 services x 10 endpoints, $PD_CHANGES changes"
+	ns=$(netns_add "pd$1")
+	out=$(in_ns "$ns" python3 "$PODVS_REPO/tests/fake-apiserver/bench_podvsd.py" \
+		--podvsd "$PODVSD" --services "$1" --endpoints 10 \
+		--changes "$PD_CHANGES" --dir "/tmp/pd-$1") ||
+		fail "podvsd: the benchmark with $1 services failed"
+	say "podvsd $1: $(tr '\n' ' ' <<<"$out")"
+	awk -v n="$1" 'NF == 2 { printf "RAW podvsd %s podvsd %s %s\n", $1, n, $2 }' <<<"$out"
+	ip netns delete "$ns"
+	sleep 3			# the namespace's tables freed before the next
+}
+
+section_podvsd() {
+	local n
+	pv_load
+	for n in ${PD_LEVELS//,/ }; do
+		pd_level "$n"
+	done
+}
+
 # ---- main --------------------------------------------------------------------
 
 main() {
@@ -459,7 +490,7 @@ main() {
 	topo_init
 	raw "meta secs all 0 $SECS"
 	raw "meta rounds all 0 $ROUNDS"
-	for s in dataplane scale nodeport control; do
+	for s in dataplane scale nodeport control podvsd; do
 		has_section "$s" || continue
 		t0=$(ms_now)
 		"section_$s"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn the RAW/NOTE lines of tests/bench/guest.sh into the ratio table.
 
-    report.py GUEST-OUTPUT
+    report.py GUEST-OUTPUT...
 
 Interleaved figures are compared round by round: the k-th figure of a
 setup and the k-th of another come from the same round, a few seconds
@@ -24,22 +24,29 @@ from collections import defaultdict
 NAMES = {"ipvs": "IPVS", "iptables": "iptables", "nft": "nft", "routed": "routed"}
 
 
-def parse(path):
+def parse(paths):
+    """The RAW and NOTE lines of one or more guest outputs (sections of
+    separate runs; a section should come from one run only)."""
     data, notes = defaultdict(list), []
-    with open(path, errors="replace") as f:
-        for line in f:
-            line = line.strip()
-            if line.startswith("RAW "):
-                w = line.split()
-                if len(w) != 6:
-                    continue
-                try:
-                    data[(w[1], w[2], w[3], int(w[4]))].append(float(w[5]))
-                except ValueError:
-                    continue
-            elif line.startswith("NOTE "):
-                notes.append(line[5:])
+    for line in lines(paths):
+        line = line.strip()
+        if line.startswith("RAW "):
+            w = line.split()
+            if len(w) != 6:
+                continue
+            try:
+                data[(w[1], w[2], w[3], int(w[4]))].append(float(w[5]))
+            except ValueError:
+                continue
+        elif line.startswith("NOTE "):
+            notes.append(line[5:])
     return data, notes
+
+
+def lines(paths):
+    for path in paths:
+        with open(path, errors="replace") as f:
+            yield from f
 
 
 def quartiles(v):
@@ -233,6 +240,55 @@ class Report:
         self.control_changes(big, rows)
         self.table(["operation", "ratio", "value"], rows)
 
+    def podvsd(self):
+        if not self.has("podvsd"):
+            return
+        levels = sorted({k[3] for k in self.data if k[0] == "podvsd"})
+
+        def v(key, n):
+            return self.med("podvsd", key, "podvsd", n)
+
+        self.out("podvsd programming the real module from the fake API server (Python,")
+        self.out("in the guest) holding N Services x 10 endpoints, mh scheduler (M=65537,")
+        self.out("podvs's default).  Absolute TCG figures, then the ratios across sizes.")
+        head = ["services", "full sync", "after last list", "change p50", "change p99",
+                "podvsd p50", "podvsd p99", "podvsd RSS", "bytes/endpoint", "guest mem"]
+        rows = []
+        for n in levels:
+            if v("full_sync_seconds", n) is None:
+                continue
+            rows.append([str(n), f"{v('full_sync_seconds', n):.1f} s",
+                         f"{v('after_list_seconds', n):.1f} s",
+                         f"{v('change_ms_p50', n):.1f} ms", f"{v('change_ms_p99', n):.1f} ms",
+                         f"{v('podvsd_ms_p50', n):.1f} ms", f"{v('podvsd_ms_p99', n):.1f} ms",
+                         f"{v('rss_kib', n) / 1024:.1f} MiB",
+                         f"{v('bytes_per_endpoint', n):.0f}",
+                         f"{v('sync_mem_kib', n) / 1024:.0f} MiB"])
+        self.table(head, rows)
+        self.out("  full sync: podvsd's start to every dest in the kernel (GET_INFO).  after")
+        self.out("  last list: from the API server's last list response to the same point.")
+        self.out("  change: the next endpoint of one Service turns unready (the previous")
+        self.out("  one ready again); from the start of the API server's write of the watch")
+        self.out("  event into podvsd's stream to the module's NOTIFY of the commit after")
+        self.out("  which that dest takes no new flows (the NOTIFY precedes the batch's ack")
+        self.out("  by microseconds).  podvsd p50/p99: podvsd's own measure, event arrival")
+        self.out("  to ack.  bytes/endpoint: podvsd RSS growth over an idle podvsd, per")
+        self.out("  endpoint.  guest mem: MemAvailable drop over the sync (kernel tables")
+        self.out("  + podvsd).")
+        if len(levels) >= 2 and v("change_ms_p50", levels[0]) and v("change_ms_p50", levels[-1]):
+            lo, hi = levels[0], levels[-1]
+            rows = []
+            for key, name in (("change_ms_p50", "change p50"), ("change_ms_p99", "change p99"),
+                              ("full_sync_seconds", "full sync"),
+                              ("after_list_seconds", "full sync after last list"),
+                              ("bytes_per_endpoint", "bytes/endpoint")):
+                a, b = v(key, hi), v(key, lo)
+                rows.append([name, f"{a / b:.2f}" if a and b else "n/a"])
+            self.out()
+            self.table(["metric", f"{hi} services / {lo} services ({hi // lo}x the objects)"],
+                       rows)
+        self.out()
+
     def raw(self):
         self.out("Raw figures: TCG VM on a shared host, meaningful only relative to each")
         self.out("other within this boot (medians; samples in brackets, in round order)")
@@ -241,7 +297,7 @@ class Report:
                  "lat_p50_us": "us", "lat_avg_us": "us", "lat_p99_us": "us"}
         rows = []
         for k in sorted(self.data, key=lambda k: (k[0], k[1], k[3], k[2])):
-            if k[0] == "meta":
+            if k[0] in ("meta", "podvsd"):
                 continue
             v = self.data[k]
             lvl = "conns" if k[0] == "np" else "services"
@@ -263,7 +319,7 @@ class Report:
             self.out("times: < 1 is better.  TCG makes some operations (indirect calls, atomics)")
             self.out("far dearer than hardware does: ratios, not absolute speeds.")
         self.out()
-        for part in (self.dataplane, self.scale, self.nodeport, self.control):
+        for part in (self.dataplane, self.scale, self.nodeport, self.control, self.podvsd):
             part()
         if self.notes:
             self.out("Notes from the run:")
@@ -275,10 +331,10 @@ class Report:
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         print(__doc__.split("\n\n")[1], file=sys.stderr)
         sys.exit(2)
-    print(Report(*parse(sys.argv[1])).render())
+    print(Report(*parse(sys.argv[1:])).render())
 
 
 if __name__ == "__main__":
