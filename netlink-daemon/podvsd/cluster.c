@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "gate.h"
 #include "vippool.h"
 
 static const char *meta(const cJSON *obj, const char *key)
@@ -87,15 +88,16 @@ static void changed(void *ctx)
 	podvsd_schedule_sync(ctx);
 }
 
-static void synced(void *ctx)
+void pd_cluster_synced(void *ctx)
 {
 	struct podvsd *d = ctx;
 
 	if (!d->cluster.services.synced || !d->cluster.slices.synced ||
-	    d->caches_synced)
+	    !d->cluster.pods.synced || d->caches_synced)
 		return;
 	pd_info(&d->log, "msg=\"caches synced, programming the kernel\" "
-		"services=%zu slices=%zu", d->rec.services.n, d->rec.slices.n);
+		"services=%zu slices=%zu pods=%zu", d->rec.services.n,
+		d->rec.slices.n, d->gate.pods.n);
 	d->caches_synced = true;
 	d->next_resync_ms = pd_now_ms() + d->opts.resync_period * 1000ULL;
 	pd_cluster_pool_pass(d);
@@ -108,7 +110,7 @@ static const struct pd_informer_ops svc_ops = {
 	.remove = svc_remove,
 	.prune = svc_prune,
 	.changed = changed,
-	.synced = synced,
+	.synced = pd_cluster_synced,
 };
 
 static const struct pd_informer_ops slice_ops = {
@@ -116,7 +118,7 @@ static const struct pd_informer_ops slice_ops = {
 	.remove = slice_remove,
 	.prune = slice_prune,
 	.changed = changed,
-	.synced = synced,
+	.synced = pd_cluster_synced,
 };
 
 static int load_config(struct podvsd *d)
@@ -217,12 +219,15 @@ int pd_cluster_init(struct podvsd *d)
 				      "endpointslices",
 				      "/apis/discovery.k8s.io/v1/endpointslices",
 				      &slice_ops, d);
+	err = err ?: pd_gate_init(d);
 	if (err)
 		return err;
 	leases_init(d);
 	c->up = true;
 	pd_informer_start(&c->services);
 	pd_informer_start(&c->slices);
+	pd_informer_start(&c->pods);
+	pd_cluster_lease_tick(d);	/* elect now, not after the first tick */
 	return 0;
 }
 
@@ -234,6 +239,8 @@ void pd_cluster_fini(struct podvsd *d)
 	if (c->up) {
 		pd_informer_fini(&c->services);
 		pd_informer_fini(&c->slices);
+		pd_informer_fini(&c->pods);
+		pd_gate_fini(d);
 		pd_elector_fini(&c->leader);
 		pd_elector_fini(&c->gw);
 		pd_http_fini(&c->http);

@@ -19,6 +19,7 @@ struct pd_cluster {
 	struct pd_http http;
 	struct pd_informer services;
 	struct pd_informer slices;
+	struct pd_informer pods;	/* gated and deleting Pods (gate.c) */
 	unsigned long rejected;		/* objects that failed to parse */
 	unsigned long events_posted;
 	unsigned long events_failed;
@@ -29,6 +30,8 @@ struct pd_cluster {
 	bool up;
 };
 
+/* An informer finished its first list: maybe every cache is synced. */
+void pd_cluster_synced(void *ctx);
 /* Load the configuration, start the informers.  Errors go to stderr. */
 int pd_cluster_init(struct podvsd *d);
 void pd_cluster_fini(struct podvsd *d);

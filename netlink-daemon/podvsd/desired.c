@@ -33,6 +33,9 @@ enum ep_state {
 struct candidate {
 	struct pd_dest d;
 	enum ep_state st;
+	bool ready;		/* Kubernetes calls it ready */
+	bool sick;		/* drained for its health */
+	struct pd_addr a;
 };
 
 enum pd_selection pd_svc_selected(const struct k8s_service *s)
@@ -173,12 +176,17 @@ static uint16_t slice_port(const struct k8s_slice *sl,
 	return 0;
 }
 
-static enum ep_state ep_state(const struct k8s_endpoint *e)
+static enum ep_state ep_state(const struct pd_desired_in *in,
+			      const struct k8s_endpoint *e)
 {
+	const struct pd_desired_view *v = in->view;
+
 	if (e->ready && !e->terminating)
-		return EP_READY;
+		return v && v->deleting(v->ctx, in->key, e) ? EP_TERMINATING : EP_READY;
 	if (e->serving && e->terminating)
 		return EP_TERMINATING;
+	if (v && !e->terminating && v->gated(v->ctx, in->key, e))
+		return EP_READY;
 	return EP_NONE;
 }
 
@@ -203,15 +211,18 @@ static int cand_push(struct cand_vec *cv, const struct candidate *c)
 	return 0;
 }
 
-static int slice_candidates(const struct k8s_slice *sl, uint16_t port,
+static int slice_candidates(const struct pd_desired_in *in,
+			    const struct k8s_slice *sl, uint16_t port,
 			    struct cand_vec *cv)
 {
 	for (size_t i = 0; i < sl->n_endpoints; i++) {
 		const struct k8s_endpoint *e = &sl->endpoints[i];
-		struct candidate c = { .st = ep_state(e) };
+		struct candidate c = { .st = ep_state(in, e) };
 
 		if (c.st == EP_NONE || !e->n_addrs)
 			continue;
+		c.ready = e->ready;
+		c.a = e->addrs[0];
 		memcpy(c.d.addr, e->addrs[0].b, sizeof(c.d.addr));
 		c.d.port = port;
 		c.d.weight = 1;
@@ -247,6 +258,31 @@ static bool cand_unique(struct cand_vec *cv)
 	return any_ready;
 }
 
+/* Mark the unhealthy candidates; none if that would leave no active one. */
+static void health_drains(const struct pd_desired_in *in, struct cand_vec *cv)
+{
+	const struct pd_desired_view *v = in->view;
+	size_t active = 0, sick = 0;
+
+	if (!v)
+		return;
+	for (size_t i = 0; i < cv->n; i++) {
+		struct candidate *c = &cv->v[i];
+
+		c->sick = v->unhealthy(v->ctx, in->key, in->svc, &c->a,
+				       c->d.port, c->ready);
+		if (c->st != EP_READY || !c->ready)
+			continue;
+		sick += c->sick;
+		active += !c->sick;
+	}
+	if (active || !sick)
+		return;
+	for (size_t i = 0; i < cv->n; i++)
+		if (cv->v[i].ready)
+			cv->v[i].sick = false;	/* fail open */
+}
+
 /* The dests of Service port @sp for family @af, into @vs (sorted). */
 static int build_dests(const struct pd_desired_in *in,
 		       const struct k8s_service_port *sp, uint16_t af,
@@ -262,11 +298,12 @@ static int build_dests(const struct pd_desired_in *in,
 		uint16_t port = sl->addr_type == at ? slice_port(sl, sp) : 0;
 
 		if (port)
-			err = slice_candidates(sl, port, &cv);
+			err = slice_candidates(in, sl, port, &cv);
 	}
 	any_ready = cand_unique(&cv);
+	health_drains(in, &cv);
 	for (size_t i = 0; !err && i < cv.n; i++) {
-		if (any_ready && cv.v[i].st == EP_TERMINATING)
+		if ((any_ready && cv.v[i].st == EP_TERMINATING) || cv.v[i].sick)
 			cv.v[i].d.flags = PODVS_DEST_F_DRAIN;
 		err = pd_vs_dest_append(vs, &cv.v[i].d);
 	}

@@ -25,6 +25,18 @@
  *                               flows, then deletes it)
  * The same address:port in several slices counts once, in its best state.
  *
+ * With a view (podvsd's Pods and health checks; none in plain tests):
+ *   not ready, not terminating, and view->gated (the Pod carries our
+ *   readiness gate and its containers are ready)
+ *                               programmed like a ready one: the gate
+ *                               cannot turn True before it is, and the
+ *                               Pod cannot turn Ready before the gate
+ *   ready, but view->deleting   draining (the Pod has a deletionTimestamp
+ *                               the EndpointSlice does not show yet)
+ *   view->unhealthy             draining, weight kept; unless none of the
+ *                               ready ones would be left active (fail
+ *                               open: those stay active)
+ *
  * Service attributes:
  *   podvs.io/scheduler: mh|rr|wrr|lc|sh      (default mh)
  *   podvs.io/scheduler-flags: comma list of mh-port, mh-fallback, sh-port,
@@ -57,6 +69,18 @@ enum pd_selection {
 
 enum pd_selection pd_svc_selected(const struct k8s_service *s);
 
+/* What podvsd knows beyond the EndpointSlices. */
+struct pd_desired_view {
+	bool (*gated)(void *ctx, const char *svc, const struct k8s_endpoint *e);
+	bool (*deleting)(void *ctx, const char *svc,
+			 const struct k8s_endpoint *e);
+	/* @ready: Kubernetes calls the endpoint ready */
+	bool (*unhealthy)(void *ctx, const char *svc,
+			  const struct k8s_service *s, const struct pd_addr *a,
+			  uint16_t port, bool ready);
+	void *ctx;
+};
+
 struct pd_desired_in {
 	const struct k8s_service *svc;
 	const struct k8s_slice *const *slices;	/* the Service's slices */
@@ -64,6 +88,8 @@ struct pd_desired_in {
 	const struct pd_addr *alloc;		/* VIPs from --vip-pool */
 	size_t n_alloc;
 	struct pd_log *log;			/* decisions, at debug/info */
+	const struct pd_desired_view *view;	/* NULL: slices only */
+	const char *key;			/* "ns/name", with a view */
 };
 
 /* What one Service wants: VSes sorted by key, owned by the plan. */

@@ -137,7 +137,12 @@ struct k8s_pod {
 	size_t n_conds;
 	struct pd_addr *ips;		/* status.podIPs[].ip, else podIP */
 	size_t n_ips;
+	/* metadata.deletionGracePeriodSeconds, else
+	 * spec.terminationGracePeriodSeconds, else 30 */
+	long grace_s;
 };
+
+#define K8S_DEFAULT_GRACE_S	30
 
 /* Parse; NULL with @err set on any problem. */
 struct k8s_service *k8s_service_parse(const cJSON *obj, char *err,

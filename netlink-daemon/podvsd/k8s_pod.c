@@ -33,6 +33,22 @@ static int parse_gates(struct jp *jp, const cJSON *spec, struct k8s_pod *p)
 	return 0;
 }
 
+static int parse_grace(struct jp *jp, const cJSON *obj, const cJSON *spec,
+		       struct k8s_pod *p)
+{
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	bool have = false;
+	int err;
+
+	p->grace_s = K8S_DEFAULT_GRACE_S;
+	err = jp_int(jp, md, "metadata", "deletionGracePeriodSeconds", 0,
+		     86400 * 365, &p->grace_s, &have);
+	if (err || have)
+		return err;
+	return jp_int(jp, spec, "spec", "terminationGracePeriodSeconds", 0,
+		      86400 * 365, &p->grace_s, &have);
+}
+
 static int parse_spec(struct jp *jp, const cJSON *obj, struct k8s_pod *p)
 {
 	const cJSON *spec;
@@ -41,6 +57,7 @@ static int parse_spec(struct jp *jp, const cJSON *obj, struct k8s_pod *p)
 	err = err ?: jp_str(jp, spec, "spec", "nodeName", false,
 			    &p->node_name);
 	err = err ?: parse_gates(jp, spec, p);
+	err = err ?: parse_grace(jp, obj, spec, p);
 	return err;
 }
 

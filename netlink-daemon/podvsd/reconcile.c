@@ -166,6 +166,11 @@ static void mark_pending(struct pd_reconciler *r, const struct pd_vs_key *k)
 		r->need_full = true;
 }
 
+void pd_rec_mark_service(struct pd_reconciler *r, const char *key)
+{
+	mark_dirty(r, key);
+}
+
 void pd_rec_request_full(struct pd_reconciler *r)
 {
 	r->need_full = true;
@@ -528,6 +533,8 @@ static int compute(struct pd_reconciler *r, const struct k8s_service *s,
 		.alloc = al ? al->addr : NULL,
 		.n_alloc = al ? al->n : 0,
 		.log = r->log,
+		.view = r->view,
+		.key = pe->key,
 	};
 	char why[256];
 	int err = pd_desired_service(&in, np, why, sizeof(why));
@@ -571,6 +578,8 @@ static int recompute(struct pd_reconciler *r, const char *key)
 		return 0;
 	if (s && pd_svc_selected(s) == PD_SEL_NONE && !pe)
 		return 0;	/* the common case: not ours */
+	if (r->hooks.recompute)
+		r->hooks.recompute(r->hooks.ctx, key);
 	pe = plan_entry_get(r, key);
 	if (!pe)
 		return -ENOMEM;
@@ -644,16 +653,21 @@ static bool linger_cb(void *ctx, const struct pd_vs *have,
 		      const struct pd_dest *d)
 {
 	struct pd_reconciler *r = ctx;
+	uint64_t limit = r->drain_timeout_ms, g;
 	struct linger *l;
 
-	if (!r->drain_timeout_ms)
+	if (r->hooks.grace_ms) {
+		g = r->hooks.grace_ms(r->hooks.ctx, have, d);
+		limit = g == PD_LINGER_NONE ? 0 : g ?: limit;
+	}
+	if (!limit)
 		return false;
 	l = linger_find(r, &have->key, d, true);
 	if (!l)
 		return false;
 	if (l->refreshed && !d->conns)
 		return false;
-	return r->now_ms - l->since_ms < r->drain_timeout_ms;
+	return r->now_ms - l->since_ms < limit;
 }
 
 static void conflict_cb(void *ctx, const struct pd_vs *want,
@@ -914,6 +928,21 @@ size_t pd_rec_tick(struct pd_reconciler *r, uint64_t now_ms)
 		mark_pending(r, k);
 	}
 	return n;
+}
+
+void pd_rec_each_plan(const struct pd_reconciler *r, pd_rec_plan_fn fn,
+		      void *ctx)
+{
+	struct pd_hmap_iter it;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(&r->plans, &it); e;
+	     e = pd_hmap_next(&r->plans, &it)) {
+		const struct plan_entry *pe = e->val;
+		const struct slice_list *sl = pd_hmap_sget(&r->svc_slices,
+							   pe->key);
+
+		fn(ctx, pe->key, &pe->plan, sl ? sl->v : NULL, sl ? sl->n : 0);
+	}
 }
 
 size_t pd_rec_programmed_services(const struct pd_reconciler *r)

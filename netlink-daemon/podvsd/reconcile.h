@@ -59,13 +59,24 @@ struct pd_rec_hooks {
 			const char *reason);
 	/* A VIP starts (@add) or stops being used by any desired VS. */
 	void (*vip)(void *ctx, const struct pd_addr *vip, bool add);
+	/* Service @key's plan is about to be recomputed (may be NULL). */
+	void (*recompute)(void *ctx, const char *key);
+	/*
+	 * How long (ms) an undesired dest may linger drained with flows;
+	 * 0: drain_timeout.  PD_LINGER_NONE: delete it now.  May be NULL.
+	 */
+	uint64_t (*grace_ms)(void *ctx, const struct pd_vs *have,
+			     const struct pd_dest *d);
 	void *ctx;
 };
+
+#define PD_LINGER_NONE	UINT64_MAX
 
 struct pd_reconciler {
 	struct pd_log *log;
 	struct pd_backend be;
 	struct pd_rec_hooks hooks;
+	const struct pd_desired_view *view;	/* NULL: slices only */
 	uint64_t drain_timeout_ms;	/* 0: delete removed dests at once */
 
 	struct pd_hmap services;	/* "ns/name" -> struct k8s_service */
@@ -135,6 +146,17 @@ int pd_rec_sync(struct pd_reconciler *r, uint64_t now_ms);
  * dests and queue them for the next sync.  Returns how many VSes linger.
  */
 size_t pd_rec_tick(struct pd_reconciler *r, uint64_t now_ms);
+
+/* Recompute Service @key ("ns/name") at the next sync. */
+void pd_rec_mark_service(struct pd_reconciler *r, const char *key);
+
+/* Each Service plan with its slices (for the readiness gate). */
+typedef void (*pd_rec_plan_fn)(void *ctx, const char *svc,
+			       const struct pd_plan *plan,
+			       const struct k8s_slice *const *slices,
+			       size_t n_slices);
+void pd_rec_each_plan(const struct pd_reconciler *r, pd_rec_plan_fn fn,
+		      void *ctx);
 
 /* Counts for metrics. */
 size_t pd_rec_programmed_services(const struct pd_reconciler *r);

@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Active health checks on the epoll loop (see health.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "health.h"
+
+struct hc_target {
+	struct pd_health *h;
+	char svc[K8S_KEY_LEN];
+	struct pd_addr addr;
+	uint16_t port;
+	struct pd_hc_cfg cfg;
+	struct pd_hc_counts c;
+	bool optimistic;
+	uintptr_t gen;
+	uint64_t next_ms;		/* next probe */
+	uint64_t deadline_ms;		/* the running probe's timeout */
+	struct pd_io io;		/* fd -1: no probe running */
+	bool sent;			/* HTTP request written */
+	char buf[64];
+	size_t len;
+	char why[96];			/* last failure */
+};
+
+/* ---- configuration ----------------------------------------------------- */
+
+static const struct {
+	const char *ann;
+	size_t off;
+	unsigned int min, max, def;
+} hc_nums[] = {
+	{ PD_ANN_HC_INTERVAL, offsetof(struct pd_hc_cfg, interval_s), 1, 300, 5 },
+	{ PD_ANN_HC_TIMEOUT, offsetof(struct pd_hc_cfg, timeout_s), 1, 60, 2 },
+	{ PD_ANN_HC_HEALTHY, offsetof(struct pd_hc_cfg, healthy), 1, 10, 2 },
+	{ PD_ANN_HC_UNHEALTHY, offsetof(struct pd_hc_cfg, unhealthy), 1, 10, 3 },
+};
+
+static int bad(char *err, size_t errlen, int nbad, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int bad(char *err, size_t errlen, int nbad, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!nbad) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return nbad + 1;
+}
+
+static int parse_num(const char *v, unsigned int min, unsigned int max,
+		     unsigned int *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (!*v || *v < '0' || *v > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+static int parse_type(const char *v, struct pd_hc_cfg *cfg)
+{
+	static const char *const names[] = { "tcp", "http", "none" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++) {
+		if (!strcmp(v, names[i])) {
+			cfg->type = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static bool path_ok(const char *v)
+{
+	if (v[0] != '/' || strlen(v) >= PD_HC_PATH_LEN)
+		return false;
+	for (; *v; v++)
+		if (*v <= ' ' || *v == 0x7f)
+			return false;
+	return true;
+}
+
+int pd_hc_parse(const struct k8s_service *s, struct pd_hc_cfg *cfg,
+		char *err, size_t errlen)
+{
+	const char *v = k8s_annotation(&s->meta, PD_ANN_HC);
+	int nbad = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	err[0] = '\0';
+	strcpy(cfg->path, "/");
+	if (v && parse_type(v, cfg))
+		nbad = bad(err, errlen, nbad, "annotation %s: '%.32s' is not "
+			   "one of tcp, http, none", PD_ANN_HC, v);
+	v = k8s_annotation(&s->meta, PD_ANN_HC_PATH);
+	if (v && path_ok(v))
+		strcpy(cfg->path, v);
+	else if (v)
+		nbad = bad(err, errlen, nbad, "annotation %s: '%.32s' is not "
+			   "an absolute path without spaces (< 128 bytes)",
+			   PD_ANN_HC_PATH, v);
+	for (size_t i = 0; i < sizeof(hc_nums) / sizeof(*hc_nums); i++) {
+		unsigned int *f = (void *)((char *)cfg + hc_nums[i].off);
+
+		*f = hc_nums[i].def;
+		v = k8s_annotation(&s->meta, hc_nums[i].ann);
+		if (!v || !parse_num(v, hc_nums[i].min, hc_nums[i].max, f))
+			continue;
+		nbad = bad(err, errlen, nbad, "annotation %s: '%.32s' is not "
+			   "an integer in [%u, %u]", hc_nums[i].ann, v,
+			   hc_nums[i].min, hc_nums[i].max);
+	}
+	return nbad;
+}
+
+/* ---- state ------------------------------------------------------------- */
+
+bool pd_hc_record(struct pd_hc_counts *c, const struct pd_hc_cfg *cfg,
+		  bool ok)
+{
+	enum pd_hc_state old = c->state;
+
+	if (ok) {
+		c->ok_run++;
+		c->fail_run = 0;
+		if (c->ok_run >= cfg->healthy)
+			c->state = PD_HC_UP;
+	} else {
+		c->fail_run++;
+		c->ok_run = 0;
+		if (c->fail_run >= cfg->unhealthy)
+			c->state = PD_HC_DOWN;
+	}
+	return c->state != old;
+}
+
+int pd_hc_http_status(const char *buf, size_t len)
+{
+	int code = 0;
+
+	if (len < 12 || strncmp(buf, "HTTP/1.", 7) || buf[8] != ' ')
+		return -1;
+	for (size_t i = 9; i < 12; i++) {
+		if (buf[i] < '0' || buf[i] > '9')
+			return -1;
+		code = code * 10 + buf[i] - '0';
+	}
+	if (len > 12 && buf[12] != ' ' && buf[12] != '\r')
+		return -1;
+	return code;
+}
+
+static bool target_healthy(const struct hc_target *t)
+{
+	if (t->cfg.type == PD_HC_NONE || t->c.state == PD_HC_UP)
+		return true;
+	return t->c.state == PD_HC_UNKNOWN && t->optimistic;
+}
+
+/* ---- probes ------------------------------------------------------------ */
+
+static void probe_close(struct hc_target *t)
+{
+	if (t->io.fd < 0)
+		return;
+	pd_loop_unwatch(t->h->loop, &t->io);
+	close(t->io.fd);
+	t->io.fd = -1;
+}
+
+static void probe_done(struct hc_target *t, bool ok, const char *why)
+{
+	struct pd_health *h = t->h;
+	char a[PD_ADDR_STRLEN];
+	bool was = target_healthy(t);
+
+	probe_close(t);
+	h->stats.probes++;
+	if (!ok) {
+		h->stats.failures++;
+		snprintf(t->why, sizeof(t->why), "%s", why);
+	}
+	if (!pd_hc_record(&t->c, &t->cfg, ok))
+		return;
+	h->stats.transitions++;
+	pd_info(h->log, "msg=\"health changed\" service=%s dest=%s:%u "
+		"state=%s%s%s%s", t->svc, pd_addr_str(&t->addr, a), t->port,
+		t->c.state == PD_HC_UP ? "healthy" : "unhealthy",
+		ok ? "" : " err=\"", ok ? "" : t->why, ok ? "" : "\"");
+	if (was != target_healthy(t) && h->changed)
+		h->changed(h->ctx, t->svc);
+}
+
+static void http_send(struct hc_target *t)
+{
+	char req[PD_HC_PATH_LEN + 96], a[PD_ADDR_STRLEN];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: %s\r\n"
+			 "User-Agent: podvsd-health\r\n\r\n", t->cfg.path,
+			 pd_addr_str(&t->addr, a));
+
+	if (send(t->io.fd, req, n, MSG_NOSIGNAL) != n)
+		return probe_done(t, false, "http: request not sent");
+	t->sent = true;
+	if (pd_loop_watch(t->h->loop, &t->io, EPOLLIN))
+		probe_done(t, false, "http: cannot watch the socket");
+}
+
+static void http_read(struct hc_target *t)
+{
+	ssize_t n = recv(t->io.fd, t->buf + t->len, sizeof(t->buf) - t->len,
+			 0);
+	char why[64];
+	int code;
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n < 0)
+		return probe_done(t, false, strerror(errno));
+	t->len += n;
+	if (n && t->len < 14 && !memchr(t->buf, '\n', t->len))
+		return;		/* the status line is not complete yet */
+	code = pd_hc_http_status(t->buf, t->len);
+	if (code < 0)
+		return probe_done(t, false, "http: no status line");
+	snprintf(why, sizeof(why), "http: status %d", code);
+	probe_done(t, code >= 200 && code < 400, why);
+}
+
+static void on_probe(struct pd_loop *loop, struct pd_io *io, uint32_t events)
+{
+	struct hc_target *t = io->ctx;
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	char why[96];
+
+	(void)loop;
+	(void)events;
+	if (t->sent)
+		return http_read(t);
+	if (getsockopt(io->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl))
+		soerr = errno;
+	if (soerr) {
+		snprintf(why, sizeof(why), "connect: %s", strerror(soerr));
+		return probe_done(t, false, why);
+	}
+	if (t->cfg.type == PD_HC_TCP)
+		return probe_done(t, true, "");
+	http_send(t);
+}
+
+static socklen_t sockaddr_of(const struct hc_target *t,
+			     struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (t->addr.af == AF_INET) {
+		struct sockaddr_in *s4 = (void *)ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(t->port);
+		memcpy(&s4->sin_addr, t->addr.b, 4);
+		return sizeof(*s4);
+	}
+	struct sockaddr_in6 *s6 = (void *)ss;
+
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(t->port);
+	memcpy(&s6->sin6_addr, t->addr.b, 16);
+	return sizeof(*s6);
+}
+
+static void probe_start(struct hc_target *t, uint64_t now)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sockaddr_of(t, &ss);
+	int fd = socket(t->addr.af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
+	char why[96];
+
+	t->next_ms = now + t->cfg.interval_s * 1000ULL;
+	t->deadline_ms = now + t->cfg.timeout_s * 1000ULL;
+	t->sent = false;
+	t->len = 0;
+	if (fd < 0) {
+		snprintf(why, sizeof(why), "socket: %s", strerror(errno));
+		return probe_done(t, false, why);
+	}
+	t->io.fd = fd;
+	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
+		snprintf(why, sizeof(why), "connect: %s", strerror(errno));
+		return probe_done(t, false, why);
+	}
+	if (pd_loop_watch(t->h->loop, &t->io, EPOLLOUT))
+		probe_done(t, false, "cannot watch the socket");
+}
+
+/* ---- targets ----------------------------------------------------------- */
+
+static const char *target_key(const char *svc, const struct pd_addr *a,
+			      uint16_t port, char *buf, size_t len)
+{
+	char s[PD_ADDR_STRLEN];
+
+	snprintf(buf, len, "%s %s %u", svc, pd_addr_str(a, s), port);
+	return buf;
+}
+
+static void target_free(struct hc_target *t)
+{
+	probe_close(t);
+	free(t);
+}
+
+static uintptr_t svc_gen(const struct pd_health *h, const char *svc)
+{
+	return (uintptr_t)pd_hmap_sget(&h->gens, svc);
+}
+
+/* Drop targets whose Service moved on without them; time out probes. */
+static void scan_targets(struct pd_health *h, uint64_t now)
+{
+	struct pd_hmap_iter it;
+	struct pd_hmap_ent *e, *next;
+
+	for (e = pd_hmap_first(&h->targets, &it); e; e = next) {
+		struct hc_target *t = e->val;
+
+		next = pd_hmap_next(&h->targets, &it);
+		if (t->gen != svc_gen(h, t->svc)) {
+			pd_hmap_del(&h->targets, e->key, e->klen);
+			target_free(t);
+			continue;
+		}
+		if (t->io.fd >= 0 && now >= t->deadline_ms)
+			probe_done(t, false, "timeout");
+		else if (t->io.fd < 0 && t->cfg.type != PD_HC_NONE &&
+			 now >= t->next_ms)
+			probe_start(t, now);
+	}
+}
+
+static void on_scan(struct pd_loop *loop, struct pd_timer *tm)
+{
+	(void)loop;
+	scan_targets(tm->ctx, pd_now_ms());
+}
+
+int pd_health_init(struct pd_health *h, struct pd_loop *loop,
+		   struct pd_log *log, pd_hc_changed_fn changed, void *ctx)
+{
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->loop = loop;
+	h->log = log;
+	h->changed = changed;
+	h->ctx = ctx;
+	pd_hmap_init(&h->targets);
+	pd_hmap_init(&h->gens);
+	pd_hmap_init(&h->reported);
+	h->scan.io.fd = -1;
+	if (!loop)
+		return 0;	/* tests: no probes */
+	err = pd_timer_init(loop, &h->scan, on_scan, h);
+	err = err ?: pd_timer_arm_ms(&h->scan, PD_HC_SCAN_MS, PD_HC_SCAN_MS);
+	h->up = !err;
+	return err;
+}
+
+void pd_health_fini(struct pd_health *h)
+{
+	struct pd_hmap_iter it;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(&h->targets, &it); e;
+	     e = pd_hmap_next(&h->targets, &it))
+		target_free(e->val);
+	pd_hmap_fini(&h->targets);
+	pd_hmap_fini(&h->gens);
+	for (struct pd_hmap_ent *e = pd_hmap_first(&h->reported, &it); e;
+	     e = pd_hmap_next(&h->reported, &it))
+		free(e->val);
+	pd_hmap_fini(&h->reported);
+	if (h->loop)
+		pd_timer_fini(h->loop, &h->scan);
+	h->up = false;
+}
+
+void pd_health_begin(struct pd_health *h, const char *svc)
+{
+	uintptr_t g = svc_gen(h, svc) + 1;
+
+	pd_hmap_sput(&h->gens, svc, (void *)(g ?: 1), NULL);
+}
+
+static struct hc_target *target_new(struct pd_health *h, const char *key,
+				    const char *svc, const struct pd_addr *a,
+				    uint16_t port)
+{
+	struct hc_target *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->h = h;
+	snprintf(t->svc, sizeof(t->svc), "%s", svc);
+	t->addr = *a;
+	t->port = port;
+	t->io.fd = -1;
+	t->io.fn = on_probe;
+	t->io.ctx = t;
+	t->next_ms = 0;		/* probe at the next scan */
+	if (pd_hmap_sput(&h->targets, key, t, NULL)) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+bool pd_health_drain(struct pd_health *h, const char *svc,
+		     const struct k8s_service *s, const struct pd_addr *a,
+		     uint16_t port, bool optimistic)
+{
+	char key[K8S_KEY_LEN + 64], err[8];
+	struct hc_target *t;
+	struct pd_hc_cfg cfg;
+
+	pd_hc_parse(s, &cfg, err, sizeof(err));
+	target_key(svc, a, port, key, sizeof(key));
+	t = pd_hmap_sget(&h->targets, key);
+	if (!t)
+		t = target_new(h, key, svc, a, port);
+	if (!t)
+		return false;	/* out of memory: do not drain on our account */
+	if (memcmp(&t->cfg, &cfg, sizeof(cfg))) {
+		probe_close(t);
+		memset(&t->c, 0, sizeof(t->c));
+		t->cfg = cfg;
+		t->next_ms = 0;
+	}
+	t->optimistic = optimistic;
+	t->gen = svc_gen(h, svc);
+	return !target_healthy(t);
+}
+
+bool pd_health_verdict(const struct pd_health *h, const char *svc,
+		       const struct pd_addr *a, uint16_t port, char *why,
+		       size_t len)
+{
+	char key[K8S_KEY_LEN + 64];
+	const struct hc_target *t = pd_hmap_sget(&h->targets,
+						 target_key(svc, a, port, key,
+							    sizeof(key)));
+
+	if (!t || t->cfg.type == PD_HC_NONE || t->c.state == PD_HC_UP)
+		return true;
+	if (t->c.state == PD_HC_UNKNOWN)
+		snprintf(why, len, "HealthCheckPending: %u of %u checks "
+			 "passed", t->c.ok_run, t->cfg.healthy);
+	else
+		snprintf(why, len, "HealthCheckFailed: %s", t->why);
+	return false;
+}
+
+bool pd_hc_report(struct pd_health *h, const char *svc, const char *rv)
+{
+	char *old = pd_hmap_sget(&h->reported, svc), *dup;
+
+	if (old && !strcmp(old, rv))
+		return false;
+	dup = strdup(rv);
+	if (!dup || pd_hmap_sput(&h->reported, svc, dup, NULL)) {
+		free(dup);
+		return true;
+	}
+	free(old);
+	return true;
+}
+
+size_t pd_health_count(const struct pd_health *h, enum pd_hc_state st)
+{
+	struct pd_hmap_iter it;
+	size_t n = 0;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(&h->targets, &it); e;
+	     e = pd_hmap_next(&h->targets, &it))
+		n += ((const struct hc_target *)e->val)->c.state == st;
+	return n;
+}

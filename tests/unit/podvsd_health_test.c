@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/* podvsd health checks: annotation parsing (bad value -> default and a
+ * message), the threshold state machine, HTTP status lines. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "podvsd/health.h"
+
+static struct k8s_service *svc(const char *ann)
+{
+	char json[1024], err[256];
+	struct k8s_service *s;
+	cJSON *o;
+
+	snprintf(json, sizeof(json), "{\"metadata\":{\"name\":\"web\","
+		 "\"namespace\":\"default\",\"uid\":\"u1\","
+		 "\"resourceVersion\":\"1\",\"annotations\":{%s}},"
+		 "\"spec\":{\"ports\":[{\"port\":80}]}}", ann);
+	o = cJSON_Parse(json);
+	assert_non_null(o);
+	s = k8s_service_parse(o, err, sizeof(err));
+	cJSON_Delete(o);
+	assert_non_null(s);
+	return s;
+}
+
+static int parse(const char *ann, struct pd_hc_cfg *cfg, char *err)
+{
+	struct k8s_service *s = svc(ann);
+	int n = pd_hc_parse(s, cfg, err, 256);
+
+	k8s_service_free(s);
+	return n;
+}
+
+static void test_defaults(void **state)
+{
+	struct pd_hc_cfg c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("", &c, err), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(c.type, PD_HC_TCP);
+	assert_string_equal(c.path, "/");
+	assert_int_equal(c.interval_s, 5);
+	assert_int_equal(c.timeout_s, 2);
+	assert_int_equal(c.healthy, 2);
+	assert_int_equal(c.unhealthy, 3);
+}
+
+static void test_values(void **state)
+{
+	struct pd_hc_cfg c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse("\"podvs.io/health-check\":\"http\","
+			       "\"podvs.io/health-path\":\"/healthz?x=1\","
+			       "\"podvs.io/health-interval\":\"1\","
+			       "\"podvs.io/health-timeout\":\"60\","
+			       "\"podvs.io/health-healthy-threshold\":\"1\","
+			       "\"podvs.io/health-unhealthy-threshold\":\"10\"",
+			       &c, err), 0);
+	assert_int_equal(c.type, PD_HC_HTTP);
+	assert_string_equal(c.path, "/healthz?x=1");
+	assert_int_equal(c.interval_s, 1);
+	assert_int_equal(c.timeout_s, 60);
+	assert_int_equal(c.healthy, 1);
+	assert_int_equal(c.unhealthy, 10);
+	assert_int_equal(parse("\"podvs.io/health-check\":\"none\"", &c,
+			       err), 0);
+	assert_int_equal(c.type, PD_HC_NONE);
+}
+
+/* each bad value falls back alone; the first problem is described */
+static void test_bad(void **state)
+{
+	static const struct {
+		const char *ann;
+		const char *err;
+	} cases[] = {
+		{ "\"podvs.io/health-check\":\"udp\"",
+		  "annotation podvs.io/health-check: 'udp' is not one of tcp, "
+		  "http, none" },
+		{ "\"podvs.io/health-path\":\"healthz\"",
+		  "annotation podvs.io/health-path: 'healthz' is not an "
+		  "absolute path without spaces (< 128 bytes)" },
+		{ "\"podvs.io/health-path\":\"/a b\"",
+		  "annotation podvs.io/health-path: '/a b' is not an absolute "
+		  "path without spaces (< 128 bytes)" },
+		{ "\"podvs.io/health-interval\":\"0\"",
+		  "annotation podvs.io/health-interval: '0' is not an integer "
+		  "in [1, 300]" },
+		{ "\"podvs.io/health-timeout\":\"2s\"",
+		  "annotation podvs.io/health-timeout: '2s' is not an integer "
+		  "in [1, 60]" },
+		{ "\"podvs.io/health-healthy-threshold\":\"-1\"",
+		  "annotation podvs.io/health-healthy-threshold: '-1' is not "
+		  "an integer in [1, 10]" },
+		{ "\"podvs.io/health-unhealthy-threshold\":\"\"",
+		  "annotation podvs.io/health-unhealthy-threshold: '' is not "
+		  "an integer in [1, 10]" },
+	};
+	struct pd_hc_cfg c;
+	char err[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		assert_int_equal(parse(cases[i].ann, &c, err), 1);
+		assert_string_equal(err, cases[i].err);
+	}
+	/* two bad, one good: both bad ones default, the good one holds */
+	assert_int_equal(parse("\"podvs.io/health-check\":\"icmp\","
+			       "\"podvs.io/health-interval\":\"999\","
+			       "\"podvs.io/health-timeout\":\"7\"", &c, err),
+			 2);
+	assert_int_equal(c.type, PD_HC_TCP);
+	assert_int_equal(c.interval_s, 5);
+	assert_int_equal(c.timeout_s, 7);
+	assert_string_equal(err, "annotation podvs.io/health-check: 'icmp' "
+			    "is not one of tcp, http, none");
+}
+
+static void test_record(void **state)
+{
+	struct pd_hc_cfg cfg = { .healthy = 2, .unhealthy = 3 };
+	struct pd_hc_counts c = { 0 };
+
+	(void)state;
+	assert_false(pd_hc_record(&c, &cfg, true));
+	assert_int_equal(c.state, PD_HC_UNKNOWN);
+	assert_true(pd_hc_record(&c, &cfg, true));
+	assert_int_equal(c.state, PD_HC_UP);
+	/* two failures, a pass, two failures: the run restarts */
+	assert_false(pd_hc_record(&c, &cfg, false));
+	assert_false(pd_hc_record(&c, &cfg, false));
+	assert_false(pd_hc_record(&c, &cfg, true));
+	assert_false(pd_hc_record(&c, &cfg, false));
+	assert_false(pd_hc_record(&c, &cfg, false));
+	assert_int_equal(c.state, PD_HC_UP);
+	assert_true(pd_hc_record(&c, &cfg, false));
+	assert_int_equal(c.state, PD_HC_DOWN);
+	assert_false(pd_hc_record(&c, &cfg, true));
+	assert_true(pd_hc_record(&c, &cfg, true));
+	assert_int_equal(c.state, PD_HC_UP);
+}
+
+static void test_http_status(void **state)
+{
+	static const char ok[] = "HTTP/1.1 204 No Content\r\n";
+
+	(void)state;
+	assert_int_equal(pd_hc_http_status(ok, strlen(ok)), 204);
+	assert_int_equal(pd_hc_http_status("HTTP/1.0 503\r\n", 14), 503);
+	assert_int_equal(pd_hc_http_status("HTTP/1.0 200", 12), 200);
+	assert_int_equal(pd_hc_http_status("HTTP/2 200 OK\r\n", 15), -1);
+	assert_int_equal(pd_hc_http_status("HTTP/1.1 20x OK\r\n", 17), -1);
+	assert_int_equal(pd_hc_http_status("HTTP/1.1 2000 \r\n", 16), -1);
+	assert_int_equal(pd_hc_http_status("SSH-2.0-x\r\n", 11), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_bad),
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_http_status),
+	};
+
+	return cmocka_run_group_tests_name("podvsd_health", tests, NULL, NULL);
+}
