@@ -12,14 +12,13 @@
 
 #include "backend.h"
 #include "cluster.h"
-#include "gate.h"
-#include "health.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
 #include "options.h"
 #include "reconcile.h"
 #include "viplink.h"
+#include "webhook.h"
 
 /* Delay from a change to its sync: coalesces bursts of watch events. */
 #define PD_SYNC_DELAY_MS	5
@@ -47,10 +46,8 @@ struct podvsd {
 	struct pd_backend be;
 	struct pd_reconciler rec;
 	struct pd_cluster cluster;
-	struct pd_gate gate;		/* readiness gate, Pod cache */
-	struct pd_health health;	/* active health checks */
-	struct pd_desired_view view;	/* gate + health, for desired.c */
 	struct pd_metrics metrics;
+	struct pd_webhook webhook;	/* --webhook-address */
 	struct pd_viplink vip;
 	bool vip_link_on;
 	bool vips_dirty;		/* the VIP set changed since the link sync */
