@@ -101,6 +101,7 @@ static void on_sync(struct pd_loop *loop, struct pd_timer *t)
 		return;
 	}
 	sync_vips(d);
+	pd_gate_eval(d);
 }
 
 void podvsd_schedule_sync(struct podvsd *d)
@@ -118,8 +119,10 @@ static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 
 	(void)loop;
 	pd_cluster_lease_tick(d);
+	pd_gate_tick(d);
 	if (!d->caches_synced)
 		return;
+	pd_gate_eval(d);
 	if (d->opts.resync_period && now >= d->next_resync_ms) {
 		d->next_resync_ms = now + d->opts.resync_period * 1000ULL;
 		pd_rec_request_full(&d->rec);
@@ -128,6 +131,29 @@ static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 	pd_cluster_pool_pass(d);
 	if (pd_rec_pending(&d->rec) || d->vips_dirty)
 		podvsd_schedule_sync(d);
+}
+
+/* A dest's health moved: recompute its Service. */
+static void on_health(void *ctx, const char *svc)
+{
+	struct podvsd *d = ctx;
+
+	pd_rec_mark_service(&d->rec, svc);
+	podvsd_schedule_sync(d);
+}
+
+static void on_recompute(void *ctx, const char *key)
+{
+	struct podvsd *d = ctx;
+	const struct k8s_service *s = pd_hmap_sget(&d->rec.services, key);
+	struct pd_hc_cfg cfg;
+	char err[256];
+
+	pd_health_begin(&d->health, key);
+	if (s && pd_hc_parse(s, &cfg, err, sizeof(err)) &&
+	    pd_hc_report(&d->health, key, s->meta.resource_version))
+		pd_cluster_event(d, s->meta.ns, s->meta.name, s->meta.uid,
+				 "InvalidHealthCheck", err);
 }
 
 static void on_invalid(void *ctx, const struct k8s_service *s,
@@ -216,8 +242,14 @@ int podvsd_init(struct podvsd *d)
 	pd_rec_init(&d->rec, &d->log, &d->be, d->opts.drain_timeout);
 	d->rec.hooks.invalid = on_invalid;
 	d->rec.hooks.vip = on_vip;
+	d->rec.hooks.recompute = on_recompute;
+	d->rec.hooks.grace_ms = pd_gate_grace_ms;
 	d->rec.hooks.ctx = d;
-	err = signals_init(d);
+	d->view = pd_gate_view;
+	d->view.ctx = d;
+	d->rec.view = &d->view;
+	err = pd_health_init(&d->health, &d->loop, &d->log, on_health, d);
+	err = err ?: signals_init(d);
 	err = err ?: pd_timer_init(&d->loop, &d->sync_timer, on_sync, d);
 	err = err ?: pd_timer_init(&d->loop, &d->tick_timer, on_tick, d);
 	err = err ?: pd_timer_init(&d->loop, &d->stop_timer, on_stop, d);
@@ -252,6 +284,7 @@ void podvsd_fini(struct podvsd *d)
 	pd_timer_fini(&d->loop, &d->sync_timer);
 	signals_fini(d);
 	pd_rec_fini(&d->rec);
+	pd_health_fini(&d->health);
 	backend_fini(d);
 	pd_loop_fini(&d->loop);
 }

@@ -12,6 +12,8 @@
 
 #include "backend.h"
 #include "cluster.h"
+#include "gate.h"
+#include "health.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -46,6 +48,9 @@ struct podvsd {
 	struct pd_backend be;
 	struct pd_reconciler rec;
 	struct pd_cluster cluster;
+	struct pd_gate gate;		/* readiness gate, Pod cache */
+	struct pd_health health;	/* active health checks */
+	struct pd_desired_view view;	/* gate + health, for desired.c */
 	struct pd_metrics metrics;
 	struct pd_webhook webhook;	/* --webhook-address */
 	struct pd_viplink vip;

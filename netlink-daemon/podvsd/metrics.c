@@ -125,6 +125,38 @@ static void render_informers(const struct pd_cluster *c, FILE *out)
 	    malformed, false);
 }
 
+static void render_gate(struct podvsd *d, FILE *out)
+{
+	const struct pd_hc_stats *h = &d->health.stats;
+	const struct pd_gate_stats *g = &d->gate.stats;
+
+	M(out, "podvsd_health_checks_total", "counter",
+	  "Health check probes run.", " %lu", h->probes);
+	M(out, "podvsd_health_check_failures_total", "counter",
+	  "Health check probes that failed.", " %lu", h->failures);
+	M(out, "podvsd_health_transitions_total", "counter",
+	  "Dests changing between healthy and unhealthy.", " %lu",
+	  h->transitions);
+	M(out, "podvsd_health_dests", "gauge", "Checked dests by state.",
+	  "{state=\"healthy\"} %zu\npodvsd_health_dests{state=\"unhealthy\"} "
+	  "%zu\npodvsd_health_dests{state=\"unknown\"} %zu",
+	  pd_health_count(&d->health, PD_HC_UP),
+	  pd_health_count(&d->health, PD_HC_DOWN),
+	  pd_health_count(&d->health, PD_HC_UNKNOWN));
+	M(out, "podvsd_gate_patches_total", "counter",
+	  "Readiness gate condition patches sent.", " %lu", g->patches);
+	M(out, "podvsd_gate_patch_failures_total", "counter",
+	  "Readiness gate condition patches that failed.", " %lu",
+	  g->patch_failures);
+	M(out, "podvsd_gated_pods", "gauge",
+	  "Gated Pods by the condition the leader holds for them.",
+	  "{status=\"true\"} %lu\npodvsd_gated_pods{status=\"false\"} %lu",
+	  g->gated_true, g->gated_false);
+	M(out, "podvsd_live_gateways", "gauge",
+	  "Other gateways whose reports the leader waits for.", " %lu",
+	  g->live_gateways);
+}
+
 static void render_cluster(struct podvsd *d, FILE *out)
 {
 	const struct pd_cluster *c = &d->cluster;
@@ -162,6 +194,7 @@ static void render_cluster(struct podvsd *d, FILE *out)
 	M(out, "podvsd_lease_errors_total", "counter",
 	  "Lease reads or writes that failed.", " %lu",
 	  c->leader.stats.errors + c->gw.stats.errors);
+	render_gate(d, out);
 }
 
 void pd_metrics_render(struct podvsd *d, FILE *out)

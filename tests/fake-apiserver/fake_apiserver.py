@@ -14,7 +14,11 @@ It follows the real API's semantics closely enough that podvsd cannot tell:
     resourceVersion older than the last compaction), timeoutSeconds;
   * PATCH of services/status and pods/status (JSON merge patch; strategic
     merge of status.conditions by type), Events (POST), Leases (GET, POST,
-    PUT with resourceVersion conflicts).
+    PUT with resourceVersion conflicts);
+  * Secrets, Namespaces and MutatingWebhookConfigurations (the last two
+    cluster-scoped: no metadata.namespace), POST and PUT;
+  * mutating admission webhooks on Pod CREATE (POST pods or /fake/objects),
+    called over HTTPS as the real API server does (see fake_admission.py).
 
 Tests drive it through /fake/... endpoints (no auth needed): create,
 update and delete objects, compact the history, rotate the token, inject
@@ -58,6 +62,8 @@ import urllib.parse
 import urllib.request
 import uuid
 
+import fake_admission
+
 # kind -> (api prefix, plural, apiVersion)
 KINDS = {
     "Service": ("/api/v1", "services", "v1"),
@@ -67,7 +73,14 @@ KINDS = {
                       "discovery.k8s.io/v1"),
     "Lease": ("/apis/coordination.k8s.io/v1", "leases",
               "coordination.k8s.io/v1"),
+    "Namespace": ("/api/v1", "namespaces", "v1"),
+    "Secret": ("/api/v1", "secrets", "v1"),
+    "MutatingWebhookConfiguration": (
+        "/apis/admissionregistration.k8s.io/v1",
+        "mutatingwebhookconfigurations", "admissionregistration.k8s.io/v1"),
 }
+# stored under namespace "", without metadata.namespace
+CLUSTER_SCOPED = {"Namespace", "MutatingWebhookConfiguration"}
 PLURALS = {v[1]: k for k, v in KINDS.items()}
 
 
@@ -131,6 +144,7 @@ class Store:
         self.log = []                           # (seq, time, method, path)
         self.watch_socks = set()
         self.snapshots = {}                     # continue id -> (rv, items)
+        self.admissions = []                    # webhook calls on Pods
 
     # -- writes (lock held by callers via with self.lock) --
 
@@ -144,7 +158,11 @@ class Store:
             raise ValueError("unknown kind %r" % kind)
         md = obj.setdefault("metadata", {})
         key = (md.get("namespace", "default"), md["name"])
-        md["namespace"] = key[0]
+        if kind in CLUSTER_SCOPED:
+            key = ("", md["name"])
+            md.pop("namespace", None)
+        else:
+            md["namespace"] = key[0]
         old = self.objects[kind].get(key)
         if old is None and not allow_create:
             raise KeyError(key)
@@ -273,7 +291,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def parse_path(self, path):
         """-> (kind, namespace or None, name or None, subresource)"""
         for prefix in ("/api/v1", "/apis/discovery.k8s.io/v1",
-                       "/apis/coordination.k8s.io/v1"):
+                       "/apis/coordination.k8s.io/v1",
+                       "/apis/admissionregistration.k8s.io/v1"):
             if path.startswith(prefix + "/"):
                 parts = path[len(prefix) + 1:].split("/")
                 break
@@ -282,11 +301,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ns = None
         if len(parts) >= 2 and parts[0] == "namespaces":
             ns, parts = parts[1], parts[2:]
+            if not parts:       # /api/v1/namespaces/NAME: a Namespace
+                return "Namespace", "", ns, None
         if not parts or parts[0] not in PLURALS:
             return None
         kind = PLURALS[parts[0]]
         if KINDS[kind][0] not in path:
             return None
+        if kind in CLUSTER_SCOPED:
+            ns = ""
         name = parts[1] if len(parts) > 1 else None
         sub = parts[2] if len(parts) > 2 else None
         return kind, ns, name, sub
@@ -299,16 +322,19 @@ class Handler(http.server.BaseHTTPRequestHandler):
         kind, ns, name, sub = p
         if method == "GET" and name is None:
             if q.get("watch") in ("1", "true"):
-                return self.watch(kind, ns, q)
-            return self.list(kind, ns, q)
+                return self.watch(kind, ns or None, q)
+            return self.list(kind, ns or None, q)
         if method == "GET":
             return self.get(kind, ns, name)
         if method == "PATCH" and sub == "status" and kind in ("Service",
                                                              "Pod"):
             return self.patch_status(kind, ns, name)
-        if method == "POST" and name is None and kind in ("Event", "Lease"):
+        if method == "POST" and name is None and kind in (
+                "Event", "Lease", "Secret", "Pod", "Namespace",
+                "MutatingWebhookConfiguration"):
             return self.create(kind, ns)
-        if method == "PUT" and kind == "Lease" and name:
+        if method == "PUT" and name and kind in (
+                "Lease", "Secret", "MutatingWebhookConfiguration"):
             return self.update(kind, ns, name)
         return self.fail(405, "MethodNotAllowed", "%s is not supported on "
                          "%s" % (method, path))
@@ -408,7 +434,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     return
                 evs = [(rv, t, o) for rv, k, t, o in st.history
                        if k == kind and rv > since and
-                       (ns is None or o["metadata"]["namespace"] == ns)]
+                       (ns is None or
+                        o["metadata"].get("namespace", "") == ns)]
                 if evs:
                     since = evs[-1][0]
                 elif time.monotonic() >= next_bm and bookmarks:
@@ -459,11 +486,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         obj["kind"] = kind
         md = obj.setdefault("metadata", {})
         md["namespace"] = ns or md.get("namespace", "default")
+        if kind in CLUSTER_SCOPED:
+            md["namespace"] = ""
         if not md.get("name"):
             if not md.get("generateName"):
                 return self.fail(422, "Invalid", "name or generateName is "
                                  "required")
             md["name"] = md["generateName"] + uuid.uuid4().hex[:5]
+        if kind == "Pod":
+            try:
+                obj = fake_admission.admit(self.store, obj)
+            except fake_admission.Rejected as e:
+                return self.fail(*e.args)
         with self.store.lock:
             if (md["namespace"], md["name"]) in self.store.objects[kind]:
                 return self.fail(409, "AlreadyExists", '%s "%s" already '
@@ -487,6 +521,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             obj["kind"] = kind
             obj["metadata"]["namespace"] = ns
             obj["metadata"]["name"] = name
+            obj.setdefault("apiVersion", old.get("apiVersion"))
             obj = st.put(obj)
         return self.send_json(200, obj)
 
@@ -497,6 +532,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if method == "POST" and path == "/fake/objects":
             body = self.body_json()
             items = body["items"] if body.get("kind") == "List" else [body]
+            try:
+                items = [self.admit_new(o) for o in items]
+            except fake_admission.Rejected as e:
+                return self.fail(*e.args)
             with st.lock:
                 out = [st.put(o) for o in items]
             return self.send_json(200, {"items": out, "rv": st.rv})
@@ -530,10 +569,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 body = {"rv": st.rv, "compacted": st.compacted,
                         "requests": st.requests,
                         "watches": len(st.watch_socks),
+                        "admissions": st.admissions,
                         "objects": {k: list(v.values())
                                     for k, v in st.objects.items()}}
             return self.send_json(200, body)
         return self.fail(404, "NotFound", "no such control endpoint")
+
+    def admit_new(self, obj):
+        """Webhooks for a Pod that does not exist yet (a CREATE)."""
+        md = obj.get("metadata") or {}
+        key = (md.get("namespace", "default"), md.get("name"))
+        with self.store.lock:
+            exists = key in self.store.objects["Pod"]
+        if obj.get("kind") != "Pod" or exists:
+            return obj
+        return fake_admission.admit(self.store, obj)
 
     def set_fault(self, f):
         st = self.store
