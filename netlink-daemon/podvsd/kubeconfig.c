@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* In-cluster configuration and kubeconfig (JSON) loading. */
+/* In-cluster configuration and kubeconfig (JSON or YAML) loading. */
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
@@ -161,35 +161,48 @@ static int kc_fail(struct kc *k, const char *fmt, ...)
 	return -EINVAL;
 }
 
-/* The entry of array @list whose "name" is @name; its member @member. */
-static const cJSON *named(struct kc *k, const cJSON *root, const char *list,
-			  const char *name, const char *member)
+/*
+ * The entry of list @list (clusters, contexts, users) whose "name" is
+ * @name: its member @member (cluster, context, user) in *@out.
+ */
+static int named(struct kc *k, const cJSON *root, const char *list,
+		 const char *name, const char *member, const cJSON **out)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, list), *e;
 
+	if (arr && !cJSON_IsArray(arr) && !cJSON_IsNull(arr))
+		return kc_fail(k, "%s is not a list", list);
 	cJSON_ArrayForEach(e, arr) {
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(e, "name");
 
-		if (cJSON_IsString(n) && !strcmp(n->valuestring, name)) {
-			const cJSON *m = cJSON_GetObjectItemCaseSensitive(
-				e, member);
-
-			if (cJSON_IsObject(m))
-				return m;
-			kc_fail(k, "%s entry '%s' has no %s object", list,
-				name, member);
-			return NULL;
-		}
+		if (!cJSON_IsString(n) || strcmp(n->valuestring, name))
+			continue;
+		*out = cJSON_GetObjectItemCaseSensitive(e, member);
+		if (cJSON_IsObject(*out))
+			return 0;
+		return kc_fail(k, "%s entry '%s' has no %s mapping", list,
+			       name, member);
 	}
-	kc_fail(k, "no %s entry named '%s'", list, name);
-	return NULL;
+	return kc_fail(k, "no %s entry named '%s'", list, name);
 }
 
-static const char *str(const cJSON *o, const char *key)
+/*
+ * The string @key of @o (what: "cluster 'k1'") in *@out; NULL when absent,
+ * null or empty.  A value of another type is an error naming the key.
+ */
+static int get_str(struct kc *k, const cJSON *o, const char *what,
+		   const char *key, const char **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : NULL;
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v))
+		return kc_fail(k, "%s: %s is not a string", what, key);
+	if (*v->valuestring)
+		*out = v->valuestring;
+	return 0;
 }
 
 static int resolve(struct kc *k, const char *p, char *out, size_t len)
@@ -202,13 +215,13 @@ static int resolve(struct kc *k, const char *p, char *out, size_t len)
 	return 0;
 }
 
-static int b64(struct kc *k, const char *field, const char *s,
-	       struct pd_blob *b)
+static int b64(struct kc *k, const char *what, const char *field,
+	       const char *s, struct pd_blob *b)
 {
 	gnutls_datum_t in = { (unsigned char *)s, strlen(s) }, out;
 
 	if (gnutls_base64_decode2(&in, &out) < 0)
-		return kc_fail(k, "%s is not valid base64", field);
+		return kc_fail(k, "%s: %s is not valid base64", what, field);
 	b->data = malloc(out.size + 1);
 	if (!b->data) {
 		gnutls_free(out.data);
@@ -222,52 +235,61 @@ static int b64(struct kc *k, const char *field, const char *s,
 }
 
 /* "<field>-data" (base64) or "<field>" (a path). */
-static int pem(struct kc *k, const cJSON *o, const char *field,
-	       struct pd_blob *b)
+static int pem(struct kc *k, const cJSON *o, const char *what,
+	       const char *field, struct pd_blob *b)
 {
 	char key[64], path[PATH_MAX];
 	const char *v;
+	int ret;
 
 	snprintf(key, sizeof(key), "%s-data", field);
-	v = str(o, key);
-	if (v)
-		return b64(k, key, v, b);
-	v = str(o, field);
-	if (!v)
-		return 0;
+	ret = get_str(k, o, what, key, &v);
+	if (ret || v)
+		return ret ?: b64(k, what, key, v, b);
+	ret = get_str(k, o, what, field, &v);
+	if (ret || !v)
+		return ret;
 	if (resolve(k, v, path, sizeof(path)))
 		return -EINVAL;
 	return load_file(field, path, b, k->err, k->errlen);
 }
 
-static int load_cluster(struct kc *k, const cJSON *cl,
+static int load_cluster(struct kc *k, const cJSON *cl, const char *name,
 			struct pd_kube_config *c)
 {
-	const char *server = str(cl, "server");
 	const cJSON *ins = cJSON_GetObjectItemCaseSensitive(
 		cl, "insecure-skip-tls-verify");
-
-	if (!server)
-		return kc_fail(k, "cluster has no server");
-	if (strncmp(server, "https://", 8))
-		return kc_fail(k, "server '%s' is not https://", server);
-	snprintf(c->server, sizeof(c->server), "%s", server);
-	c->insecure = cJSON_IsTrue(ins);
-	return pem(k, cl, "certificate-authority", &c->ca);
-}
-
-static int load_user(struct kc *k, const cJSON *u, struct pd_kube_config *c)
-{
-	const char *tok = str(u, "token"), *tf = str(u, "tokenFile");
+	const char *server;
+	char what[300];
 	int ret;
 
-	ret = pem(k, u, "client-certificate", &c->cert);
-	ret = ret ?: pem(k, u, "client-key", &c->key);
+	snprintf(what, sizeof(what), "cluster '%s'", name);
+	ret = get_str(k, cl, what, "server", &server);
 	if (ret)
 		return ret;
-	if (!c->cert.len != !c->key.len)
-		return kc_fail(k, "user has a client certificate without a "
-			       "key, or a key without a certificate");
+	if (!server)
+		return kc_fail(k, "%s has no server", what);
+	if (strncmp(server, "https://", 8))
+		return kc_fail(k, "%s: server '%s' is not https://", what,
+			       server);
+	snprintf(c->server, sizeof(c->server), "%s", server);
+	if (ins && !cJSON_IsBool(ins) && !cJSON_IsNull(ins))
+		return kc_fail(k, "%s: insecure-skip-tls-verify is not true "
+			       "or false", what);
+	c->insecure = cJSON_IsTrue(ins);
+	return pem(k, cl, what, "certificate-authority", &c->ca);
+}
+
+static int load_token(struct kc *k, const cJSON *u, const char *what,
+		      struct pd_kube_config *c)
+{
+	const char *tok, *tf;
+	int ret;
+
+	ret = get_str(k, u, what, "token", &tok);
+	ret = ret ?: get_str(k, u, what, "tokenFile", &tf);
+	if (ret)
+		return ret;
 	if (tok) {
 		c->token = strdup(tok);
 		return c->token ? 0 : -ENOMEM;
@@ -279,35 +301,70 @@ static int load_user(struct kc *k, const cJSON *u, struct pd_kube_config *c)
 					  k->errlen);
 	}
 	if (!c->cert.len)
-		return kc_fail(k, "user has no token, tokenFile or client "
-			       "certificate");
+		return kc_fail(k, "%s has no token, tokenFile or client "
+			       "certificate", what);
+	return 0;
+}
+
+static int load_user(struct kc *k, const cJSON *u, const char *name,
+		     struct pd_kube_config *c)
+{
+	char what[300];
+	int ret;
+
+	snprintf(what, sizeof(what), "user '%s'", name);
+	ret = pem(k, u, what, "client-certificate", &c->cert);
+	ret = ret ?: pem(k, u, what, "client-key", &c->key);
+	if (ret)
+		return ret;
+	if (!c->cert.len != !c->key.len)
+		return kc_fail(k, "%s has a client certificate without a "
+			       "key, or a key without a certificate", what);
+	return load_token(k, u, what, c);
+}
+
+/* The current context's names: cluster, user and namespace. */
+static int context_names(struct kc *k, const cJSON *root, const char *cur,
+			 const char **cl, const char **user, const char **ns)
+{
+	const cJSON *ctx;
+	char what[300];
+	int ret;
+
+	ret = named(k, root, "contexts", cur, "context", &ctx);
+	if (ret)
+		return ret;
+	snprintf(what, sizeof(what), "context '%s'", cur);
+	ret = get_str(k, ctx, what, "cluster", cl);
+	ret = ret ?: get_str(k, ctx, what, "user", user);
+	ret = ret ?: get_str(k, ctx, what, "namespace", ns);
+	if (ret)
+		return ret;
+	if (!*cl || !*user)
+		return kc_fail(k, "%s lacks cluster or user", what);
 	return 0;
 }
 
 static int load_context(struct kc *k, const cJSON *root,
 			struct pd_kube_config *c)
 {
-	const char *cur = str(root, "current-context"), *cl, *user, *ns;
-	const cJSON *ctx, *cluster, *u;
+	const char *cur, *cl, *user, *ns;
+	const cJSON *cluster, *u;
 	int ret;
 
+	ret = get_str(k, root, "top level", "current-context", &cur);
+	if (ret)
+		return ret;
 	if (!cur)
 		return kc_fail(k, "no current-context");
-	ctx = named(k, root, "contexts", cur, "context");
-	if (!ctx)
-		return -EINVAL;
-	cl = str(ctx, "cluster");
-	user = str(ctx, "user");
-	if (!cl || !user)
-		return kc_fail(k, "context '%s' lacks cluster or user", cur);
-	ns = str(ctx, "namespace");
+	ret = context_names(k, root, cur, &cl, &user, &ns);
+	if (ret)
+		return ret;
 	snprintf(c->ns, sizeof(c->ns), "%s", ns ?: "default");
-	cluster = named(k, root, "clusters", cl, "cluster");
-	u = cluster ? named(k, root, "users", user, "user") : NULL;
-	if (!u)
-		return -EINVAL;
-	ret = load_cluster(k, cluster, c);
-	return ret ?: load_user(k, u, c);
+	ret = named(k, root, "clusters", cl, "cluster", &cluster);
+	ret = ret ?: named(k, root, "users", user, "user", &u);
+	ret = ret ?: load_cluster(k, cluster, cl, c);
+	return ret ?: load_user(k, u, user, c);
 }
 
 int pd_kube_kubeconfig(struct pd_kube_config *c, const char *path,
@@ -332,9 +389,7 @@ int pd_kube_kubeconfig(struct pd_kube_config *c, const char *path,
 		root = pd_yaml_parse(b.data, why, sizeof(why));
 		if (!root) {
 			free(b.data);
-			return kc_fail(&k, "%s (or write it as JSON with "
-				       "`kubectl config view --raw --flatten "
-				       "-o json`)", why);
+			return kc_fail(&k, "%s", why);
 		}
 	}
 	free(b.data);

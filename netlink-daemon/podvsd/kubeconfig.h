@@ -10,8 +10,9 @@
  * Kubeconfig: the current context's cluster (server, certificate-authority
  * or -data, insecure-skip-tls-verify) and user (token, tokenFile,
  * client-certificate(-data), client-key(-data)); relative paths are
- * relative to the file's directory.  The file is JSON, or YAML of the
- * subset kubeconfigs use (see yaml.h).
+ * relative to the file's directory.  The file is JSON, or YAML (libyaml,
+ * see yaml.h).  Errors name the file and the entry and key at fault
+ * ("kubeconfig /x: cluster 'k1': server is not a string").
  */
 #ifndef PODVSD_KUBECONFIG_H
 #define PODVSD_KUBECONFIG_H

@@ -1,324 +1,243 @@
 // SPDX-License-Identifier: GPL-2.0
-/* A YAML-subset reader for kubeconfig files. */
-#include <errno.h>
+/* YAML (kubeconfig) files read with libyaml into a cJSON tree. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <yaml.h>
 
 #include "yaml.h"
 
-struct yline {
-	int no;			/* 1-based line number */
-	int indent;
-	char *text;		/* content after the indentation */
-};
+#define YAML_STD_TAG	"tag:yaml.org,2002:"
 
-struct yparser {
-	struct yline *l;
-	size_t n;
-	size_t pos;
+struct conv {
+	yaml_document_t *doc;
+	unsigned long nodes;	/* converted so far, aliases counted again */
+	int depth;
 	char *err;
 	size_t errlen;
-	bool failed;
 };
 
-static cJSON *yfail(struct yparser *p, int no, const char *fmt, ...)
+static cJSON *conv_fail(struct conv *c, const yaml_node_t *n,
+			const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static cJSON *yfail(struct yparser *p, int no, const char *fmt, ...)
+static cJSON *conv_fail(struct conv *c, const yaml_node_t *n,
+			const char *fmt, ...)
 {
 	va_list ap;
-	int n;
+	int len;
 
-	if (p->failed)
-		return NULL;
-	p->failed = true;
-	n = snprintf(p->err, p->errlen, "line %d: ", no);
+	len = snprintf(c->err, c->errlen, "line %lu: ",
+		       (unsigned long)n->start_mark.line + 1);
 	va_start(ap, fmt);
-	if (n >= 0 && (size_t)n < p->errlen)
-		vsnprintf(p->err + n, p->errlen - n, fmt, ap);
+	if (len >= 0 && (size_t)len < c->errlen)
+		vsnprintf(c->err + len, c->errlen - len, fmt, ap);
 	va_end(ap);
 	return NULL;
 }
 
-/* Cut a comment (" #" outside quotes) and trailing blanks. */
-static void strip(char *s)
+static bool one_of(const char *v, const char *const *words)
 {
-	char q = 0;
-	char *e;
-
-	for (char *c = s; *c; c++) {
-		if (q) {
-			if (*c == q)
-				q = 0;
-		} else if (*c == '\'' || *c == '"') {
-			q = *c;
-		} else if (*c == '#' && (c == s || c[-1] == ' ')) {
-			*c = '\0';
-			break;
-		}
-	}
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\r'))
-		*--e = '\0';
+	for (; *words; words++)
+		if (!strcmp(v, *words))
+			return true;
+	return false;
 }
 
-/* Split @text into significant lines. */
-static int split(struct yparser *p, char *text)
+/* Plain null, true and false of YAML 1.2's core schema become JSON's;
+ * every other scalar (numbers too) is a string, as kubeconfig fields are.
+ */
+static cJSON *scalar(struct conv *c, const yaml_node_t *n)
 {
-	int no = 0;
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL", NULL };
+	static const char *const trues[] = { "true", "True", "TRUE", NULL };
+	static const char *const falses[] = { "false", "False", "FALSE", NULL };
+	const char *v = (const char *)n->data.scalar.value;
+	cJSON *out;
 
-	for (char *line = text, *next; line; line = next) {
-		struct yline *l;
-		int ind = 0;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		no++;
-		while (line[ind] == ' ')
-			ind++;
-		if (line[ind] == '\t') {
-			yfail(p, no, "tab in indentation");
-			return -EINVAL;
-		}
-		strip(line + ind);
-		if (!line[ind] || !strcmp(line + ind, "---"))
-			continue;
-		l = realloc(p->l, (p->n + 1) * sizeof(*l));
-		if (!l)
-			return -ENOMEM;
-		p->l = l;
-		p->l[p->n++] = (struct yline){ .no = no, .indent = ind,
-					       .text = line + ind };
-	}
-	return 0;
+	if (strlen(v) != n->data.scalar.length)
+		return conv_fail(c, n, "NUL character in a scalar");
+	if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		out = cJSON_CreateString(v);
+	else if (one_of(v, nulls))
+		out = cJSON_CreateNull();
+	else if (one_of(v, trues))
+		out = cJSON_CreateTrue();
+	else if (one_of(v, falses))
+		out = cJSON_CreateFalse();
+	else
+		out = cJSON_CreateString(v);
+	return out ?: conv_fail(c, n, "out of memory");
 }
 
-static cJSON *double_quoted(struct yparser *p, int no, const char *s)
+static cJSON *convert(struct conv *c, const yaml_node_t *n);
+
+static cJSON *mapping(struct conv *c, const yaml_node_t *n)
 {
-	size_t len = strlen(s);
-	char *out = malloc(len + 1), *o = out;
-	cJSON *v;
+	cJSON *o = cJSON_CreateObject(), *v;
+	const yaml_node_pair_t *p;
+	const yaml_node_t *kn;
+	const char *key;
 
-	if (!out)
-		return NULL;
-	for (const char *c = s + 1; *c && *c != '"'; c++) {
-		if (*c != '\\') {
-			*o++ = *c;
-			continue;
+	if (!o)
+		return conv_fail(c, n, "out of memory");
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		kn = yaml_document_get_node(c->doc, p->key);
+		if (!kn || kn->type != YAML_SCALAR_NODE)
+			goto bad_key;
+		key = (const char *)kn->data.scalar.value;
+		if (cJSON_GetObjectItemCaseSensitive(o, key)) {
+			conv_fail(c, kn, "duplicate key '%s'", key);
+			goto free_obj;
 		}
-		c++;
-		switch (*c) {
-		case 'n': *o++ = '\n'; break;
-		case 't': *o++ = '\t'; break;
-		case '"': case '\\': case '/': *o++ = *c; break;
-		default:
-			free(out);
-			return yfail(p, no, "unsupported escape \\%c", *c);
-		}
-	}
-	*o = '\0';
-	if (s[len - 1] != '"' || len < 2) {
-		free(out);
-		return yfail(p, no, "unterminated double-quoted string");
-	}
-	v = cJSON_CreateString(out);
-	free(out);
-	return v;
-}
-
-static cJSON *single_quoted(struct yparser *p, int no, const char *s)
-{
-	size_t len = strlen(s);
-	char *out = malloc(len + 1), *o = out;
-	cJSON *v;
-
-	if (!out)
-		return NULL;
-	for (const char *c = s + 1; *c; c++) {
-		if (*c == '\'' && c[1] == '\'') {
-			*o++ = *c++;
-		} else if (*c == '\'') {
-			if (c[1]) {
-				free(out);
-				return yfail(p, no, "text after a quoted string");
-			}
-			break;
-		} else {
-			*o++ = *c;
+		v = convert(c, yaml_document_get_node(c->doc, p->value));
+		if (!v)
+			goto free_obj;
+		if (!cJSON_AddItemToObject(o, key, v)) {
+			cJSON_Delete(v);
+			conv_fail(c, kn, "out of memory");
+			goto free_obj;
 		}
 	}
-	*o = '\0';
-	if (len < 2 || s[len - 1] != '\'') {
-		free(out);
-		return yfail(p, no, "unterminated single-quoted string");
-	}
-	v = cJSON_CreateString(out);
-	free(out);
-	return v;
-}
+	return o;
 
-static cJSON *scalar(struct yparser *p, int no, const char *s)
-{
-	if (*s == '"')
-		return double_quoted(p, no, s);
-	if (*s == '\'')
-		return single_quoted(p, no, s);
-	if (!strcmp(s, "{}"))
-		return cJSON_CreateObject();
-	if (!strcmp(s, "[]"))
-		return cJSON_CreateArray();
-	if (strchr("{[|>&*!%@`", *s))
-		return yfail(p, no, "'%c' (flow style, block scalar, anchor, "
-			     "alias or tag) is not supported", *s);
-	if (!strcmp(s, "true"))
-		return cJSON_CreateTrue();
-	if (!strcmp(s, "false"))
-		return cJSON_CreateFalse();
-	if (!strcmp(s, "null") || !strcmp(s, "~"))
-		return cJSON_CreateNull();
-	return cJSON_CreateString(s);
-}
-
-static cJSON *block(struct yparser *p, int indent);
-
-/* The position of the ':' ending a mapping key in @s, or NULL. */
-static char *key_colon(char *s)
-{
-	char q = 0;
-
-	for (char *c = s; *c; c++) {
-		if (q) {
-			if (*c == q)
-				q = 0;
-		} else if (*c == '\'' || *c == '"') {
-			q = *c;
-		} else if (*c == ':' && (c[1] == ' ' || !c[1])) {
-			return c;
-		}
-	}
+bad_key:
+	conv_fail(c, kn ?: n, "a mapping key that is not a scalar");
+free_obj:
+	cJSON_Delete(o);
 	return NULL;
 }
 
-/* A value after "key:" / "- ": inline scalar, or a nested block. */
-static cJSON *value(struct yparser *p, const struct yline *l, int indent,
-		    const char *rest)
+static cJSON *sequence(struct conv *c, const yaml_node_t *n)
 {
-	const struct yline *next = p->pos < p->n ? &p->l[p->pos] : NULL;
+	cJSON *a = cJSON_CreateArray(), *v;
+	const yaml_node_item_t *i;
 
-	if (*rest)
-		return scalar(p, l->no, rest);
-	if (next && (next->indent > indent ||
-		     (next->indent == indent && next->text[0] == '-' &&
-		      (next->text[1] == ' ' || !next->text[1]))))
-		return block(p, next->indent);
-	return cJSON_CreateNull();
-}
-
-static cJSON *mapping(struct yparser *p, int indent)
-{
-	cJSON *m = cJSON_CreateObject();
-
-	while (m && !p->failed && p->pos < p->n &&
-	       p->l[p->pos].indent == indent) {
-		struct yline *l = &p->l[p->pos];
-		char *colon = key_colon(l->text), *rest;
-		cJSON *k, *v;
-
-		if (!colon || l->text[0] == '-')
-			break;
-		*colon = '\0';
-		rest = colon + 1 + (colon[1] == ' ');
-		while (*rest == ' ')
-			rest++;
-		k = scalar(p, l->no, l->text);
-		p->pos++;
-		v = k && cJSON_IsString(k) ? value(p, l, indent, rest) : NULL;
-		if (!v) {
-			cJSON_Delete(k);
-			break;
+	if (!a)
+		return conv_fail(c, n, "out of memory");
+	for (i = n->data.sequence.items.start; i < n->data.sequence.items.top; i++) {
+		v = convert(c, yaml_document_get_node(c->doc, *i));
+		if (!v || !cJSON_AddItemToArray(a, v)) {
+			if (v) {
+				cJSON_Delete(v);
+				conv_fail(c, n, "out of memory");
+			}
+			cJSON_Delete(a);
+			return NULL;
 		}
-		cJSON_AddItemToObject(m, k->valuestring, v);
-		cJSON_Delete(k);
-	}
-	if (!p->failed && p->pos < p->n && p->l[p->pos].indent > indent)
-		yfail(p, p->l[p->pos].no, "unexpected indentation");
-	if (p->failed) {
-		cJSON_Delete(m);
-		return NULL;
-	}
-	return m;
-}
-
-static cJSON *sequence(struct yparser *p, int indent)
-{
-	cJSON *a = cJSON_CreateArray();
-
-	while (a && !p->failed && p->pos < p->n &&
-	       p->l[p->pos].indent == indent && p->l[p->pos].text[0] == '-') {
-		struct yline *l = &p->l[p->pos];
-		char *rest = l->text + 1;
-		cJSON *v;
-
-		while (*rest == ' ')
-			rest++;
-		if (*rest && ((key_colon(rest) && *rest != '"' &&
-			       *rest != '\'') ||
-			      (rest[0] == '-' && (rest[1] == ' ' || !rest[1])))) {
-			/* "- key: v" or "- - v": a block at rest's column */
-			l->indent += rest - l->text;
-			l->text = rest;
-			v = block(p, l->indent);
-		} else {
-			p->pos++;
-			v = value(p, l, indent, rest);
-		}
-		if (!v)
-			break;
-		cJSON_AddItemToArray(a, v);
-	}
-	if (p->failed) {
-		cJSON_Delete(a);
-		return NULL;
 	}
 	return a;
 }
 
-static cJSON *block(struct yparser *p, int indent)
+/* Standard tags (!!str, !!map, ... and the ones libyaml fills in) only. */
+static bool tag_ok(const yaml_node_t *n)
 {
-	const char *t = p->l[p->pos].text;
+	return !n->tag || !strncmp((const char *)n->tag, YAML_STD_TAG,
+				   strlen(YAML_STD_TAG));
+}
 
-	if (t[0] == '-' && (t[1] == ' ' || !t[1]))
-		return sequence(p, indent);
-	return mapping(p, indent);
+static cJSON *convert(struct conv *c, const yaml_node_t *n)
+{
+	cJSON *out = NULL;
+
+	if (!n) {	/* libyaml links only nodes it made */
+		snprintf(c->err, c->errlen, "a node missing from the document");
+		return NULL;
+	}
+	if (++c->nodes > PD_YAML_MAX_NODES)
+		return conv_fail(c, n, "more than %d nodes (aliases repeating "
+				 "a subtree?)", PD_YAML_MAX_NODES);
+	if (!tag_ok(n))
+		return conv_fail(c, n, "tag '%s' is not supported", n->tag);
+	if (++c->depth > PD_YAML_MAX_DEPTH) {
+		c->depth--;
+		return conv_fail(c, n, "nested deeper than %d levels",
+				 PD_YAML_MAX_DEPTH);
+	}
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		out = scalar(c, n);
+		break;
+	case YAML_MAPPING_NODE:
+		out = mapping(c, n);
+		break;
+	case YAML_SEQUENCE_NODE:
+		out = sequence(c, n);
+		break;
+	default:
+		conv_fail(c, n, "unknown node type %d", n->type);
+	}
+	c->depth--;
+	return out;
+}
+
+/* libyaml's own words, with the line (and what it was reading). */
+static void parser_error(const yaml_parser_t *p, char *err, size_t errlen)
+{
+	const char *problem = p->problem ?: "invalid YAML";
+
+	if (p->error == YAML_READER_ERROR)
+		snprintf(err, errlen, "byte %zu: %s", p->problem_offset, problem);
+	else if (p->context)
+		snprintf(err, errlen, "line %zu: %s (%s at line %zu)",
+			 p->problem_mark.line + 1, problem, p->context,
+			 p->context_mark.line + 1);
+	else
+		snprintf(err, errlen, "line %zu: %s", p->problem_mark.line + 1,
+			 problem);
+}
+
+/* One document: anything after it but the end of the stream is refused. */
+static bool only_document(yaml_parser_t *p, char *err, size_t errlen)
+{
+	yaml_document_t next;
+	const yaml_node_t *root;
+	bool ok;
+
+	if (!yaml_parser_load(p, &next)) {
+		parser_error(p, err, errlen);
+		return false;
+	}
+	root = yaml_document_get_root_node(&next);
+	ok = !root;
+	if (!ok)
+		snprintf(err, errlen, "line %zu: a second document (a "
+			 "kubeconfig is one)", next.start_mark.line + 1);
+	yaml_document_delete(&next);
+	return ok;
 }
 
 cJSON *pd_yaml_parse(const char *text, char *err, size_t errlen)
 {
-	struct yparser p = { .err = err, .errlen = errlen };
-	char *copy = strdup(text);
-	cJSON *root = NULL;
+	struct conv c = { .err = err, .errlen = errlen };
+	const yaml_node_t *root;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	cJSON *out = NULL;
 
-	if (!copy || split(&p, copy)) {
-		if (!p.failed)
-			snprintf(err, errlen, "out of memory");
-		goto out;
+	if (!yaml_parser_initialize(&parser)) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
-	if (!p.n) {
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text,
+				     strlen(text));
+	if (!yaml_parser_load(&parser, &doc)) {
+		parser_error(&parser, err, errlen);
+		goto delete_parser;
+	}
+	c.doc = &doc;
+	root = yaml_document_get_root_node(&doc);
+	if (!root)
 		snprintf(err, errlen, "empty document");
-		goto out;
+	else
+		out = convert(&c, root);
+	yaml_document_delete(&doc);
+	if (out && !only_document(&parser, err, errlen)) {
+		cJSON_Delete(out);
+		out = NULL;
 	}
-	root = block(&p, p.l[0].indent);
-	if (root && p.pos < p.n) {
-		yfail(&p, p.l[p.pos].no, "unexpected content");
-		cJSON_Delete(root);
-		root = NULL;
-	}
-out:
-	free(p.l);
-	free(copy);
-	return root;
+delete_parser:
+	yaml_parser_delete(&parser);
+	return out;
 }

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The YAML subset kubeconfig files use, read into a cJSON tree: block
- * mappings and sequences by indentation (a sequence may sit at its key's
- * indentation, as kubectl writes it), plain, 'single' and "double" quoted
- * scalars, true/false/null, the empty flow collections {} and [], and
- * comments.  Anything else (flow collections with content, block scalars
- * | >, anchors, aliases, tags, several documents, tabs) is rejected with
- * the line number: a kubeconfig never needs them, and podvsd has no YAML
- * library to lean on.  JSON files go through cJSON directly.
+ * YAML files (kubeconfigs) read with libyaml into a cJSON tree: mappings
+ * become objects, sequences arrays; plain null, ~ and empty scalars null,
+ * plain true/false booleans (YAML 1.2 core schema), every other scalar a
+ * string (numbers too: kubeconfig fields are strings).  Aliases are
+ * expanded.  Refused with the line: libyaml's syntax errors, duplicate
+ * keys, keys that are not scalars, non-standard tags, a second document,
+ * nesting deeper than PD_YAML_MAX_DEPTH, more than PD_YAML_MAX_NODES nodes
+ * (aliases that repeat a subtree count every time).
  */
 #ifndef PODVSD_YAML_H
 #define PODVSD_YAML_H
@@ -15,7 +15,10 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-/* NULL with @err ("line 7: ...") on error. */
+#define PD_YAML_MAX_DEPTH	64
+#define PD_YAML_MAX_NODES	100000
+
+/* NULL with @err ("line 7: ...", or "empty document") on error. */
 cJSON *pd_yaml_parse(const char *text, char *err, size_t errlen);
 
 #endif /* PODVSD_YAML_H */

@@ -159,29 +159,91 @@ static void test_yaml(void **state)
 	pd_kube_config_fini(&c);
 }
 
+/* YAML with every file kind: CA, client certificate and key by path. */
+static void test_yaml_files(void **state)
+{
+	struct pd_kube_config c;
+	char err[512] = "";
+
+	(void)state;
+	put("ca2.pem", "CA2\n");
+	put("crt.pem", "CRT\n");
+	put("key.pem", "KEY\n");
+	assert_int_equal(load(&c,
+		"current-context: c1\n"
+		"contexts: [{name: c1, context: {cluster: k1, user: u1, "
+		"namespace: lb}}]\n"
+		"clusters:\n"
+		"  - name: k1\n"
+		"    cluster:\n"
+		"      server: https://192.0.2.9:6443\n"
+		"      certificate-authority: ca2.pem\n"
+		"      insecure-skip-tls-verify: false\n"
+		"users:\n"
+		"  - name: u1\n"
+		"    user:\n"
+		"      client-certificate: crt.pem\n"
+		"      client-key: key.pem\n", err), 0);
+	assert_string_equal(c.server, "https://192.0.2.9:6443");
+	assert_string_equal(c.ca.data, "CA2\n");
+	assert_string_equal(c.cert.data, "CRT\n");
+	assert_string_equal(c.key.data, "KEY\n");
+	assert_null(c.token);
+	assert_false(c.insecure);
+	assert_string_equal(c.ns, "lb");
+	pd_kube_config_fini(&c);
+}
+
 static const struct {
 	const char *json;
 	const char *err;	/* after "kubeconfig <path>: " */
 } bad[] = {
 	{ "server: x\n", "no current-context" },
-	{ "a: {b: c}\n", "line 1: '{' (flow style, block scalar, anchor, "
-	  "alias or tag) is not supported (or write it as JSON with `kubectl "
-	  "config view --raw --flatten -o json`)" },
+	{ "a: {b: c}\n", "no current-context" },
+	{ "a: 1\n  b: 2\n", "line 2: mapping values are not allowed in this "
+	  "context" },
+	{ "a: 1\na: 2\n", "line 2: duplicate key 'a'" },
+	{ "{'current-context': ['c1']}", "top level: current-context is not "
+	  "a string" },
+	{ "{'current-context': 'c1', 'contexts': {'c1': 1}}",
+	  "contexts is not a list" },
+	{ "{'current-context': 'c1', 'contexts': [{'name': 'c1', "
+	  "'context': 'x'}]}", "contexts entry 'c1' has no context mapping" },
+	{ "{'current-context': 'c1', 'contexts': [{'name': 'c1', "
+	  "'context': {'cluster': 'k1', 'user': {}}}]}",
+	  "context 'c1': user is not a string" },
+	{ "{'current-context': 'c1', 'contexts': [{'name': 'c1', "
+	  "'context': {'cluster': 'k1'}}]}",
+	  "context 'c1' lacks cluster or user" },
+	{ KC("'server': 6443", "'token': 't'"),
+	  "cluster 'k1': server is not a string" },
+	{ KC("'server': 'https://h:1', 'insecure-skip-tls-verify': 'yes'",
+	     "'token': 't'"),
+	  "cluster 'k1': insecure-skip-tls-verify is not true or false" },
+	{ KC("'server': 'https://h:1'", "'token': true"),
+	  "user 'u1': token is not a string" },
+	{ KC("'server': 'https://h:1'", "'client-key-data': ['S0VZ']"),
+	  "user 'u1': client-key-data is not a string" },
+	{ "{'current-context': 'c1', 'contexts': [{'name': 'c1', "
+	  "'context': {'cluster': 'k1', 'user': 'u1'}}], 'clusters': [{"
+	  "'name': 'k1', 'cluster': {'server': 'https://h:1'}}]}",
+	  "no users entry named 'u1'" },
 	{ "[1, 2]", "not a mapping at the top" },
 	{ "{'contexts': []}", "no current-context" },
 	{ "{'current-context': 'nope', 'contexts': []}",
 	  "no contexts entry named 'nope'" },
 	{ KC("'server': 'http://h:1'", "'token': 't'"),
-	  "server 'http://h:1' is not https://" },
+	  "cluster 'k1': server 'http://h:1' is not https://" },
 	{ KC("'insecure-skip-tls-verify': true", "'token': 't'"),
-	  "cluster has no server" },
+	  "cluster 'k1' has no server" },
 	{ KC("'server': 'https://h:1'", ""),
-	  "user has no token, tokenFile or client certificate" },
+	  "user 'u1' has no token, tokenFile or client certificate" },
 	{ KC("'server': 'https://h:1'", "'client-certificate-data': 'Q0E='"),
-	  "user has a client certificate without a key, or a key without a "
-	  "certificate" },
+	  "user 'u1' has a client certificate without a key, or a key "
+	  "without a certificate" },
 	{ KC("'server': 'https://h:1', 'certificate-authority-data': '!!'",
-	     "'token': 't'"), "certificate-authority-data is not valid base64" },
+	     "'token': 't'"), "cluster 'k1': certificate-authority-data is not valid "
+	  "base64" },
 };
 
 static void test_rejections(void **state)
@@ -259,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_token_file_and_rotation),
 		cmocka_unit_test(test_client_cert_data),
 		cmocka_unit_test(test_yaml),
+		cmocka_unit_test(test_yaml_files),
 		cmocka_unit_test(test_rejections),
 		cmocka_unit_test(test_missing_files),
 		cmocka_unit_test(test_incluster),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* podvsd's kubeconfig YAML subset: what kubectl writes parses to the same
- * tree as its JSON; everything outside the subset fails with its line. */
+/* podvsd's YAML reading (libyaml into cJSON): what kubectl writes parses to
+ * the same tree as its JSON, the rest of YAML too; what cannot be one
+ * kubeconfig fails with its line. */
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -106,6 +107,21 @@ static void test_nesting(void **state)
 	       "\"y\"], \"z\"]}");
 }
 
+/* Beyond what kubectl writes: flow collections, block scalars, aliases,
+ * document markers, quoted booleans. */
+static void test_full_yaml(void **state)
+{
+	(void)state;
+	expect("a: {b: 1, c: [x, 'y']}\n", "{\"a\": {\"b\": \"1\", \"c\": [\"x\", \"y\"]}}");
+	expect("a: |\n  text\n  more\nb: >\n  folded\n  line\n",
+	       "{\"a\": \"text\\nmore\\n\", \"b\": \"folded line\\n\"}");
+	expect("a: &x {k: v}\nb: *x\n", "{\"a\": {\"k\": \"v\"}, \"b\": {\"k\": \"v\"}}");
+	expect("---\na: 1\n...\n", "{\"a\": \"1\"}");
+	expect("a: 'true'\nb: \"null\"\nc: True\nd: NULL\n",
+	       "{\"a\": \"true\", \"b\": \"null\", \"c\": true, \"d\": null}");
+	expect("{\"json\": [1, {\"too\": true}]}", "{\"json\": [\"1\", {\"too\": true}]}");
+}
+
 static void expect_error(const char *yaml, const char *msg)
 {
 	char err[256] = "";
@@ -122,21 +138,53 @@ static void expect_error(const char *yaml, const char *msg)
 static void test_rejections(void **state)
 {
 	(void)state;
-	expect_error("a: 1\n\tb: 2\n", "line 2: tab in indentation");
-	expect_error("a: {b: 1}\n", "line 1: '{' (flow style, block scalar, "
-		     "anchor, alias or tag) is not supported");
-	expect_error("a: |\n  text\n", "line 1: '|' (flow style, block "
-		     "scalar, anchor, alias or tag) is not supported");
-	expect_error("a: &x 1\n", "line 1: '&' (flow style, block scalar, "
-		     "anchor, alias or tag) is not supported");
-	expect_error("a: 1\n    b: 2\n", "line 2: unexpected indentation");
-	expect_error("a: 'open\n", "line 1: unterminated single-quoted "
-		     "string");
-	expect_error("a: \"open\n", "line 1: unterminated double-quoted "
-		     "string");
-	expect_error("a: \"\\q\"\n", "line 1: unsupported escape \\q");
-	expect_error("a: 1\njust text\n", "line 2: unexpected content");
+	/* libyaml's syntax errors, with the line */
+	expect_error("a: 1\n\tb: 2\n", "line 2: found a tab character that "
+		     "violates indentation (while scanning a plain scalar at "
+		     "line 1)");
+	expect_error("a: 1\n    b: 2\n", "line 2: mapping values are not "
+		     "allowed in this context");
+	expect_error("a: 'open\n", "line 2: found unexpected end of stream "
+		     "(while scanning a quoted scalar at line 1)");
+	expect_error("a: \"\\q\"\n", "line 1: found unknown escape character "
+		     "(while parsing a quoted scalar at line 1)");
+	expect_error("a: 1\njust text\n", "line 3: could not find expected "
+		     "':' (while scanning a simple key at line 2)");
+	expect_error("a: *nope\n", "line 1: found undefined alias");
+	expect_error("a: \xff\n", "byte 3: invalid leading UTF-8 octet");
+	/* valid YAML that cannot be a kubeconfig */
 	expect_error("# nothing\n\n", "empty document");
+	expect_error("a: 1\nb: 2\na: 3\n", "line 3: duplicate key 'a'");
+	expect_error("x:\n  [a]: 1\n", "line 2: a mapping key that is not a "
+		     "scalar");
+	expect_error("a: 1\n---\nb: 2\n", "line 2: a second document (a "
+		     "kubeconfig is one)");
+	expect_error("a: 1\n---\nb: 'open\n", "line 4: found unexpected end "
+		     "of stream (while scanning a quoted scalar at line 3)");
+	expect_error("a: !foo x\n", "line 1: tag '!foo' is not supported");
+}
+
+/* Depth and alias expansion are bounded. */
+static void test_limits(void **state)
+{
+	static char deep[2 * 1000 + 8];
+	char err[256] = "";
+	cJSON *y;
+
+	(void)state;
+	strcpy(deep, "a: ");
+	memset(deep + 3, '[', 1000);
+	memset(deep + 1003, ']', 1000);
+	expect_error(deep, "line 1: nested deeper than 64 levels");
+	/* 10 x 10 x 10 x 10 x 10 scalars from a few lines */
+	y = pd_yaml_parse("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+			  "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+			  "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+			  "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+			  "e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\n",
+			  err, sizeof(err));
+	assert_null(y);
+	assert_non_null(strstr(err, "more than 100000 nodes"));
 }
 
 int main(void)
@@ -145,7 +193,9 @@ int main(void)
 		cmocka_unit_test(test_kubectl_style),
 		cmocka_unit_test(test_scalars_and_comments),
 		cmocka_unit_test(test_nesting),
+		cmocka_unit_test(test_full_yaml),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_limits),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_yaml", tests, NULL, NULL);
