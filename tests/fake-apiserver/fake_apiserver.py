@@ -35,7 +35,8 @@ Usage:
   fake_apiserver.py ctl --dir DIR compact
   fake_apiserver.py ctl --dir DIR rotate-token NEW
   fake_apiserver.py ctl --dir DIR state
-  fake_apiserver.py ctl --dir DIR log    (API writes in order, with times)
+  fake_apiserver.py ctl --dir DIR log    (API writes in order: time, path,
+                                          PATCH body, --snapshot-cmd output)
 
 Faults (POST /fake/fault, all optional, cumulative):
   {"fail": N, "status": 500, "match": "watch=1"}   next N requests whose
@@ -141,7 +142,7 @@ class Store:
         self.token_file = None
         self.faults = {}
         self.requests = {}                      # "METHOD path" -> count
-        self.log = []                           # (seq, time, method, path)
+        self.log = []                           # API writes, see count()
         self.watch_socks = set()
         self.snapshots = {}                     # continue id -> (rv, items)
         self.admissions = []                    # webhook calls on Pods
@@ -246,12 +247,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return ok
 
     def count(self, method, path):
+        self.log_entry = {}
+        snap = None
+        if (method == "PATCH" and path.endswith("/status") and
+                self.server.snapshot_cmd):
+            # what the world looked like when this write arrived
+            snap = subprocess.run(self.server.snapshot_cmd, shell=True,
+                                  capture_output=True, text=True).stdout
         with self.store.lock:
             k = method + " " + path
             self.store.requests[k] = self.store.requests.get(k, 0) + 1
             if method != "GET":
                 st = self.store
-                st.log.append((len(st.log) + 1, time.time(), method, path))
+                self.log_entry = {"seq": len(st.log) + 1,
+                                  "time": time.time(), "method": method,
+                                  "path": path}
+                if snap is not None:
+                    self.log_entry["snapshot"] = snap
+                st.log.append(self.log_entry)
 
     def dispatch(self, method):
         url = urllib.parse.urlsplit(self.path)
@@ -457,6 +470,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def patch_status(self, kind, ns, name):
         ctype = self.headers.get("Content-Type", "")
         patch = self.body_json()
+        self.log_entry["body"] = patch
         if ctype not in ("application/merge-patch+json",
                          "application/strategic-merge-patch+json"):
             return self.fail(415, "UnsupportedMediaType",
@@ -561,8 +575,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.set_fault(self.body_json())
         if method == "GET" and path == "/fake/log":
             with st.lock:
-                body = {"log": [{"seq": s, "time": t, "method": m,
-                                 "path": p} for s, t, m, p in st.log]}
+                body = {"log": st.log}
             return self.send_json(200, body)
         if method == "GET" and path == "/fake/state":
             with st.lock:
@@ -662,6 +675,7 @@ def serve(args):
     srv.store = store
     srv.verbose = args.verbose
     srv.bookmark_interval = args.bookmark_interval
+    srv.snapshot_cmd = args.snapshot_cmd
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(crt, key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
@@ -717,6 +731,9 @@ def main():
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--bookmark-interval", type=float, default=1.0)
     s.add_argument("--verbose", action="store_true")
+    s.add_argument("--snapshot-cmd", help="shell command run when a "
+                   "PATCH of a status arrives, before it is applied; its "
+                   "output goes to that write's /fake/log entry")
     c = sub.add_parser("ctl")
     c.add_argument("--dir", required=True)
     c.add_argument("args", nargs="+")
