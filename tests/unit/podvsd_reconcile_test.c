@@ -483,6 +483,49 @@ static void test_no_drain_timeout(void **state)
 	env_free(e);
 }
 
+/* The removal rule with Pod knowledge: a deleting Pod's dest lingers at
+ * most its grace period; a gone Pod's dest goes at once. */
+static uint64_t grace_hook(void *ctx, const struct pd_vs *have,
+			   const struct pd_dest *d)
+{
+	(void)ctx;
+	(void)have;
+	if (d->addr[3] == 5)
+		return 3000;		/* deleting, grace 3 s */
+	if (d->addr[3] == 2)
+		return PD_LINGER_NONE;	/* the Pod object is gone */
+	return 0;			/* unknown: --drain-timeout */
+}
+
+static void test_linger_pod_grace(void **state)
+{
+	struct env *e = env_new(300);
+
+	(void)state;
+	e->r.hooks.grace_ms = grace_hook;
+	populate(e);
+	sync_ops(e, 1000);
+	kdest(e, "192.0.2.2", 5)->conns = 7;
+	kdest(e, "192.0.2.1", 2)->conns = 7;
+	kdest(e, "192.0.2.1", 1)->conns = 7;
+	pd_rec_slice_upsert(&e->r, slice("b-1", "b", "2", ""));
+	pd_rec_slice_upsert(&e->r, slice("a-1", "a", "2", ""));
+	/* .2 deleted despite its flows; .1 and .5 drained */
+	sync_ops(e, 2000);
+	assert_null(kdest(e, "192.0.2.1", 2));
+	assert_int_equal(kdest(e, "192.0.2.1", 1)->flags, PODVS_DEST_F_DRAIN);
+	assert_int_equal(kdest(e, "192.0.2.2", 5)->flags, PODVS_DEST_F_DRAIN);
+	pd_rec_tick(&e->r, 4999);
+	sync_ops(e, 4999);
+	assert_non_null(kdest(e, "192.0.2.2", 5));
+	/* grace over: .5 goes with live flows; .1 waits for the timeout */
+	pd_rec_tick(&e->r, 5000);
+	sync_ops(e, 5000);
+	assert_null(kdest(e, "192.0.2.2", 5));
+	assert_non_null(kdest(e, "192.0.2.1", 1));
+	env_free(e);
+}
+
 static void test_apply_error_full_resync(void **state)
 {
 	struct env *e = env_new(300);
@@ -599,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_linger_timeout),
 		cmocka_unit_test(test_linger_comes_back),
 		cmocka_unit_test(test_no_drain_timeout),
+		cmocka_unit_test(test_linger_pod_grace),
 		cmocka_unit_test(test_apply_error_full_resync),
 		cmocka_unit_test(test_drift_repair),
 		cmocka_unit_test(test_slice_moves_service),
