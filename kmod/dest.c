@@ -6,6 +6,7 @@
 
 #include "conn.h"
 #include "dest.h"
+#include "filter.h"
 #include "service.h"
 
 static const struct rhashtable_params podvs_dest_params = {
@@ -60,10 +61,16 @@ static void podvs_dest_free_rcu(struct rcu_head *rcu)
 	kfree(d);
 }
 
+/* Any context: the last reference may go in a timer or RCU callback. */
 void podvs_dest_put(struct podvs_dest *d)
 {
-	if (refcount_dec_and_test(&d->refcnt))
-		call_rcu(&d->rcu, podvs_dest_free_rcu);
+	if (!refcount_dec_and_test(&d->refcnt))
+		return;
+	if (d->filter) {
+		podvs_filter_del(d->filter, d->af, &d->addr);
+		podvs_filter_del(d->filter, d->af, &d->vip);
+	}
+	call_rcu(&d->rcu, podvs_dest_free_rcu);
 }
 
 static struct rhashtable *podvs_dest_ht(struct podvs_net *pn)
@@ -140,6 +147,11 @@ static void podvs_dest_link(struct podvs_net *pn, struct podvs_service *svc,
 	struct podvs_svc_table *tab = podvs_svc_table(pn);
 
 	d->id = ++tab->next_id;
+	/* no flow can find d yet: the counts are in before any can */
+	d->filter = pn->filter;
+	d->vip = svc->key.addr;
+	podvs_filter_add(d->filter, d->af, &d->addr);
+	podvs_filter_add(d->filter, d->af, &d->vip);
 	rcu_assign_pointer(d->svc, svc);
 	list_add_tail_rcu(&d->node, &svc->dests);
 	svc->num_dests++;

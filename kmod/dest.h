@@ -17,6 +17,7 @@
 #include <uapi/linux/podvs.h>
 #include "stats.h"
 
+struct podvs_filter;
 struct podvs_service;
 struct podvs_net;
 struct podvs_txn;
@@ -40,6 +41,9 @@ struct podvs_dest {
 	u32 flags;			/* enum podvs_dest_flags */
 	/* set when the dest is deleted: its flows end (TCP: RST) */
 	bool dead;
+	/* once linked: the filter counting addr and vip until the last put */
+	struct podvs_filter *filter;
+	union nf_inet_addr vip;
 	char owner[PODVS_OWNER_LEN];
 	atomic_t active_conns;
 	atomic_t inactive_conns;

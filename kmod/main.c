@@ -9,6 +9,7 @@
 #include <net/netns/generic.h>
 
 #include "conn.h"
+#include "filter.h"
 #include "netlink.h"
 #include "podvs.h"
 #include "sched.h"
@@ -54,9 +55,14 @@ int podvs_net_setup(struct podvs_net *pn, struct net *net)
 	mutex_init(&pn->lock);
 	pn->generation = 1;
 	podvs_config_defaults(&pn->cfg);
-	pn->drops = podvs_drops_alloc();
-	if (!pn->drops)
+	pn->filter = podvs_filter_alloc();
+	if (!pn->filter)
 		return -ENOMEM;
+	pn->drops = podvs_drops_alloc();
+	if (!pn->drops) {
+		ret = -ENOMEM;
+		goto free_filter;
+	}
 	podvs_est_init(&pn->est);
 
 	ret = podvs_svc_net_init(pn);
@@ -72,11 +78,14 @@ exit_svc:
 free_drops:
 	podvs_est_exit(&pn->est);
 	free_percpu(pn->drops);
+free_filter:
+	podvs_filter_free(pn->filter);
 	return ret;
 }
 
 /* Flows first (the hooks are gone): then deleting the services finds no
- * flow to end, dest by dest.
+ * flow to end.  The filter goes once the scheduler states, freed by RCU
+ * callbacks, have put the last dests (whose counts it holds).
  */
 void podvs_net_teardown(struct podvs_net *pn)
 {
@@ -87,6 +96,9 @@ void podvs_net_teardown(struct podvs_net *pn)
 	podvs_svc_net_exit(pn);
 	podvs_est_exit(&pn->est);
 	free_percpu(pn->drops);
+	rcu_barrier();
+	podvs_filter_free(pn->filter);
+	pn->filter = NULL;
 	mutex_destroy(&pn->lock);
 }
 

@@ -16,6 +16,7 @@
 
 struct podvs_svc_table;
 struct podvs_conn_table;
+struct podvs_filter;
 
 /* Per-namespace settings; read locklessly with READ_ONCE, written under
  * podvs_net.lock.  Timeouts are in jiffies, indexed by enum
@@ -42,6 +43,8 @@ struct podvs_net {
 	struct mutex lock;
 	struct podvs_svc_table __rcu *svc;
 	struct podvs_conn_table *conn;
+	/* VIP and Pod addresses in use, for the datapath (filter.h) */
+	struct podvs_filter *filter;
 	struct podvs_config cfg;
 	struct podvs_drops __percpu *drops;
 	/* bumped under lock on every committed change */

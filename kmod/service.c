@@ -7,6 +7,7 @@
 
 #include "conn.h"
 #include "dest.h"
+#include "filter.h"
 #include "service.h"
 
 /* VIPs in use, with the number of services on each. */
@@ -90,9 +91,12 @@ bool podvs_vip_known(struct podvs_net *pn, u16 af,
 	return rhashtable_lookup(&tab->vips, &k, podvs_vip_params);
 }
 
-static int podvs_vip_get(struct podvs_svc_table *tab,
-			 const struct podvs_svc_key *sk)
+/* One more service on the VIP of sk: a count in the VIP table and in
+ * the address filter.
+ */
+static int podvs_vip_get(struct podvs_net *pn, const struct podvs_svc_key *sk)
 {
+	struct podvs_svc_table *tab = podvs_svc_table(pn);
 	struct podvs_vip_key k;
 	struct podvs_vip *vip;
 	int ret;
@@ -101,7 +105,7 @@ static int podvs_vip_get(struct podvs_svc_table *tab,
 	vip = rhashtable_lookup_fast(&tab->vips, &k, podvs_vip_params);
 	if (vip) {
 		vip->refs++;
-		return 0;
+		goto count;
 	}
 	vip = kzalloc(sizeof(*vip), GFP_KERNEL_ACCOUNT);
 	if (!vip)
@@ -109,20 +113,27 @@ static int podvs_vip_get(struct podvs_svc_table *tab,
 	vip->key = k;
 	vip->refs = 1;
 	ret = rhashtable_insert_fast(&tab->vips, &vip->node, podvs_vip_params);
-	if (ret)
+	if (ret) {
 		kfree(vip);
-	return ret;
+		return ret;
+	}
+count:
+	podvs_filter_add(pn->filter, sk->af, &sk->addr);
+	return 0;
 }
 
-static void podvs_vip_put(struct podvs_svc_table *tab,
-			  const struct podvs_svc_key *sk)
+static void podvs_vip_put(struct podvs_net *pn, const struct podvs_svc_key *sk)
 {
+	struct podvs_svc_table *tab = podvs_svc_table(pn);
 	struct podvs_vip_key k;
 	struct podvs_vip *vip;
 
 	podvs_vip_key_init(&k, sk->af, &sk->addr);
 	vip = rhashtable_lookup_fast(&tab->vips, &k, podvs_vip_params);
-	if (WARN_ON(!vip) || --vip->refs)
+	if (WARN_ON(!vip))
+		return;
+	podvs_filter_del(pn->filter, sk->af, &sk->addr);
+	if (--vip->refs)
 		return;
 	rhashtable_remove_fast(&tab->vips, &vip->node, podvs_vip_params);
 	kfree_rcu(vip, rcu);
@@ -251,7 +262,7 @@ int podvs_svc_new(struct podvs_txn *t, const struct podvs_svc_conf *c)
 	svc = podvs_svc_alloc(t->pn, c);
 	if (!svc)
 		return -ENOMEM;
-	ret = podvs_vip_get(tab, &svc->key);
+	ret = podvs_vip_get(t->pn, &svc->key);
 	if (ret)
 		goto free_svc;
 	ret = podvs_svc_hash(tab, svc, old);
@@ -268,7 +279,7 @@ int podvs_svc_new(struct podvs_txn *t, const struct podvs_svc_conf *c)
 	return 0;
 
 put_vip:
-	podvs_vip_put(tab, &svc->key);
+	podvs_vip_put(t->pn, &svc->key);
 free_svc:
 	podvs_svc_free_rcu(&svc->rcu);
 	return ret;
@@ -282,7 +293,7 @@ static void podvs_svc_undo_new(struct podvs_net *pn, struct podvs_service *svc,
 	/* its dests, all new in this batch, were undone before */
 	WARN_ON(!list_empty(&svc->dests));
 	podvs_svc_unhash(tab, svc, replaced);
-	podvs_vip_put(tab, &svc->key);
+	podvs_vip_put(pn, &svc->key);
 	list_del(&svc->node);
 	tab->nsvc--;
 	podvs_est_del(&pn->est, &svc->stats);
@@ -341,7 +352,7 @@ static bool podvs_svc_kill(struct podvs_net *pn, struct podvs_service *svc)
 
 	WRITE_ONCE(svc->dead, true);
 	podvs_svc_unhash(tab, svc, NULL);
-	podvs_vip_put(tab, &svc->key);
+	podvs_vip_put(pn, &svc->key);
 	list_del(&svc->node);
 	tab->nsvc--;
 	list_for_each_entry_safe(d, tmp, &svc->dests, node)
