@@ -1,0 +1,123 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for the podvsd readiness e2e scripts (60-*, 61-*); source after
+# lib.sh and topo.sh.  The fake API server and podvsd run in the gateway
+# namespace; podvsd_sim.py plays kubelet and the EndpointSlice controller:
+# it turns the Pods the test writes (and the gate podvsd patches) into
+# EndpointSlices.
+
+FA=$PODVS_REPO/tests/fake-apiserver/fake_apiserver.py
+SIM=$PODVS_REPO/tests/e2e/podvsd_sim.py
+FADIR=$TOPO_DIR/fake-apiserver
+METRICS=127.0.0.1:9742
+CONVERGE=600	# bounded waits, 0.1 s steps
+
+fa() { in_ns "$GW" /usr/bin/python3 "$FA" ctl --dir "$FADIR" "$@"; }
+sim() { in_ns "$GW" /usr/bin/python3 "$SIM" "$@" --dir "$FADIR"; }
+apply() { fa apply - >/dev/null; }
+
+# start_apiserver: every status PATCH snapshots the kernel table first
+start_apiserver() {
+	rm -rf "$FADIR" && mkdir -p "$FADIR"
+	in_ns "$GW" /usr/bin/python3 "$FA" serve --dir "$FADIR" \
+		--snapshot-cmd "$PODVSADM -S -n" \
+		</dev/null >"$TOPO_DIR/apiserver.log" 2>&1 &
+	echo $! >>"$TOPO_DIR/pids"
+	wait_until "$CONVERGE" test -s "$FADIR/port" || fail "fake API server did not start"
+}
+
+start_controller() {
+	in_ns "$GW" /usr/bin/python3 "$SIM" controller --dir "$FADIR" --service web \
+		</dev/null >"$TOPO_DIR/sim.log" 2>&1 &
+	echo $! >>"$TOPO_DIR/pids"
+}
+
+# start_podvsd [ARGS...]: podvsd in the background; pid and exit status in
+# files (see 50-podvsd.sh for why)
+start_podvsd() {
+	rm -f "$TOPO_DIR/podvsd.rc"
+	(
+		ip netns exec "$GW" "$PODVSD" --kubeconfig "$FADIR/kubeconfig" \
+			--metrics-address "$METRICS" --node-name gw \
+			--resync-period 0 "$@" >>"$TOPO_DIR/podvsd.log" 2>&1 &
+		echo $! >"$TOPO_DIR/podvsd.pid"
+		rc=0
+		wait $! || rc=$?
+		echo "$rc" >"$TOPO_DIR/podvsd.rc"
+	) </dev/null >/dev/null 2>&1 &
+	wait_until 100 test -s "$TOPO_DIR/podvsd.pid" || fail "podvsd did not start"
+	wait_until "$CONVERGE" ready || fail "podvsd did not become ready"
+}
+
+stop_podvsd() {
+	kill -TERM "$(cat "$TOPO_DIR/podvsd.pid")"
+	wait_until "$CONVERGE" test -s "$TOPO_DIR/podvsd.rc" || fail "podvsd did not stop"
+	[ "$(cat "$TOPO_DIR/podvsd.rc")" = 0 ] ||
+		fail "podvsd exited $(cat "$TOPO_DIR/podvsd.rc") on SIGTERM"
+}
+
+kill_podvsd() {
+	if [ -s "$TOPO_DIR/podvsd.pid" ] && [ ! -s "$TOPO_DIR/podvsd.rc" ]; then
+		kill "$(cat "$TOPO_DIR/podvsd.pid")" 2>/dev/null || true
+	fi
+}
+
+show_podvsd_log() { tail -n 40 "$TOPO_DIR/podvsd.log" | sed "s/^/# podvsd: /"; }
+
+http() { in_ns "$GW" curl -s -m 5 "http://$METRICS$1"; }
+ready() { [ "$(http /readyz)" = ok ]; }
+metric() { http /metrics | awk -v m="$1" '$1 == m {print $2}'; }
+
+# service ANNOTATIONS_JSON: Service "web" on both VIPs, port 80 -> "http"
+service() {
+	cat <<EOF | apply
+{"kind": "Service", "metadata": {"name": "web", "namespace": "default",
+  "annotations": {${1:-}}},
+ "spec": {"type": "LoadBalancer", "loadBalancerClass": "podvs.io/direct",
+  "ipFamilies": ["IPv4", "IPv6"], "selector": {"app": "web"},
+  "ports": [{"name": "http", "port": 80, "targetPort": "http",
+  "protocol": "TCP"}]},
+ "status": {"loadBalancer": {"ingress": [{"ip": "$VIP4"}, {"ip": "$VIP6"}]}}}
+EOF
+}
+
+# pod I [gate|nogate] [GRACE] [deleting]: Pod "podI" with its containers
+# ready, as kubelet reports them; the gate condition podvsd wrote is kept
+pod() {
+	local i=$1 gates="" del="" cond
+	[ "${2:-gate}" = nogate ] || gates='{"conditionType": "podvs.io/backend-ready"}'
+	[ "${4:-}" != deleting ] || del=', "deletionTimestamp": "2026-01-01T00:00:00Z", "deletionGracePeriodSeconds": '"${3:-30}"
+	cond=$(fa state | python3 -c '
+import json, sys
+for p in json.load(sys.stdin)["objects"]["Pod"]:
+    if p["metadata"]["name"] == sys.argv[1]:
+        for c in p["status"].get("conditions", []):
+            if c["type"] == "podvs.io/backend-ready":
+                print(", " + json.dumps(c))' "pod$i")
+	cat <<EOF | apply
+{"kind": "Pod", "metadata": {"name": "pod$i", "namespace": "default",
+  "labels": {"app": "web"}$del},
+ "spec": {"readinessGates": [$gates],
+  "terminationGracePeriodSeconds": ${3:-30}},
+ "status": {"phase": "Running", "podIP": "$(pod4 "$i")",
+  "podIPs": [{"ip": "$(pod4 "$i")"}, {"ip": "$(pod6 "$i")"}],
+  "conditions": [{"type": "ContainersReady", "status": "True"}$cond]}}
+EOF
+}
+
+pod_delete() { fa delete Pod default "pod$1" >/dev/null; }
+
+# gate_is I STATUS [REASON]: Pod I's podvs.io/backend-ready condition
+gate_is() {
+	local c
+	c=$(sim cond "pod$1")
+	[ "${c%% *}" = "$2" ] && { [ -z "${3:-}" ] || [ "${c#* }" = "$3" ]; }
+}
+pod_ready() { sim ready "pod$1" >/dev/null; }
+
+# dest_line I: Pod I's IPv4 dest line in `podvsadm -S -n`, "" if absent
+dest_line() { adm "$GW" -S -n | grep -- "-r $(pod4 "$1"):8080 " || true; }
+dest_active() { dest_line "$1" | grep -q -- '-w 1 --owner' && ! dest_line "$1" | grep -q -- --drain; }
+dest_drained() { dest_line "$1" | grep -q -- --drain; }
+dest_absent() { [ -z "$(dest_line "$1")" ]; }
