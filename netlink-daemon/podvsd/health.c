@@ -183,6 +183,7 @@ static void probe_close(struct hc_target *t)
 	pd_loop_unwatch(t->h->loop, &t->io);
 	close(t->io.fd);
 	t->io.fd = -1;
+	t->h->inflight--;
 }
 
 static void probe_done(struct hc_target *t, bool ok, const char *why)
@@ -302,6 +303,7 @@ static void probe_start(struct hc_target *t, uint64_t now)
 		return probe_done(t, false, why);
 	}
 	t->io.fd = fd;
+	t->h->inflight++;
 	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
 		snprintf(why, sizeof(why), "connect: %s", strerror(errno));
 		return probe_done(t, false, why);
@@ -332,6 +334,14 @@ static uintptr_t svc_gen(const struct pd_health *h, const char *svc)
 	return (uintptr_t)pd_hmap_sget(&h->gens, svc);
 }
 
+static bool deferred(struct pd_health *h)
+{
+	if (h->inflight < PD_HC_MAX_INFLIGHT)
+		return false;
+	h->stats.deferred++;
+	return true;
+}
+
 /* Drop targets whose Service moved on without them; time out probes. */
 static void scan_targets(struct pd_health *h, uint64_t now)
 {
@@ -350,7 +360,7 @@ static void scan_targets(struct pd_health *h, uint64_t now)
 		if (t->io.fd >= 0 && now >= t->deadline_ms)
 			probe_done(t, false, "timeout");
 		else if (t->io.fd < 0 && t->cfg.type != PD_HC_NONE &&
-			 now >= t->next_ms)
+			 now >= t->next_ms && !deferred(h))
 			probe_start(t, now);
 	}
 }

@@ -40,6 +40,8 @@
 #define PD_ANN_HC_UNHEALTHY	"podvs.io/health-unhealthy-threshold"
 #define PD_HC_PATH_LEN		128
 #define PD_HC_SCAN_MS		200	/* how often due checks are started */
+/* Probes in flight at most (sockets); due checks beyond wait a scan. */
+#define PD_HC_MAX_INFLIGHT	256
 
 enum pd_hc_type {
 	PD_HC_TCP,
@@ -91,6 +93,7 @@ struct pd_hc_stats {
 	unsigned long probes;
 	unsigned long failures;
 	unsigned long transitions;
+	unsigned long deferred;		/* due probes put off: too many in flight */
 };
 
 struct pd_health {
@@ -102,6 +105,7 @@ struct pd_health {
 	struct pd_timer scan;
 	pd_hc_changed_fn changed;
 	void *ctx;
+	unsigned int inflight;
 	struct pd_hc_stats stats;
 	bool up;
 };
