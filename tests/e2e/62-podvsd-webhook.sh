@@ -1,0 +1,304 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# kernel: debian
+# timeout: 900
+#
+# podvsd's mutating admission webhook end to end: the fake API server calls
+# it over HTTPS (verified against the caBundle podvsd wrote) on every Pod
+# CREATE, as the real API server does, and stores the patched Pod.
+#
+#   gateway netns (gw): lo only
+#     fake API server  https://127.0.0.1:<port>   (fake_apiserver.py)
+#     podvsd           webhook https://127.0.0.1:9443/mutate, metrics :9742
+#                      podvs.ko programmed for Service app/web
+#   Service podvs-system/podvs-webhook: clusterIP 127.0.0.1, 443 -> 9443
+#   (the fake resolves clientConfig.service through it; TLS server name
+#   podvs-webhook.podvs-system.svc)
+#
+# Namespaces: "app" labelled podvs.io/readiness-gate-inject=enabled,
+# "plain" not.  Service app/web (loadBalancerClass podvs.io/direct,
+# selector app=web).  Pods are written through the fake's /fake/objects,
+# which runs admission for Pods that do not exist yet.
+set -e
+. "$(dirname "$0")/lib.sh"
+
+FA=$PODVS_REPO/tests/fake-apiserver/fake_apiserver.py
+DIR=/tmp/podvs-webhook
+FADIR=$DIR/fake-apiserver
+GW=gw-$PODVS_NS_TAG
+METRICS=127.0.0.1:9742
+GATE=podvs.io/backend-ready
+WAIT=90		# seconds: bounded waits for state changes (TCG is slow)
+
+fa() { in_ns "$GW" /usr/bin/python3 "$FA" ctl --dir "$FADIR" "$@"; }
+apply() { fa apply - >/dev/null; }
+
+# q PYTHON_EXPR: evaluate over the fake's state (s), print the result
+q() {
+	fa state | /usr/bin/python3 -c '
+import base64, json, sys
+s = json.load(sys.stdin)
+def obj(kind, ns, name):
+    for o in s["objects"][kind]:
+        md = o["metadata"]
+        if md["name"] == name and md.get("namespace", "") == ns:
+            return o
+    return None
+def gates(ns, name):
+    p = obj("Pod", ns, name)
+    return ",".join(g["conditionType"] for g in
+                    (p["spec"].get("readinessGates") or [])) or "-"
+def b64(v):
+    return base64.b64decode(v).decode()
+print(eval(sys.argv[1]))' "$1"
+}
+
+# wait_for CMD...: poll CMD until it succeeds, at most $WAIT seconds; a
+# bounded wait for a state change, never a timing assertion.  Gives up at
+# once if podvsd died.
+wait_for() {
+	local end=$((SECONDS + WAIT))
+	until "$@"; do
+		if [ -s "$DIR/podvsd.rc" ] && [ -z "${PODVSD_STOPPED:-}" ]; then
+			echo "podvsd exited $(cat "$DIR/podvsd.rc")" >&2
+			return 1
+		fi
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+http() { in_ns "$GW" curl -s -m 5 "http://$METRICS$1"; }
+metric() { http /metrics | awk -v m="$1" '$1 == m {print $2}'; }
+cfg_field() { q "(obj('MutatingWebhookConfiguration', '', 'podvs-readiness-gate') or {}).get('webhooks', [{}])[0].get('$1')"; }
+
+start_apiserver() {
+	rm -rf "$FADIR" && mkdir -p "$FADIR"
+	in_ns "$GW" /usr/bin/python3 "$FA" serve --dir "$FADIR" \
+		</dev/null >"$DIR/apiserver.log" 2>&1 &
+	echo $! >>"$DIR/pids"
+	wait_until 600 test -s "$FADIR/port" || fail "fake API server did not start"
+}
+
+start_podvsd() {
+	rm -f "$DIR/podvsd.rc"
+	(
+		ip netns exec "$GW" "$PODVSD" --kubeconfig "$FADIR/kubeconfig" \
+			--metrics-address "$METRICS" --node-name gw \
+			--no-vip-link --resync-period 0 \
+			--webhook-address 127.0.0.1:9443 \
+			--webhook-check-period 1 \
+			>>"$DIR/podvsd.log" 2>&1 &
+		echo $! >"$DIR/podvsd.pid"
+		rc=0
+		wait $! || rc=$?
+		echo "$rc" >"$DIR/podvsd.rc"
+	) </dev/null >/dev/null 2>&1 &
+	wait_until 100 test -s "$DIR/podvsd.pid" || fail "podvsd did not start"
+}
+
+stop_podvsd() {
+	kill -TERM "$(cat "$DIR/podvsd.pid")"
+	PODVSD_STOPPED=1 wait_for test -s "$DIR/podvsd.rc" || fail "podvsd did not stop"
+	[ "$(cat "$DIR/podvsd.rc")" = 0 ] || fail "podvsd exited $(cat "$DIR/podvsd.rc")"
+}
+
+kill_all() {
+	local pid
+	if [ -s "$DIR/podvsd.pid" ] && [ ! -s "$DIR/podvsd.rc" ]; then
+		kill "$(cat "$DIR/podvsd.pid")" 2>/dev/null || true
+	fi
+	[ -s "$DIR/pids" ] || return 0
+	while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$DIR/pids"
+	rm -f "$DIR/pids"
+}
+
+show_podvsd_log() { tail -n 60 "$DIR/podvsd.log" | sed "s/^/# podvsd: /"; }
+
+# pod NS NAME LABELS_JSON [SPEC_JSON]: create a Pod (admission runs)
+pod() {
+	local spec=${4:-}
+	[ -n "$spec" ] || spec='{"containers": [{"name": "c", "image": "x"}]}'
+	printf '{"kind": "Pod", "metadata": {"name": "%s", "namespace": "%s", "labels": %s}, "spec": %s}\n' \
+		"$2" "$1" "$3" "$spec" | apply
+}
+
+# service NS NAME SELECTOR_JSON: a podvs Service
+service() {
+	cat <<EOT | apply
+{"kind": "Service", "metadata": {"name": "$2", "namespace": "$1"},
+ "spec": {"type": "LoadBalancer", "loadBalancerClass": "podvs.io/direct",
+  "selector": $3, "ports": [{"name": "http", "port": 80, "targetPort": 8080}]},
+ "status": {"loadBalancer": {"ingress": [{"ip": "192.0.2.10"}]}}}
+EOT
+}
+
+expect_gates() {	# expect_gates NS NAME WANT
+	local got
+	got=$(q "gates('$1', '$2')")
+	[ "$got" = "$3" ] || fail "Pod $1/$2: readinessGates '$got', want '$3'"
+}
+
+# the outcome of the last webhook call for Pod NS/NAME ("none" if none)
+outcome() {
+	q "([a['outcome'] for a in s['admissions'] if a['namespace'] == '$1' and a['pod'] == '$2'] or ['none'])[-1]"
+}
+
+services_cached() { [ "$(metric 'podvsd_objects_cached{kind="Service"}')" = "$1" ]; }
+serving() { [ "$(metric podvsd_webhook_serving)" = 1 ]; }
+config_ok() { [ "$(cfg_field failurePolicy)" = Ignore ]; }
+ca_of_secret() { q "b64(obj('Secret', 'podvs-system', 'podvs-webhook-tls')['data']['ca.crt'])"; }
+ca_of_config() { q "b64(obj('MutatingWebhookConfiguration', '', 'podvs-readiness-gate')['webhooks'][0]['clientConfig']['caBundle'])"; }
+bundle_matches() { [ "$(ca_of_secret)" = "$(ca_of_config)" ]; }
+
+# ---- scenarios ---------------------------------------------------------
+
+setup() {
+	have openssl || skip "openssl (to check the certificate) is missing"
+	podvs_load
+	netns_add gw >/dev/null
+	start_apiserver
+	cat <<'EOT' | apply
+{"kind": "List", "items": [
+ {"kind": "Namespace", "metadata": {"name": "app",
+   "labels": {"podvs.io/readiness-gate-inject": "enabled"}}},
+ {"kind": "Namespace", "metadata": {"name": "plain"}},
+ {"kind": "Namespace", "metadata": {"name": "podvs-system"}},
+ {"kind": "Service", "metadata": {"name": "podvs-webhook",
+   "namespace": "podvs-system"},
+  "spec": {"clusterIP": "127.0.0.1", "selector": {"app": "podvsd"},
+   "ports": [{"port": 443, "targetPort": 9443}]}}]}
+EOT
+	service app web '{"app": "web"}'
+	start_podvsd
+	wait_for services_cached 2 || fail "podvsd did not cache the Services"
+	wait_for serving || fail "the webhook is not serving"
+	wait_for config_ok || fail "no MutatingWebhookConfiguration"
+	grep -q 'webhook certificate Secret is missing' "$DIR/podvsd.log" ||
+		fail "no log line about creating the Secret"
+}
+
+# The Secret podvsd made: a CA and a serving certificate for the Service's
+# DNS name; the configuration as documented, its caBundle that CA.
+certificate() {
+	local c=$DIR/cert
+	mkdir -p "$c"
+	ca_of_secret >"$c/ca.crt"
+	q "b64(obj('Secret', 'podvs-system', 'podvs-webhook-tls')['data']['tls.crt'])" >"$c/tls.crt"
+	openssl verify -CAfile "$c/ca.crt" -verify_hostname \
+		podvs-webhook.podvs-system.svc "$c/tls.crt" >/dev/null ||
+		fail "tls.crt does not verify against ca.crt for the Service name"
+	bundle_matches || fail "caBundle is not the Secret's ca.crt"
+	[ "$(cfg_field sideEffects)" = None ] || fail "sideEffects not None"
+	[ "$(q "obj('MutatingWebhookConfiguration', '', 'podvs-readiness-gate')['webhooks'][0]['namespaceSelector']")" = \
+	  "{'matchLabels': {'podvs.io/readiness-gate-inject': 'enabled'}}" ] ||
+		fail "wrong namespaceSelector"
+}
+
+gate_injected() {
+	local i
+	for i in 1 2 3; do
+		pod app "web-$i" '{"app": "web", "pod-template-hash": "abc"}'
+		expect_gates app "web-$i" "$GATE"
+		[ "$(outcome app "web-$i")" = patched ] || fail "web-$i: $(outcome app "web-$i")"
+	done
+	# another gate already there: ours is appended once
+	pod app web-4 '{"app": "web"}' '{"readinessGates": [{"conditionType": "example.com/lb"}]}'
+	expect_gates app web-4 "example.com/lb,$GATE"
+	# ours already there: no duplicate
+	pod app web-5 '{"app": "web"}' '{"readinessGates": [{"conditionType": "podvs.io/backend-ready"}]}'
+	expect_gates app web-5 "$GATE"
+	[ "$(outcome app web-5)" = unchanged ] || fail "web-5: $(outcome app web-5)"
+	[ "$(metric 'podvsd_webhook_requests_total{verdict="patched"}')" = 4 ] ||
+		fail "podvsd counted $(metric 'podvsd_webhook_requests_total{verdict="patched"}') patched requests, want 4"
+}
+
+not_injected() {
+	# unlabelled namespace: the API server does not even call the webhook
+	pod plain web-1 '{"app": "web"}'
+	expect_gates plain web-1 -
+	[ "$(outcome plain web-1)" = none ] || fail "webhook called for namespace plain"
+	# labelled namespace, labels no podvs Service selects
+	pod app other-1 '{"app": "other"}'
+	expect_gates app other-1 -
+	[ "$(outcome app other-1)" = unchanged ] || fail "other-1: $(outcome app other-1)"
+	# a partial match is no match
+	service app split '{"app": "split", "tier": "fe"}'
+	wait_for services_cached 3 || fail "podvsd did not cache Service split"
+	pod app split-1 '{"app": "split"}'
+	expect_gates app split-1 -
+	pod app split-2 '{"app": "split", "tier": "fe"}'
+	expect_gates app split-2 "$GATE"
+}
+
+# A Pod created before its Service gets no gate (documented): podvsd
+# decides from what it has cached; the Pod is never blocked.
+before_service() {
+	pod app late-1 '{"app": "late"}'
+	expect_gates app late-1 -
+	service app late '{"app": "late"}'
+	wait_for services_cached 4 || fail "podvsd did not cache Service late"
+	expect_gates app late-1 -
+	pod app late-2 '{"app": "late"}'
+	expect_gates app late-2 "$GATE"
+}
+
+config_deleted() {
+	fa delete MutatingWebhookConfiguration "" podvs-readiness-gate >/dev/null
+	wait_for config_ok || fail "the configuration was not re-created"
+	grep -q 'MutatingWebhookConfiguration is missing, creating it' "$DIR/podvsd.log" ||
+		fail "no log line about re-creating the configuration"
+	# damaged: failurePolicy Fail would block Pods while podvsd is down
+	q "json.dumps(obj('MutatingWebhookConfiguration', '', 'podvs-readiness-gate'))" |
+		sed 's/"failurePolicy": "Ignore"/"failurePolicy": "Fail"/' | apply
+	[ "$(cfg_field failurePolicy)" = Fail ] || fail "could not damage the configuration"
+	wait_for config_ok || fail "failurePolicy was not repaired"
+	grep -q 'damaged (webhooks\[0\].failurePolicy differs), repairing it' "$DIR/podvsd.log" ||
+		fail "no log line about repairing the configuration"
+	pod app web-6 '{"app": "web"}'
+	expect_gates app web-6 "$GATE"
+}
+
+ca_changed() { [ "$(ca_of_secret)" != "$1" ]; }
+
+secret_damaged() {
+	local old
+	old=$(ca_of_secret)
+	# tls.key replaced by the CA certificate: not a key
+	q "json.dumps(obj('Secret', 'podvs-system', 'podvs-webhook-tls'))" |
+		/usr/bin/python3 -c 'import json, sys
+s = json.load(sys.stdin); s["data"]["tls.key"] = s["data"]["ca.crt"]
+print(json.dumps(s))' | apply
+	wait_for ca_changed "$old" || fail "the Secret was not regenerated"
+	grep -q 'Secret damaged (tls.key is missing or not a PEM private key)' "$DIR/podvsd.log" ||
+		fail "no log line about the damaged Secret"
+	wait_for bundle_matches || fail "caBundle does not follow the new CA"
+	# the fake verifies the new certificate against the new caBundle
+	pod app web-7 '{"app": "web"}'
+	expect_gates app web-7 "$GATE"
+	[ "$(outcome app web-7)" = patched ] || fail "web-7: $(outcome app web-7)"
+}
+
+# podvsd down: failurePolicy Ignore, the Pod is created without the gate.
+podvsd_down() {
+	stop_podvsd
+	pod app web-8 '{"app": "web"}' || fail "Pod creation failed with podvsd down"
+	expect_gates app web-8 -
+	case $(outcome app web-8) in
+	error:*) ;;
+	*) fail "web-8: the webhook call did not fail: $(outcome app web-8)" ;;
+	esac
+}
+
+mkdir -p "$DIR"
+rm -f "$DIR/podvsd.log"
+on_exit kill_all
+on_exit show_podvsd_log
+run_scenario "webhook: setup (module, fake API server, podvsd creates Secret and configuration)" setup
+run_scenario "webhook: certificate verifies for the Service name; caBundle and configuration fields" certificate
+run_scenario "webhook: Pods of a podvs Service get the gate (once, appended)" gate_injected
+run_scenario "webhook: unlabelled namespace, unselected or partly matching Pods get none" not_injected
+run_scenario "webhook: Pod created before its Service gets none, later ones do" before_service
+run_scenario "webhook: configuration deleted or damaged -> re-created, logged" config_deleted
+run_scenario "webhook: Secret damaged -> new CA and certificate, caBundle follows" secret_damaged
+run_scenario "webhook: podvsd down -> Pods still created (failurePolicy Ignore)" podvsd_down
