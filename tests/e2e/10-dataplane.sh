@@ -345,7 +345,8 @@ udp_expiry() {
 	svc -u "$VIP4:53" 5353 "$NPODS" 4 -s mh
 	# only this flow: earlier scenarios leave TCP tombstones of the same
 	# client address for up to the fin timeout
-	local entry="^UDP .* $(client4 6):5300 "
+	local entry
+	entry="^UDP .* $(client4 6):5300 "
 	traffic "$CL" "${hello[@]}" >/dev/null
 	adm "$GW" -Lnc | grep -q "$entry" || fail "no UDP entry"
 	adm "$GW" --set 900 120 1

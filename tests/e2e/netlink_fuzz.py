@@ -18,6 +18,7 @@ check: only the consistency check.
 import argparse
 import errno
 import random
+import signal
 import socket
 import struct
 import sys
@@ -28,11 +29,23 @@ from netlink_genl import *  # noqa: F401,F403 pylint: disable=wildcard-import,un
 MAX_TYPE = 20
 
 
+# One message and its replies taking longer than this is a hang, reported
+# with the message's bytes so that it can be replayed.
+STUCK_SECONDS = 120
+
+
+class Stuck(Exception):
+    pass
+
+
+def on_alarm(signum, frame):
+    raise Stuck()
+
+
 class Fuzzer:
     def __init__(self, seed):
         self.r = random.Random(seed)
         self.g = Genl()
-        self.g.sock.settimeout(5)
         self.sent = 0
         self.errors = {}
 
@@ -170,6 +183,7 @@ class Fuzzer:
         kind = r.randrange(12)
         if kind == 7 and r.random() < 0.8:
             kind = 5  # big batches: 1 message in 60
+        self.kind = kind
         flags = NLM_F_REQUEST | NLM_F_ACK
         ftype = g.family
         if kind == 0:
@@ -215,7 +229,7 @@ class Fuzzer:
         while True:
             try:
                 data = s.recv(1 << 20, socket.MSG_DONTWAIT)
-            except BlockingIOError:
+            except (BlockingIOError, TimeoutError):
                 return
             except OSError as e:  # ENOBUFS after a big dump: keep going
                 self.errors[e.errno] = self.errors.get(e.errno, 0) + 1
@@ -239,12 +253,24 @@ class Fuzzer:
                       flush=True)
                 break
             data = self.message()
+            signal.alarm(STUCK_SECONDS)
             try:
                 self.g.sock.send(data)
             except OSError as e:
                 self.errors[e.errno] = self.errors.get(e.errno, 0) + 1
+            except Stuck:
+                raise AssertionError("message %d (kind %d) sent for %d s: %s" %
+                                     (i, self.kind, STUCK_SECONDS, data.hex())) from None
             self.sent += 1
-            self.drain()
+            try:
+                self.drain()
+            except Stuck:
+                raise AssertionError("replies to message %d (kind %d) still coming after "
+                                     "%d s: %s" % (i, self.kind, STUCK_SECONDS, data.hex())) \
+                    from None
+            signal.alarm(0)
+            if (i + 1) % 50 == 0:
+                print("# %d messages, %.0f s" % (i + 1, time.monotonic() - t0), flush=True)
             if (i + 1) % check_every == 0:
                 n = consistent(Genl())
                 print("# %d messages, %.0f s, %d services, %d dests, consistent" %
@@ -288,6 +314,7 @@ def main():
             return
         seed = a.seed if a.seed is not None else random.SystemRandom().randrange(1 << 32)
         print("# seed %d (replay: --seed %d --count %d)" % (seed, seed, a.count), flush=True)
+        signal.signal(signal.SIGALRM, on_alarm)
         f = Fuzzer(seed)
         f.run(a.count, a.check_every, a.seconds)
         summary = ", ".join("%s %d" % (errno.errorcode.get(e, e) if e else "ok", n)
