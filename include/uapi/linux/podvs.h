@@ -12,7 +12,9 @@
  * ZERO, BATCH) needs CAP_NET_ADMIN in the user namespace that owns the
  * caller's network namespace (GENL_UNS_ADMIN_PERM).  Reads (GET_*) are
  * allowed to any process in the namespace, as `ip route show` is: they only
- * reveal the namespace's own configuration and flows.
+ * reveal the namespace's own configuration and flows.  Joining the "changes"
+ * multicast group is a read too: any process may, and it hears only its own
+ * namespace's notifications.
  *
  * All state is per network namespace: a request acts on the namespace of the
  * netlink socket it arrives on.
@@ -77,8 +79,10 @@
  *	so a batch may add a service and then its dests.  Scheduler tables
  *	are rebuilt once per touched service, at the end of the batch.  A
  *	load larger than one message is sent as several batches, each atomic.
- * @PODVS_CMD_NOTIFY: multicast only, sent on the "changes" group after every
- *	committed change; carries PODVS_A_INFO with GENERATION.
+ * @PODVS_CMD_NOTIFY: multicast only, sent on the "changes" group once per
+ *	committed write command or batch (none for reads or refused writes);
+ *	carries only PODVS_A_INFO with PODVS_INFO_A_GENERATION, the value
+ *	GET_INFO reports from then on.  Listeners re-read what they need.
  */
 enum podvs_cmd {
 	PODVS_CMD_UNSPEC,
