@@ -532,18 +532,21 @@ static void eval_local(struct podvsd *d)
 {
 	struct eval_ctx ec = { .d = d };
 	struct pd_hmap_iter it;
+	size_t gated = 0;
 
 	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.pods, &it); e;
 	     e = pd_hmap_next(&d->gate.pods, &it)) {
 		struct gate_pod *gp = e->val;
 
+		gated += pd_pod_gated(gp->pod);
 		gp->found = false;
 		gp->local_ok = !gp->pod->meta.deleting;
 		snprintf(gp->why, sizeof(gp->why), "%s",
 			 gp->local_ok ? "Programmed" : "NotProgrammed: "
 			 "being deleted");
 	}
-	pd_rec_each_plan(&d->rec, eval_plan, &ec);
+	if (gated)	/* the walk costs O(endpoints): only when needed */
+		pd_rec_each_plan(&d->rec, eval_plan, &ec);
 	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.pods, &it); e;
 	     e = pd_hmap_next(&d->gate.pods, &it)) {
 		struct gate_pod *gp = e->val;
