@@ -15,10 +15,22 @@ against the fake API server (Python stdlib only).
   cond --dir FADIR POD [--ns NS]
       Print the Pod's podvs.io/backend-ready condition as
       "STATUS REASON" (or "none").
+  rollout --dir FADIR --old 1,2,3 --new 4,5,6 --grace S [--no-gate]
+          --end-cmd CMD --kill-cmd CMD
+      The Deployment controller (and kubelet) of a rolling update, Pod I
+      at 203.0.113.(4I+2) and 2001:db8:1:I::2: for each (old, new) pair,
+      create Pod "pod<new>" (with the gate unless --no-gate) and wait
+      until it is Ready; then, with the gate: mark the old Pod deleting,
+      after 1 s run END-CMD (its clients' long-lived flows close, as a
+      preStop would tell them), wait out the grace period, run KILL-CMD
+      (its processes die) and delete it.  Without: run KILL-CMD and delete
+      it at once.  "{i}" in a command is the old Pod's number.  One log
+      line per step on stdout.
 """
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -107,11 +119,74 @@ def find(args):
     sys.exit("no Pod %s/%s" % (args.ns, args.pod))
 
 
+def put_pod(d, i, gate, grace, deleting=False, ns="default"):
+    """Pod i as kubelet reports it, keeping the gate condition podvsd
+    wrote."""
+    old = [p for p in ctl_request(d, "GET", "/fake/state")["objects"]["Pod"]
+           if p["metadata"]["name"] == "pod%d" % i]
+    keep = [c for c in (conds(old[0]).values() if old else [])
+            if c["type"] == GATE]
+    md = {"name": "pod%d" % i, "namespace": ns, "labels": {"app": "web"}}
+    if deleting:
+        md["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+        md["deletionGracePeriodSeconds"] = grace
+    pod = {"kind": "Pod", "metadata": md,
+           "spec": {"readinessGates": [{"conditionType": GATE}] if gate
+                    else [], "terminationGracePeriodSeconds": grace},
+           "status": {"phase": "Running", "podIP": "203.0.113.%d" % (4 * i + 2),
+                      "podIPs": [{"ip": "203.0.113.%d" % (4 * i + 2)},
+                                 {"ip": "2001:db8:1:%x::2" % i}],
+                      "conditions": [{"type": "ContainersReady",
+                                      "status": "True"}] + keep}}
+    ctl_request(d, "POST", "/fake/objects", pod)
+
+
+def wait_ready(d, i, ns="default", limit=300):
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        for p in ctl_request(d, "GET", "/fake/state")["objects"]["Pod"]:
+            if p["metadata"]["name"] == "pod%d" % i and ready(p)[0]:
+                return
+        time.sleep(0.25)
+    sys.exit("pod%d did not turn Ready in %d s" % (i, limit))
+
+
+def say(msg):
+    print("%.3f %s" % (time.time(), msg), flush=True)
+
+
+def rollout(args):
+    olds = [int(x) for x in args.old.split(",")]
+    news = [int(x) for x in args.new.split(",")]
+    for old, new in zip(olds, news):
+        put_pod(args.dir, new, args.gate, args.grace)
+        wait_ready(args.dir, new)
+        say("pod%d Ready; replacing pod%d" % (new, old))
+        if args.gate:
+            put_pod(args.dir, old, True, args.grace, deleting=True)
+            time.sleep(1)
+            subprocess.run(args.end_cmd.replace("{i}", str(old)), shell=True)
+            time.sleep(args.grace - 1)
+        subprocess.run(args.kill_cmd.replace("{i}", str(old)), shell=True)
+        ctl_request(args.dir, "DELETE", "/fake/objects/Pod/default/pod%d"
+                    % old)
+        say("pod%d deleted" % old)
+        if not args.gate:
+            time.sleep(args.grace - 1)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     c = sub.add_parser("controller")
     c.add_argument("--service", required=True)
+    r = sub.add_parser("rollout")
+    r.add_argument("--old", required=True)
+    r.add_argument("--new", required=True)
+    r.add_argument("--grace", type=int, required=True)
+    r.add_argument("--no-gate", dest="gate", action="store_false")
+    r.add_argument("--end-cmd", default="true")
+    r.add_argument("--kill-cmd", default="true")
     for name in ("ready", "cond"):
         p = sub.add_parser(name)
         p.add_argument("pod")
@@ -122,6 +197,8 @@ def main():
     args.dir = os.path.abspath(args.dir)
     if args.cmd == "controller":
         controller(args)
+    elif args.cmd == "rollout":
+        rollout(args)
     elif args.cmd == "ready":
         r, why = ready(find(args))
         print(why)
