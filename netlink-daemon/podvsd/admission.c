@@ -326,6 +326,7 @@ static enum pd_admit_verdict decide_pod(const cJSON *pod, const char *ns,
 	const char *svc;
 	char err[200];
 	size_t n;
+	int ret;
 
 	r = pod_labels(&jp, pod, &labels, &n, out);
 	if (r != PD_ADMIT_PATCHED)
@@ -341,7 +342,10 @@ static enum pd_admit_verdict decide_pod(const cJSON *pod, const char *ns,
 		set_why(out, "no podvs Service of %.64s selects the Pod", ns);
 		goto out;
 	}
-	if (pd_gate_patch(pod, patch, err, sizeof(err)) == -EINVAL) {
+	ret = pd_gate_patch(pod, patch, err, sizeof(err));
+	if (ret == -ENOMEM) {
+		r = PD_ADMIT_BAD_REQUEST;	/* pd_admit: -ENOMEM */
+	} else if (ret) {
 		set_why(out, "%s", err);
 		r = PD_ADMIT_WARNED;
 	} else if (!*patch) {

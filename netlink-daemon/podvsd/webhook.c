@@ -16,11 +16,16 @@
 
 /* ---- the view: labelled namespaces, podvs Services -------------------- */
 
+/*
+ * Until the first Namespace list is in, trust the API server: it calls the
+ * webhook only for namespaces its namespaceSelector matches.
+ */
 static bool ns_enabled(void *ctx, const char *ns)
 {
 	struct podvsd *d = ctx;
 
-	return pd_hmap_sget(&d->webhook.ns_on, ns) != NULL;
+	return !d->webhook.namespaces.synced ||
+	       pd_hmap_sget(&d->webhook.ns_on, ns) != NULL;
 }
 
 static bool gates_pods(const struct k8s_service *s, const char *ns)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debian
-# timeout: 900
+# timeout: 1200
 #
 # podvsd's mutating admission webhook end to end: the fake API server calls
 # it over HTTPS (verified against the caBundle podvsd wrote) on every Pod
