@@ -69,6 +69,9 @@ setup() {
 start_cluster() {
 	local mode=$1 i
 	shift
+	# a failed scenario before may have left its podvsd
+	kill_podvsd
+	wait_until "$CONVERGE" test ! -e "$TOPO_DIR/podvsd.pid" -o -s "$TOPO_DIR/podvsd.rc"
 	service "$HC"
 	for i in 1 2 3; do pod "$i" "$mode" "$GRACE"; done
 	start_podvsd "$@"
@@ -101,11 +104,17 @@ rollout() {
 	kill="pid=\$(ip netns exec pod{i}-$PODVS_NS_TAG ss -Htlnp 'sport = :8080' | sed -n 's/.*pid=\\([0-9]*\\).*/\\1/p' | head -n1); [ -z \"\$pid\" ] || kill \$pid"
 	in_ns "$GW" /usr/bin/python3 "$SIM" rollout --dir "$FADIR" --old 1,2,3 \
 		--new 4,5,6 --grace "$GRACE" --end-cmd "$end" --kill-cmd "$kill" "$@" \
-		>"$dir/rollout.log" 2>&1 || fail "rollout: $(tail -n 3 "$dir/rollout.log")"
+		>"$dir/rollout.log" 2>&1 || return 1
 	sed 's/^/rollout: /' "$dir/rollout.log"
 }
 rollout_gated() { rollout "$1"; }
 rollout_plain() { rollout "$1" --no-gate; }
+
+stop_traffic() {
+	local i
+	for ((i = 0; i < NHOLD; i++)); do touch "$1/stop$i"; done
+	touch "$1/stop"
+}
 
 # run_rollout NAME FN: load + long-lived flows around FN; prints the
 # summary line, leaves the results in $TOPO_DIR/NAME
@@ -115,10 +124,12 @@ run_rollout() {
 	start_holds "$dir"
 	start_load "$dir"
 	sleep 2
-	"$2" "$dir"
+	if ! "$2" "$dir"; then
+		stop_traffic "$dir"
+		fail "rollout: $(tail -n 3 "$dir/rollout.log")"
+	fi
 	sleep 2
-	for ((i = 0; i < NHOLD; i++)); do touch "$dir/stop$i"; done
-	touch "$dir/stop"
+	stop_traffic "$dir"
 	wait_until "$CONVERGE" test -s "$dir/load" || fail "the load did not end"
 	for ((i = 0; i < NHOLD; i++)); do
 		wait_until "$CONVERGE" test -s "$dir/hold$i" || fail "flow $i did not end"

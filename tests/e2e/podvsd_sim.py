@@ -141,7 +141,7 @@ def put_pod(d, i, gate, grace, deleting=False, ns="default"):
     ctl_request(d, "POST", "/fake/objects", pod)
 
 
-def wait_ready(d, i, ns="default", limit=300):
+def wait_ready(d, i, ns="default", limit=600):
     end = time.monotonic() + limit
     while time.monotonic() < end:
         for p in ctl_request(d, "GET", "/fake/state")["objects"]["Pod"]:

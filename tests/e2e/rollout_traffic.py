@@ -3,7 +3,7 @@
 """Steady client load for tests/e2e/61-rolling-update.sh (stdlib only).
 
   load -d VIP -P PORT -s SRC [-s SRC...] --until FILE --out FILE [-c N]
-      N workers (default 4), each in a loop until FILE exists: connect
+      N workers (default 3), each in a loop until FILE exists: connect
       from the next source address, send "hello", read the one-line
       answer ("podN PEER PORT"), close; a --pause (50 ms) between
       requests (the guest is an emulated CPU shared with the servers).
@@ -95,7 +95,7 @@ def main():
     p.add_argument("-d", "--dst", required=True)
     p.add_argument("-P", "--port", type=int, required=True)
     p.add_argument("-s", "--src", action="append", required=True)
-    p.add_argument("-c", type=int, default=4)
+    p.add_argument("-c", type=int, default=3)
     p.add_argument("--pause", type=float, default=0.05)
     p.add_argument("--timeout", type=float, default=3.0)
     p.add_argument("--until", required=True)
