@@ -206,7 +206,8 @@ static void send_req(struct pd_elector *e, const char *method, bool named,
 	r->method = method;
 	r->body = e->body;
 	r->content_type = e->body ? "application/json" : NULL;
-	r->timeout_s = PD_RENEW_DEADLINE_MS / 1000 / 2;
+	/* a slow API server: wait as long as the renew deadline allows */
+	r->timeout_s = PD_RENEW_DEADLINE_MS / 1000;
 	r->on_done = done;
 	r->ctx = e;
 	e->busy = !pd_http_start(e->http, r);
