@@ -265,6 +265,12 @@ class Report:
                          f"{v('bytes_per_endpoint', n):.0f}",
                          f"{v('sync_mem_kib', n) / 1024:.0f} MiB"])
         self.table(head, rows)
+        for n in levels:
+            miss = v("changes_without_watch_event", n)
+            if miss:
+                self.out(f"  {n} services: {miss:.0f} of {v('changes', n):.0f} changes reached the "
+                         "kernel with no watch event")
+                self.out("  written for them (podvsd relisted); left out of the percentiles.")
         self.out("  full sync: podvsd's start to every dest in the kernel (GET_INFO).  after")
         self.out("  last list: from the API server's last list response to the same point.")
         self.out("  change: the next endpoint of one Service turns unready (the previous")
