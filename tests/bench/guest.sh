@@ -459,16 +459,30 @@ pd_level() {
 	ns=$(netns_add "pd$1")
 	out=$(in_ns "$ns" python3 "$PODVS_REPO/tests/fake-apiserver/bench_podvsd.py" \
 		--podvsd "$PODVSD" --services "$1" --endpoints 10 \
-		--changes "$PD_CHANGES" --dir "/tmp/pd-$1") ||
+		--changes "$PD_CHANGES" --dir "/tmp/pd-$1") || {
+		pd_cores
 		fail "podvsd: the benchmark with $1 services failed"
+	}
 	say "podvsd $1: $(tr '\n' ' ' <<<"$out")"
 	awk -v n="$1" 'NF == 2 { printf "RAW podvsd %s podvsd %s %s\n", $1, n, $2 }' <<<"$out"
 	ip netns delete "$ns"
 	sleep 3			# the namespace's tables freed before the next
 }
 
+# pd_cores: a backtrace from each core podvsd left (for its developers).
+pd_cores() {
+	local c
+	for c in /tmp/core.podvsd.*; do
+		[ -e "$c" ] || continue
+		echo "# podvsd dumped core: backtrace"
+		gdb -q -batch -ex bt "$PODVSD" "$c" 2>&1 | tail -40 | sed 's/^/#   /'
+	done
+}
+
 section_podvsd() {
 	local n
+	ulimit -c unlimited
+	echo '/tmp/core.%e.%p' >/proc/sys/kernel/core_pattern
 	pv_load
 	for n in ${PD_LEVELS//,/ }; do
 		pd_level "$n"

@@ -278,6 +278,7 @@ class Bench:
         t0 = time.monotonic()
         self.pd = self.podvsd()
         while self.programmed() < want:
+            self.alive("during the full sync")
             time.sleep(0.05)
         t1 = time.monotonic()
         return t1 - t0, t1 - self.srv.last_list
@@ -309,9 +310,22 @@ class Bench:
             "podvsd_last_change_to_kernel_seconds"] * 1000
         return (t - w) * 1000, own
 
+    def alive(self, what):
+        """Fail with podvsd's log tail when podvsd has exited."""
+        rc = self.pd.poll()
+        if rc is None:
+            return
+        with open(os.path.join(self.d, "podvsd.log")) as f:
+            sys.stderr.writelines(f.readlines()[-20:])
+        self.pd = None
+        raise SystemExit("bench_podvsd: podvsd exited (%s) %s" %
+                         ("signal %d" % -rc if rc < 0 else "status %d" % rc,
+                          what))
+
     def wait_kernel(self, i, addr):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            self.alive("waiting for service %d's change" % i)
             t = self.kernel.wait_notify(1)
             if t and not self.kernel.takes_new_flows(vip(i), addr):
                 return t
@@ -357,6 +371,7 @@ class Bench:
             time.sleep(0.02)
         if missed:
             self.explain(missed)
+        self.alive("after the changes")
         print("services %d" % a.services)
         print("endpoints %d" % want)
         print("dry_run %d" % a.dry_run)
