@@ -171,7 +171,7 @@ class Fuzzer:
         elif m == 4:  # append garbage attributes
             p += self.rattrs()
         elif m == 5:  # duplicate
-            p += p
+            p += bytes(p)
         else:  # insert random bytes
             i = self.r.randrange(len(p))
             p[i:i] = self.rbytes(self.r.randrange(1, 9))
