@@ -132,9 +132,9 @@ def slice_(i, m, bad=None):
             "endpoints": eps}
 
 
-def metrics(port):
+def metrics(port, timeout=10):
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
-                                timeout=10) as r:
+                                timeout=timeout) as r:
         out = {}
         for line in r.read().decode().splitlines():
             if line and not line.startswith("#"):
@@ -306,7 +306,7 @@ class Bench:
         w = self.srv.written.get(key)
         if w is None:		# podvsd got it by a list, not the watch
             return None
-        own = metrics(self.a.metrics_port)[
+        own = metrics(self.a.metrics_port, 120)[
             "podvsd_last_change_to_kernel_seconds"] * 1000
         return (t - w) * 1000, own
 
