@@ -36,12 +36,32 @@ int pd_loop_watch(struct pd_loop *loop, struct pd_io *io, uint32_t events)
 	return 0;
 }
 
+/* After this, io gets no callback, not even for an event already read in
+ * the batch being dispatched: its owner may free it right away.
+ */
 void pd_loop_unwatch(struct pd_loop *loop, struct pd_io *io)
 {
 	if (!io->added)
 		return;
 	epoll_ctl(loop->epfd, EPOLL_CTL_DEL, io->fd, NULL);
 	io->added = false;
+	for (int i = 0; i < loop->nbatch; i++)
+		if (loop->batch[i].data.ptr == io)
+			loop->batch[i].data.ptr = NULL;
+}
+
+static void dispatch(struct pd_loop *loop, struct epoll_event *evs, int n)
+{
+	loop->batch = evs;
+	loop->nbatch = n;
+	for (int i = 0; i < n && !loop->stop; i++) {
+		struct pd_io *io = evs[i].data.ptr;
+
+		if (io)
+			io->fn(loop, io, evs[i].events);
+	}
+	loop->batch = NULL;
+	loop->nbatch = 0;
 }
 
 int pd_loop_run(struct pd_loop *loop)
@@ -55,11 +75,7 @@ int pd_loop_run(struct pd_loop *loop)
 			continue;
 		if (n < 0)
 			return -errno;
-		for (int i = 0; i < n && !loop->stop; i++) {
-			struct pd_io *io = evs[i].data.ptr;
-
-			io->fn(loop, io, evs[i].events);
-		}
+		dispatch(loop, evs, n);
 	}
 	return 0;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 
 struct pd_loop;
 struct pd_io;
@@ -28,6 +29,11 @@ struct pd_loop {
 	int epfd;
 	bool stop;		/* set by a callback to end pd_loop_run() */
 	int exit_code;
+	/* the batch being dispatched: pd_loop_unwatch() clears the events of
+	 * an io in it, since its owner may free the io before they are seen
+	 */
+	struct epoll_event *batch;
+	int nbatch;
 };
 
 int pd_loop_init(struct pd_loop *loop);
