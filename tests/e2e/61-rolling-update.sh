@@ -105,7 +105,7 @@ rollout() {
 	in_ns "$GW" /usr/bin/python3 "$SIM" rollout --dir "$FADIR" --old 1,2,3 \
 		--new 4,5,6 --grace "$GRACE" --end-cmd "$end" --kill-cmd "$kill" "$@" \
 		>"$dir/rollout.log" 2>&1 || return 1
-	sed 's/^/rollout: /' "$dir/rollout.log"
+	sed 's/^/rollout: /' "$dir/rollout.log" >&2
 }
 rollout_gated() { rollout "$1"; }
 rollout_plain() { rollout "$1" --no-gate; }

@@ -47,7 +47,7 @@ start_podvsd() {
 		echo "$rc" >"$TOPO_DIR/podvsd.rc"
 	) </dev/null >/dev/null 2>&1 &
 	wait_until 100 test -s "$TOPO_DIR/podvsd.pid" || fail "podvsd did not start"
-	wait_until "$CONVERGE" ready || fail "podvsd did not become ready"
+	wait_until $((2 * CONVERGE)) ready || fail "podvsd did not become ready"
 }
 
 stop_podvsd() {
