@@ -22,71 +22,13 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
+. "$(dirname "$0")/podvsd-run.sh"
 
 NPODS=10
 NCLIENTS=16
-FA=$PODVS_REPO/tests/fake-apiserver/fake_apiserver.py
-FADIR=$TOPO_DIR/fake-apiserver
-METRICS=127.0.0.1:9742
 OWNER=podvsd:default/web
-# bounded waits (TCG guests are slow): 0.1 s steps
-CONVERGE=600
-
-# ---- fake API server and podvsd ---------------------------------------
-
-fa() { in_ns "$GW" /usr/bin/python3 "$FA" ctl --dir "$FADIR" "$@"; }
-
-start_apiserver() {
-	rm -rf "$FADIR" && mkdir -p "$FADIR"
-	in_ns "$GW" /usr/bin/python3 "$FA" serve --dir "$FADIR" \
-		</dev/null >"$TOPO_DIR/apiserver.log" 2>&1 &
-	echo $! >>"$TOPO_DIR/pids"
-	wait_until 600 test -s "$FADIR/port" || fail "fake API server did not start"
-}
-
-# podvsd runs in the background of a scenario's subshell; its pid and, once
-# it exits, its exit status go to files other scenarios can read.  The
-# wrapper must not hold the scenario's output pipe open.
-start_podvsd() {
-	rm -f "$TOPO_DIR/podvsd.rc"
-	(
-		# not in_ns: $! must be podvsd itself (ip execs it), not a
-		# subshell running a function
-		ip netns exec "$GW" "$PODVSD" --kubeconfig "$FADIR/kubeconfig" \
-			--metrics-address "$METRICS" --node-name gw \
-			--drain-timeout 60 --resync-period 0 \
-			>>"$TOPO_DIR/podvsd.log" 2>&1 &
-		echo $! >"$TOPO_DIR/podvsd.pid"
-		rc=0
-		wait $! || rc=$?
-		echo "$rc" >"$TOPO_DIR/podvsd.rc"
-	) </dev/null >/dev/null 2>&1 &
-	wait_until 100 test -s "$TOPO_DIR/podvsd.pid" || fail "podvsd did not start"
-	wait_until "$CONVERGE" ready || fail "podvsd did not become ready"
-}
-
-stop_podvsd() {
-	kill -TERM "$(cat "$TOPO_DIR/podvsd.pid")"
-	wait_until "$CONVERGE" test -s "$TOPO_DIR/podvsd.rc" || fail "podvsd did not stop"
-	[ "$(cat "$TOPO_DIR/podvsd.rc")" = 0 ] ||
-		fail "podvsd exited $(cat "$TOPO_DIR/podvsd.rc") on SIGTERM"
-}
-
-kill_podvsd() {
-	if [ -s "$TOPO_DIR/podvsd.pid" ] && [ ! -s "$TOPO_DIR/podvsd.rc" ]; then
-		kill "$(cat "$TOPO_DIR/podvsd.pid")" 2>/dev/null || true
-	fi
-}
-
-show_podvsd_log() { tail -n 40 "$TOPO_DIR/podvsd.log" | sed "s/^/# podvsd: /"; }
-
-http() { in_ns "$GW" curl -s -m 5 "http://$METRICS$1"; }
-ready() { [ "$(http /readyz)" = ok ]; }
-metric() { http /metrics | awk -v m="$1" '$1 == m {print $2}'; }
 
 # ---- cluster objects ---------------------------------------------------
-
-apply() { fa apply - >/dev/null; }
 
 # service NAME [ANNOTATIONS_JSON]: Service NAME on both VIPs
 service() {
@@ -220,7 +162,7 @@ setup() {
 	start_apiserver
 	service web
 	pods 1r 2r 3r
-	start_podvsd
+	start_podvsd --drain-timeout 60
 }
 
 three_pods() {
@@ -308,7 +250,7 @@ restart() {
 	[ "$(vips_on_link)" = "192.0.2.10/32 2001:db8:f::10/128" ] ||
 		fail "VIPs changed on SIGTERM: $(vips_on_link)"
 	check_hello "$(hello 4)" 1 2 3
-	start_podvsd
+	start_podvsd --drain-timeout 60
 	[ "$(adm "$GW" -S -n | sort)" = "$before" ] || fail "tables changed on restart"
 	[ "$(metric podvsd_operations_total)" = 0 ] ||
 		fail "the restarted podvsd applied $(metric podvsd_operations_total) operations"

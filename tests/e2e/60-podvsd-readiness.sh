@@ -62,7 +62,7 @@ setup() {
 	topo_setup 3 "$NCLIENTS"
 	topo_pod "$GW" 4 >/dev/null	# no server: fails its checks
 	adm "$GW" --set 0 3 0
-	start_apiserver
+	start_apiserver_snap
 	start_controller
 	service "$HC"
 	start_podvsd --drain-timeout 60

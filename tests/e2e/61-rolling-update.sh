@@ -61,7 +61,7 @@ setup() {
 		pod_serve "$(pod_ns "$i")" "$i"
 	done
 	adm "$GW" --set 0 3 0
-	start_apiserver
+	start_apiserver_snap
 	start_controller
 }
 

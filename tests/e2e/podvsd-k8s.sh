@@ -2,72 +2,27 @@
 # shellcheck shell=bash
 #
 # Helpers for the podvsd readiness e2e scripts (60-*, 61-*); source after
-# lib.sh and topo.sh.  The fake API server and podvsd run in the gateway
-# namespace; podvsd_sim.py plays kubelet and the EndpointSlice controller:
+# lib.sh and topo.sh.  podvsd-run.sh (sourced here) runs the fake API
+# server and podvsd; podvsd_sim.py plays kubelet and the EndpointSlice
+# controller:
 # it turns the Pods the test writes (and the gate podvsd patches) into
 # EndpointSlices.
 
-FA=$PODVS_REPO/tests/fake-apiserver/fake_apiserver.py
+# shellcheck source=tests/e2e/podvsd-run.sh
+. "$(dirname "${BASH_SOURCE[0]}")/podvsd-run.sh"
+
 SIM=$PODVS_REPO/tests/e2e/podvsd_sim.py
-FADIR=$TOPO_DIR/fake-apiserver
-METRICS=127.0.0.1:9742
-CONVERGE=600	# bounded waits, 0.1 s steps
 
-fa() { in_ns "$GW" /usr/bin/python3 "$FA" ctl --dir "$FADIR" "$@"; }
 sim() { in_ns "$GW" /usr/bin/python3 "$SIM" "$@" --dir "$FADIR"; }
-apply() { fa apply - >/dev/null; }
 
-# start_apiserver: every status PATCH snapshots the kernel table first
-start_apiserver() {
-	rm -rf "$FADIR" && mkdir -p "$FADIR"
-	in_ns "$GW" /usr/bin/python3 "$FA" serve --dir "$FADIR" \
-		--snapshot-cmd "$PODVSADM -S -n" \
-		</dev/null >"$TOPO_DIR/apiserver.log" 2>&1 &
-	echo $! >>"$TOPO_DIR/pids"
-	wait_until "$CONVERGE" test -s "$FADIR/port" || fail "fake API server did not start"
-}
+# start_apiserver_snap: every status PATCH snapshots the kernel table first
+start_apiserver_snap() { start_apiserver --snapshot-cmd "$PODVSADM -S -n"; }
 
 start_controller() {
 	in_ns "$GW" /usr/bin/python3 "$SIM" controller --dir "$FADIR" --service web \
 		</dev/null >"$TOPO_DIR/sim.log" 2>&1 &
 	echo $! >>"$TOPO_DIR/pids"
 }
-
-# start_podvsd [ARGS...]: podvsd in the background; pid and exit status in
-# files (see 50-podvsd.sh for why)
-start_podvsd() {
-	rm -f "$TOPO_DIR/podvsd.rc"
-	(
-		ip netns exec "$GW" "$PODVSD" --kubeconfig "$FADIR/kubeconfig" \
-			--metrics-address "$METRICS" --node-name gw \
-			--resync-period 0 "$@" >>"$TOPO_DIR/podvsd.log" 2>&1 &
-		echo $! >"$TOPO_DIR/podvsd.pid"
-		rc=0
-		wait $! || rc=$?
-		echo "$rc" >"$TOPO_DIR/podvsd.rc"
-	) </dev/null >/dev/null 2>&1 &
-	wait_until 100 test -s "$TOPO_DIR/podvsd.pid" || fail "podvsd did not start"
-	wait_until $((2 * CONVERGE)) ready || fail "podvsd did not become ready"
-}
-
-stop_podvsd() {
-	kill -TERM "$(cat "$TOPO_DIR/podvsd.pid")"
-	wait_until "$CONVERGE" test -s "$TOPO_DIR/podvsd.rc" || fail "podvsd did not stop"
-	[ "$(cat "$TOPO_DIR/podvsd.rc")" = 0 ] ||
-		fail "podvsd exited $(cat "$TOPO_DIR/podvsd.rc") on SIGTERM"
-}
-
-kill_podvsd() {
-	if [ -s "$TOPO_DIR/podvsd.pid" ] && [ ! -s "$TOPO_DIR/podvsd.rc" ]; then
-		kill "$(cat "$TOPO_DIR/podvsd.pid")" 2>/dev/null || true
-	fi
-}
-
-show_podvsd_log() { tail -n 40 "$TOPO_DIR/podvsd.log" | sed "s/^/# podvsd: /"; }
-
-http() { in_ns "$GW" curl -s -m 5 "http://$METRICS$1"; }
-ready() { [ "$(http /readyz)" = ok ]; }
-metric() { http /metrics | awk -v m="$1" '$1 == m {print $2}'; }
 
 # service ANNOTATIONS_JSON: Service "web" on both VIPs, port 80 -> "http"
 service() {
