@@ -255,8 +255,9 @@ void pd_table_render(const struct pd_table *t, FILE *out)
 
 /* ---- HTTP ------------------------------------------------------------- */
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code,
-			     const char *type, char *body, size_t len)
+/* Queue body (malloc'ed, freed here) as the whole response. */
+enum MHD_Result pd_http_reply(struct MHD_Connection *c, unsigned int code,
+			      const char *type, char *body, size_t len)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
 		len, body, MHD_RESPMEM_MUST_FREE);
@@ -310,7 +311,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		fputs("not found: /metrics /healthz /readyz /debug/table\n", out);
 	}
 	fclose(out);
-	return reply(c, code, type, body, len);
+	return pd_http_reply(c, code, type, body, len);
 }
 
 static void mhd_rearm(struct podvsd *d)

@@ -15,12 +15,12 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <microhttpd.h>
 
 #include "loop.h"
 #include "table.h"
 
 struct podvsd;
-struct MHD_Daemon;
 
 struct pd_metrics {
 	struct MHD_Daemon *mhd;
@@ -36,6 +36,12 @@ void pd_metrics_fini(struct podvsd *d);
 void pd_metrics_render(struct podvsd *d, FILE *out);
 /* Ready?  If not, why (a static string). */
 bool pd_ready(struct podvsd *d, const char **why);
+
+/* For the HTTP servers (metrics, webhook): queue body, malloc'ed and freed
+ * here, as the whole response.
+ */
+enum MHD_Result pd_http_reply(struct MHD_Connection *c, unsigned int code,
+			      const char *type, char *body, size_t len);
 /* The table dump of /debug/table. */
 void pd_table_render(const struct pd_table *t, FILE *out);
 

@@ -11,6 +11,7 @@
 #include "admission.h"
 #include "daemon.h"
 #include "desired.h"
+#include "metrics.h"
 #include "webhook_config.h"
 #include "webhook.h"
 
@@ -116,29 +117,12 @@ struct wh_conn {
 	bool too_big;
 };
 
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned int code,
-			     const char *type, char *body, size_t len)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		len, body, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ret;
-
-	if (!r) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, "Content-Type", type);
-	ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int code,
 				  const char *text)
 {
 	char *body = strdup(text);
 
-	return body ? reply(c, code, "text/plain; charset=utf-8", body,
+	return body ? pd_http_reply(c, code, "text/plain; charset=utf-8", body,
 			    strlen(body)) : MHD_NO;
 }
 
@@ -188,7 +172,7 @@ static enum MHD_Result mutate(struct podvsd *d, struct MHD_Connection *c,
 		return reply_text(c, 500, "podvs admission webhook: out of "
 				  "memory\n");
 	count(d, &out);
-	return reply(c, out.status, out.content_type, out.body, out.len);
+	return pd_http_reply(c, out.status, out.content_type, out.body, out.len);
 }
 
 static void take_upload(struct wh_conn *wc, const char *data, size_t n)
