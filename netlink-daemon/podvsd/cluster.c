@@ -275,15 +275,23 @@ static void event_done(struct pd_http_req *r, int res, long status,
 	free(e);
 }
 
+void pd_k8s_time_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static char *event_body(struct podvsd *d, const char *ns, const char *name,
 			const char *uid, const char *reason, const char *msg)
 {
 	cJSON *ev = cJSON_CreateObject(), *md, *io, *src;
 	char now[32], gen[300];
-	time_t t = time(NULL);
 	char *out;
 
-	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	pd_k8s_time_now(now, sizeof(now));
 	snprintf(gen, sizeof(gen), "%s.", name);
 	md = cJSON_AddObjectToObject(ev, "metadata");
 	cJSON_AddStringToObject(md, "generateName", gen);

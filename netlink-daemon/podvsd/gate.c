@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 #include "daemon.h"
 #include "gate.h"
@@ -617,15 +616,6 @@ static void patch_done(struct pd_http_req *r, int res, long status,
 	free(p);
 }
 
-static void now_rfc3339(char *buf, size_t len)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 static void send_patch(struct podvsd *d, struct gate_pod *gp, bool ok,
 		       const char *reason, const char *msg)
 {
@@ -634,7 +624,7 @@ static void send_patch(struct podvsd *d, struct gate_pod *gp, bool ok,
 
 	if (!p)
 		return;
-	now_rfc3339(now, sizeof(now));
+	pd_k8s_time_now(now, sizeof(now));
 	p->d = d;
 	snprintf(p->key, sizeof(p->key), "%s", gp->key);
 	p->body = pd_gate_cond_patch(gp->pod, ok, reason, msg, now);
