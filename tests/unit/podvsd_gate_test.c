@@ -17,23 +17,11 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "podvsd_json.h"
+
 #include "podvsd/gate.h"
 
 static struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
-
-static cJSON *json(const char *sq)
-{
-	char *s = strdup(sq);
-	cJSON *j;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	j = cJSON_Parse(s);
-	free(s);
-	assert_non_null(j);
-	return j;
-}
 
 static struct k8s_pod *pod(const char *gates, const char *conds)
 {

@@ -15,22 +15,9 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "podvsd_json.h"
+
 #include "podvsd/k8s.h"
-
-/* JSON written with single quotes for readability. */
-static cJSON *json(const char *sq)
-{
-	char *s = strdup(sq);
-	cJSON *j;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	j = cJSON_Parse(s);
-	free(s);
-	assert_non_null(j);
-	return j;
-}
 
 static const char svc_json[] =
 "{'metadata': {'name': 'web', 'namespace': 'shop', 'uid': 'u-1',"

@@ -18,23 +18,11 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
+#include "podvsd_json.h"
+
 #include "podvsd/reconcile.h"
 
 static struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
-
-static cJSON *json(const char *sq)
-{
-	char *s = strdup(sq);
-	cJSON *j;
-
-	for (char *p = s; *p; p++)
-		if (*p == '\'')
-			*p = '"';
-	j = cJSON_Parse(s);
-	free(s);
-	assert_non_null(j);
-	return j;
-}
 
 static struct k8s_service *svc(const char *name, const char *rv,
 			       const char *ann, const char *vip)
