@@ -296,16 +296,30 @@ void pd_elector_tick(struct pd_elector *e, uint64_t now_ms)
 	send_req(e, "GET", true, read_done);
 }
 
+static void send_release(struct pd_elector *e);
+static void release_read_done(struct pd_http_req *r, int res, long status,
+			      const char *body, size_t len,
+			      const char *errmsg);
+
 static void release_done(struct pd_http_req *r, int res, long status,
 			 const char *body, size_t len, const char *errmsg)
 {
 	struct pd_elector *e = r->ctx;
 
-	(void)len;
 	e->busy = false;
-	e->released = true;
 	free(e->body);
 	e->body = NULL;
+	/* a renewal cancelled on our side may have been applied: read the
+	 * Lease again and release what is there, once
+	 */
+	if (!res && status == 409 && !e->release_reread) {
+		e->release_reread = true;
+		send_req(e, "GET", true, release_read_done);
+		if (e->busy)
+			return;
+	}
+	e->released = true;
+	(void)len;
 	if (res || status != 200)
 		pd_warn(e->log, "msg=\"releasing the Lease failed\" "
 			"lease=%s/%s status=%ld err=\"%.200s\"", e->ns, e->name,
@@ -313,6 +327,44 @@ static void release_done(struct pd_http_req *r, int res, long status,
 	else
 		pd_info(e->log, "msg=\"lease released\" lease=%s/%s", e->ns,
 			e->name);
+}
+
+/* PUT the observed Lease with no holder; ->released when that is over. */
+static void send_release(struct pd_elector *e)
+{
+	free(e->body);
+	e->body = pd_lease_body(&e->obs, e->ns, e->name, "", e->ann,
+				wall_us());
+	e->released = true;
+	if (!e->body)
+		return;
+	send_req(e, "PUT", true, release_done);
+	e->released = !e->busy;
+}
+
+static void release_read_done(struct pd_http_req *r, int res, long status,
+			      const char *body, size_t len,
+			      const char *errmsg)
+{
+	struct pd_elector *e = r->ctx;
+	cJSON *obj = NULL;
+	char err[128];
+
+	e->busy = false;
+	e->released = true;	/* unless it is still ours, below */
+	if (!res && status == 404)
+		return;		/* gone: nothing to release */
+	if (!res && status == 200)
+		obj = cJSON_ParseWithLength(body, len);
+	if (!obj || pd_lease_observe(&e->obs, obj, pd_now_ms(), err,
+				     sizeof(err))) {
+		pd_warn(e->log, "msg=\"releasing the Lease failed\" "
+			"lease=%s/%s status=%ld err=\"%.200s\"", e->ns, e->name,
+			status, res ? errmsg : "unreadable after a conflict");
+	} else if (!strcmp(e->obs.holder, e->me)) {
+		send_release(e);
+	}
+	cJSON_Delete(obj);
 }
 
 void pd_elector_release(struct pd_elector *e)
@@ -326,13 +378,5 @@ void pd_elector_release(struct pd_elector *e)
 	if (e->busy)
 		pd_http_cancel(e->http, &e->req);
 	e->busy = false;
-	free(e->body);
-	e->body = pd_lease_body(&e->obs, e->ns, e->name, "", e->ann,
-				wall_us());
-	if (!e->body)
-		return;
-	e->released = false;
-	send_req(e, "PUT", true, release_done);
-	if (!e->busy)
-		e->released = true;
+	send_release(e);
 }

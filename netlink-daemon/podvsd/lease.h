@@ -85,6 +85,7 @@ struct pd_elector {
 	struct pd_lease_obs obs;
 	bool busy;			/* a request is in flight */
 	bool releasing;
+	bool release_reread;		/* a 409 on release: read, tried again */
 	bool released;			/* release finished (or not needed) */
 	struct pd_http_req req;
 	char *body;
