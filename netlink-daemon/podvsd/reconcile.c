@@ -731,6 +731,46 @@ static void log_ops(struct pd_reconciler *r)
 		count[PODVS_CMD_DEL_DEST]);
 }
 
+/* How many dests @op adds to (> 0) or takes from (< 0) table @t. */
+static long op_dests(const struct pd_table *t, const struct pd_op *op)
+{
+	const struct pd_vs *vs;
+
+	switch (op->cmd) {
+	case PODVS_CMD_NEW_DEST:
+		return 1;
+	case PODVS_CMD_DEL_DEST:
+		return -1;
+	case PODVS_CMD_DEL_SERVICE:
+		vs = pd_table_get(t, &op->key);
+		return vs ? -(long)vs->n_dests : 0;
+	}
+	return 0;
+}
+
+/* An applied op on the image, keeping its dest count (no walk later). */
+static void image_apply(struct pd_reconciler *r, const struct pd_op *op)
+{
+	long delta = op_dests(&r->actual, op);
+
+	if (pd_table_apply(&r->actual, op)) {
+		r->need_full = true;	/* image out of step; recounted then */
+		return;
+	}
+	r->actual_dests += delta;
+}
+
+static size_t table_dests(const struct pd_table *t)
+{
+	struct pd_hmap_iter it;
+	size_t n = 0;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(&t->map, &it); e;
+	     e = pd_hmap_next(&t->map, &it))
+		n += ((const struct pd_vs *)e->val)->n_dests;
+	return n;
+}
+
 static int apply_ops(struct pd_reconciler *r)
 {
 	char err[512];
@@ -748,8 +788,7 @@ static int apply_ops(struct pd_reconciler *r)
 		return ret;
 	}
 	for (size_t i = 0; i < r->ops.n; i++)
-		if (pd_table_apply(&r->actual, &r->ops.v[i]))
-			r->need_full = true;	/* image out of step */
+		image_apply(r, &r->ops.v[i]);
 	r->stats.ops += r->ops.n;
 	log_ops(r);
 	return 0;
@@ -834,6 +873,7 @@ static int sync_full(struct pd_reconciler *r)
 	}
 	pd_table_fini(&r->actual);
 	r->actual = fresh;
+	r->actual_dests = table_dests(&r->actual);
 	ret = wanted(r, &want, &nw);
 	ret = ret ?: pd_table_sorted(&r->actual, &have, &nh);
 	ret = ret ?: pd_diff(want, nw, have, nh, policy(r, &pol), &r->ops);
@@ -896,8 +936,10 @@ static int refresh_vs(struct pd_reconciler *r, struct pd_vs *have,
 		      struct linger_list *l)
 {
 	char err[512];
+	size_t before = have->n_dests;
 	int ret = r->be.read_vs(r->be.ctx, have, err, sizeof(err));
 
+	r->actual_dests += have->n_dests - before;
 	if (ret) {
 		char q[600];
 
@@ -950,13 +992,8 @@ size_t pd_rec_programmed_services(const struct pd_reconciler *r)
 	return r->actual.map.n;
 }
 
+/* Kept counted: /metrics scraped every second must not walk 100k dests. */
 size_t pd_rec_programmed_dests(const struct pd_reconciler *r)
 {
-	struct pd_hmap_iter it;
-	size_t n = 0;
-
-	for (struct pd_hmap_ent *e = pd_hmap_first(&r->actual.map, &it); e;
-	     e = pd_hmap_next(&r->actual.map, &it))
-		n += ((const struct pd_vs *)e->val)->n_dests;
-	return n;
+	return r->actual_dests;
 }

@@ -87,6 +87,7 @@ struct pd_reconciler {
 	struct pd_hmap claims;		/* pd_vs_key -> struct claim_list */
 	struct pd_hmap vips;		/* pd_addr -> (uintptr_t) refcount */
 	struct pd_table actual;		/* image of the kernel's tables */
+	size_t actual_dests;		/* dests in ->actual, kept counted */
 	struct pd_hmap linger;		/* pd_vs_key -> struct linger_list */
 
 	struct pd_hmap dirty;		/* "ns/name" of changed Services */

@@ -174,6 +174,18 @@ static const char *kernel(struct env *e)
 	return dump(&e->mk.t, e->buf, sizeof(e->buf));
 }
 
+/* Dests in @t, counted the slow way. */
+static size_t walk_dests(const struct pd_table *t)
+{
+	struct pd_hmap_iter it;
+	size_t n = 0;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(&t->map, &it); e;
+	     e = pd_hmap_next(&t->map, &it))
+		n += ((const struct pd_vs *)e->val)->n_dests;
+	return n;
+}
+
 static size_t sync_ops(struct env *e, uint64_t now)
 {
 	size_t before = e->mk.applied;
@@ -183,6 +195,9 @@ static size_t sync_ops(struct env *e, uint64_t now)
 	/* the image always equals the kernel after a successful sync */
 	assert_string_equal(dump(&e->r.actual, e->buf, sizeof(e->buf)),
 			    kernel(e));
+	/* and the dest gauge, kept counted, equals the image's dests */
+	assert_int_equal(pd_rec_programmed_dests(&e->r),
+			 walk_dests(&e->mk.t));
 	return e->mk.applied - before;
 }
 
