@@ -186,11 +186,19 @@ static void probe_close(struct hc_target *t)
 	t->h->inflight--;
 }
 
+/* @t moves from state @from to its current one: keep the counts. */
+static void recount(struct hc_target *t, enum pd_hc_state from)
+{
+	t->h->count[from]--;
+	t->h->count[t->c.state]++;
+}
+
 static void probe_done(struct hc_target *t, bool ok, const char *why)
 {
 	struct pd_health *h = t->h;
 	char a[PD_ADDR_STRLEN];
 	bool was = target_healthy(t);
+	enum pd_hc_state from = t->c.state;
 
 	probe_close(t);
 	h->stats.probes++;
@@ -200,6 +208,7 @@ static void probe_done(struct hc_target *t, bool ok, const char *why)
 	}
 	if (!pd_hc_record(&t->c, &t->cfg, ok))
 		return;
+	recount(t, from);
 	h->stats.transitions++;
 	pd_info(h->log, "msg=\"health changed\" service=%s dest=%s:%u "
 		"state=%s%s%s%s", t->svc, pd_addr_str(&t->addr, a), t->port,
@@ -326,6 +335,7 @@ static const char *target_key(const char *svc, const struct pd_addr *a,
 static void target_free(struct hc_target *t)
 {
 	probe_close(t);
+	t->h->count[t->c.state]--;
 	free(t);
 }
 
@@ -438,6 +448,7 @@ static struct hc_target *target_new(struct pd_health *h, const char *key,
 		free(t);
 		return NULL;
 	}
+	h->count[t->c.state]++;
 	return t;
 }
 
@@ -450,6 +461,8 @@ bool pd_health_drain(struct pd_health *h, const char *svc,
 	struct pd_hc_cfg cfg;
 
 	pd_hc_parse(s, &cfg, err, sizeof(err));
+	if (cfg.type == PD_HC_NONE)
+		return false;	/* an old target of @svc goes at the scan */
 	target_key(svc, a, port, key, sizeof(key));
 	t = pd_hmap_sget(&h->targets, key);
 	if (!t)
@@ -457,8 +470,11 @@ bool pd_health_drain(struct pd_health *h, const char *svc,
 	if (!t)
 		return false;	/* out of memory: do not drain on our account */
 	if (memcmp(&t->cfg, &cfg, sizeof(cfg))) {
+		enum pd_hc_state from = t->c.state;
+
 		probe_close(t);
 		memset(&t->c, 0, sizeof(t->c));
+		recount(t, from);
 		t->cfg = cfg;
 		t->next_ms = 0;
 	}
@@ -503,11 +519,5 @@ bool pd_hc_report(struct pd_health *h, const char *svc, const char *rv)
 
 size_t pd_health_count(const struct pd_health *h, enum pd_hc_state st)
 {
-	struct pd_hmap_iter it;
-	size_t n = 0;
-
-	for (struct pd_hmap_ent *e = pd_hmap_first(&h->targets, &it); e;
-	     e = pd_hmap_next(&h->targets, &it))
-		n += ((const struct hc_target *)e->val)->c.state == st;
-	return n;
+	return h->count[st];
 }

@@ -106,6 +106,7 @@ struct pd_health {
 	pd_hc_changed_fn changed;
 	void *ctx;
 	unsigned int inflight;
+	size_t count[3];		/* targets per enum pd_hc_state */
 	struct pd_hc_stats stats;
 	bool up;
 };
@@ -119,8 +120,9 @@ void pd_health_begin(struct pd_health *h, const char *svc);
 
 /*
  * pd_health_drain - should dest @a:@port of Service @s (key @svc) be
- * drained for its health?  Creates its target when new.  @optimistic:
- * Kubernetes calls its endpoint ready.
+ * drained for its health?  Creates its target when new, unless the
+ * Service asks for no checks (then none is kept: nothing to probe, scan
+ * or count).  @optimistic: Kubernetes calls its endpoint ready.
  */
 bool pd_health_drain(struct pd_health *h, const char *svc,
 		     const struct k8s_service *s, const struct pd_addr *a,
@@ -140,6 +142,7 @@ bool pd_health_verdict(const struct pd_health *h, const char *svc,
  */
 bool pd_hc_report(struct pd_health *h, const char *svc, const char *rv);
 
+/* Targets in state @st (kept counted: /metrics does not walk them). */
 size_t pd_health_count(const struct pd_health *h, enum pd_hc_state st);
 
 #endif /* PODVSD_HEALTH_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* podvsd health checks: annotation parsing (bad value -> default and a
- * message), the threshold state machine, HTTP status lines. */
+ * message), the threshold state machine, HTTP status lines, the per-state
+ * counts against a probe of a loopback listener. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "podvsd/health.h"
@@ -167,6 +172,100 @@ static void test_http_status(void **state)
 	assert_int_equal(pd_hc_http_status("SSH-2.0-x\r\n", 11), -1);
 }
 
+static struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
+
+static void on_changed(void *ctx, const char *svc)
+{
+	struct pd_loop *loop = ctx;
+
+	(void)svc;
+	loop->stop = true;
+}
+
+static void on_guard(struct pd_loop *loop, struct pd_timer *t)
+{
+	(void)t;
+	loop->stop = true;
+}
+
+/* A TCP listener on 127.0.0.1; its port in *port. */
+static int listener(uint16_t *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static size_t counted(const struct pd_health *h)
+{
+	return pd_health_count(h, PD_HC_UNKNOWN) +
+	       pd_health_count(h, PD_HC_UP) + pd_health_count(h, PD_HC_DOWN);
+}
+
+/*
+ * The per-state counts (the /metrics gauge, no walk) follow targets
+ * through creation, a probe, a configuration change and teardown; a
+ * Service without checks keeps no target at all.
+ */
+static void test_counts(void **state)
+{
+	struct k8s_service *s1 = svc("\"podvs.io/health-healthy-threshold\":"
+				     "\"1\",\"podvs.io/health-interval\":\"1\"");
+	struct k8s_service *s2 = svc("\"podvs.io/health-healthy-threshold\":"
+				     "\"2\"");
+	struct k8s_service *none = svc("\"podvs.io/health-check\":\"none\"");
+	struct pd_addr lo = { .af = AF_INET, .b = { 127, 0, 0, 1 } };
+	struct pd_loop loop;
+	struct pd_timer guard;
+	struct pd_health h;
+	uint16_t port;
+	int lfd = listener(&port);
+	char why[128];
+
+	(void)state;
+	assert_int_equal(pd_loop_init(&loop), 0);
+	assert_int_equal(pd_health_init(&h, &loop, &quiet, on_changed,
+					 &loop), 0);
+	assert_int_equal(pd_timer_init(&loop, &guard, on_guard, NULL), 0);
+	/* not yet checked, not ready: drained, one unknown target */
+	assert_true(pd_health_drain(&h, "ns/a", s1, &lo, port, false));
+	assert_int_equal(pd_health_count(&h, PD_HC_UNKNOWN), 1);
+	assert_false(pd_health_verdict(&h, "ns/a", &lo, port, why,
+				       sizeof(why)));
+	/* no checks: no target, nothing counted, the verdict passes */
+	assert_false(pd_health_drain(&h, "ns/b", none, &lo, port, false));
+	assert_int_equal(h.targets.n, 1);
+	assert_true(pd_health_verdict(&h, "ns/b", &lo, port, why,
+				      sizeof(why)));
+	/* the scan probes the listener: healthy */
+	assert_int_equal(pd_timer_arm_ms(&guard, 10000, 0), 0);
+	assert_int_equal(pd_loop_run(&loop), 0);
+	assert_int_equal(pd_health_count(&h, PD_HC_UP), 1);
+	assert_int_equal(pd_health_count(&h, PD_HC_UNKNOWN), 0);
+	assert_false(pd_health_drain(&h, "ns/a", s1, &lo, port, false));
+	/* a new configuration starts over */
+	assert_true(pd_health_drain(&h, "ns/a", s2, &lo, port, false));
+	assert_int_equal(pd_health_count(&h, PD_HC_UP), 0);
+	assert_int_equal(pd_health_count(&h, PD_HC_UNKNOWN), 1);
+	assert_int_equal(counted(&h), h.targets.n);
+	pd_health_fini(&h);
+	assert_int_equal(counted(&h), 0);
+	pd_timer_fini(&loop, &guard);
+	pd_loop_fini(&loop);
+	close(lfd);
+	k8s_service_free(s1);
+	k8s_service_free(s2);
+	k8s_service_free(none);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +274,7 @@ int main(void)
 		cmocka_unit_test(test_bad),
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_http_status),
+		cmocka_unit_test(test_counts),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_health", tests, NULL, NULL);
