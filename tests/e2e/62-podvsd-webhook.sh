@@ -22,16 +22,12 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 
-FA=$PODVS_REPO/tests/fake-apiserver/fake_apiserver.py
-DIR=/tmp/podvs-webhook
-FADIR=$DIR/fake-apiserver
 GW=gw-$PODVS_NS_TAG
-METRICS=127.0.0.1:9742
+TOPO_DIR=/tmp/podvs-webhook
+DIR=$TOPO_DIR
 GATE=podvs.io/backend-ready
 WAIT=90		# seconds: bounded waits for state changes (TCG is slow)
-
-fa() { in_ns "$GW" /usr/bin/python3 "$FA" ctl --dir "$FADIR" "$@"; }
-apply() { fa apply - >/dev/null; }
+. "$(dirname "$0")/podvsd-run.sh"
 
 # q PYTHON_EXPR: evaluate over the fake's state (s), print the result
 q() {
@@ -59,7 +55,7 @@ print(eval(sys.argv[1]))' "$1"
 wait_for() {
 	local end=$((SECONDS + WAIT))
 	until "$@"; do
-		if [ -s "$DIR/podvsd.rc" ] && [ -z "${PODVSD_STOPPED:-}" ]; then
+		if [ -s "$DIR/podvsd.rc" ]; then
 			echo "podvsd exited $(cat "$DIR/podvsd.rc")" >&2
 			return 1
 		fi
@@ -68,52 +64,21 @@ wait_for() {
 	done
 }
 
-http() { in_ns "$GW" curl -s -m 5 "http://$METRICS$1"; }
-metric() { http /metrics | awk -v m="$1" '$1 == m {print $2}'; }
 cfg_field() { q "(obj('MutatingWebhookConfiguration', '', 'podvs-readiness-gate') or {}).get('webhooks', [{}])[0].get('$1')"; }
 
-start_apiserver() {
-	rm -rf "$FADIR" && mkdir -p "$FADIR"
-	in_ns "$GW" /usr/bin/python3 "$FA" serve --dir "$FADIR" \
-		</dev/null >"$DIR/apiserver.log" 2>&1 &
-	echo $! >>"$DIR/pids"
-	wait_until 600 test -s "$FADIR/port" || fail "fake API server did not start"
-}
-
-start_podvsd() {
-	rm -f "$DIR/podvsd.rc"
-	(
-		ip netns exec "$GW" "$PODVSD" --kubeconfig "$FADIR/kubeconfig" \
-			--metrics-address "$METRICS" --node-name gw \
-			--no-vip-link --resync-period 0 \
-			--webhook-address 127.0.0.1:9443 \
-			--webhook-check-period 1 \
-			>>"$DIR/podvsd.log" 2>&1 &
-		echo $! >"$DIR/podvsd.pid"
-		rc=0
-		wait $! || rc=$?
-		echo "$rc" >"$DIR/podvsd.rc"
-	) </dev/null >/dev/null 2>&1 &
-	wait_until 100 test -s "$DIR/podvsd.pid" || fail "podvsd did not start"
-}
-
-stop_podvsd() {
-	kill -TERM "$(cat "$DIR/podvsd.pid")"
-	PODVSD_STOPPED=1 wait_for test -s "$DIR/podvsd.rc" || fail "podvsd did not stop"
-	[ "$(cat "$DIR/podvsd.rc")" = 0 ] || fail "podvsd exited $(cat "$DIR/podvsd.rc")"
+start_webhook_podvsd() {
+	start_podvsd --no-vip-link --webhook-address 127.0.0.1:9443 \
+		--webhook-check-period 1
 }
 
 kill_all() {
 	local pid
-	if [ -s "$DIR/podvsd.pid" ] && [ ! -s "$DIR/podvsd.rc" ]; then
-		kill "$(cat "$DIR/podvsd.pid")" 2>/dev/null || true
-	fi
+
+	kill_podvsd
 	[ -s "$DIR/pids" ] || return 0
 	while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$DIR/pids"
 	rm -f "$DIR/pids"
 }
-
-show_podvsd_log() { tail -n 60 "$DIR/podvsd.log" | sed "s/^/# podvsd: /"; }
 
 # pod NS NAME LABELS_JSON [SPEC_JSON]: create a Pod (admission runs)
 pod() {
@@ -170,7 +135,7 @@ setup() {
    "ports": [{"port": 443, "targetPort": 9443}]}}]}
 EOT
 	service app web '{"app": "web"}' 192.0.2.10
-	start_podvsd
+	start_webhook_podvsd
 	wait_for services_cached 2 || fail "podvsd did not cache the Services"
 	wait_for serving || fail "the webhook is not serving"
 	wait_for config_ok || fail "no MutatingWebhookConfiguration"

@@ -2,9 +2,10 @@
 # shellcheck shell=bash
 #
 # The fake API server and podvsd as processes, for the podvsd e2e scripts
-# (50-*, and 60-*, 61-* through podvsd-k8s.sh); source after lib.sh and
-# topo.sh.  Both run in the gateway namespace $GW; their logs, pid and exit
-# status go to files under $TOPO_DIR.
+# (50-*, 62-*, and 60-*, 61-* through podvsd-k8s.sh); source after lib.sh
+# and topo.sh, or after setting GW and TOPO_DIR yourself (62-*).  Both run
+# in the gateway namespace $GW; their logs, pid and exit status go to files
+# under $TOPO_DIR.
 
 FA=$PODVS_REPO/tests/fake-apiserver/fake_apiserver.py
 FADIR=$TOPO_DIR/fake-apiserver
