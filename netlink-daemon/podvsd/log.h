@@ -38,6 +38,14 @@ const char *pd_log_level_name(enum pd_log_level level);
 void pd_log(struct pd_log *log, enum pd_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Would a line at @level be written?  Test it before building costly
+ * arguments (one per op of a 100,000-op sync). */
+static inline bool pd_log_on(const struct pd_log *log,
+			     enum pd_log_level level)
+{
+	return level >= log->level && level <= PD_LOG_ERROR;
+}
+
 #define pd_dbg(log, ...)	pd_log(log, PD_LOG_DEBUG, __VA_ARGS__)
 #define pd_info(log, ...)	pd_log(log, PD_LOG_INFO, __VA_ARGS__)
 #define pd_warn(log, ...)	pd_log(log, PD_LOG_WARN, __VA_ARGS__)

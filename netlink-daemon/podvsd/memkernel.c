@@ -49,15 +49,16 @@ static int mk_apply(void *ctx, const struct pd_ops *ops, char *err,
 		int ret = mk->fail_at == (int)i ? -EIO :
 			  pd_table_apply(&mk->t, &ops->v[i]);
 
-		pd_op_str(&ops->v[i], desc, sizeof(desc));
 		if (ret) {
-			snprintf(err, errlen, "op %zu: %s: %s", i, desc,
+			snprintf(err, errlen, "op %zu: %s: %s", i,
+				 pd_op_str(&ops->v[i], desc, sizeof(desc)),
 				 strerror(-ret));
 			return ret;
 		}
 		mk->applied++;
-		if (mk->log)
-			pd_info(mk->log, "msg=\"dry run\" op=\"%s\"", desc);
+		if (mk->log && pd_log_on(mk->log, PD_LOG_INFO))
+			pd_info(mk->log, "msg=\"dry run\" op=\"%s\"",
+				pd_op_str(&ops->v[i], desc, sizeof(desc)));
 	}
 	return 0;
 }

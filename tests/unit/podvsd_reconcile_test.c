@@ -632,6 +632,44 @@ static void test_alloc(void **state)
 	env_free(e);
 }
 
+static size_t count_lines(const char *buf, const char *what)
+{
+	size_t n = 0;
+
+	for (const char *p = buf; (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
+/* One debug line per op, and none built or written above debug. */
+static void test_op_log(void **state)
+{
+	static const struct {
+		enum pd_log_level level;
+		size_t ops_lines;
+	} cases[] = { { PD_LOG_DEBUG, 6 }, { PD_LOG_INFO, 0 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct env *e = env_new(300);
+		struct pd_log log = { .level = cases[i].level, .no_time = true };
+		char *buf = NULL;
+		size_t len = 0;
+
+		log.out = open_memstream(&buf, &len);
+		e->r.log = &log;
+		populate(e);
+		sync_ops(e, 1000);
+		fclose(log.out);
+		assert_int_equal(count_lines(buf, "msg=\"operation\""),
+				 cases[i].ops_lines);
+		assert_int_equal(count_lines(buf, "msg=\"applied\" ops=6 "), 1);
+		free(buf);
+		e->r.log = &quiet;
+		env_free(e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -651,6 +689,7 @@ int main(void)
 		cmocka_unit_test(test_slice_moves_service),
 		cmocka_unit_test(test_relist_prune),
 		cmocka_unit_test(test_alloc),
+		cmocka_unit_test(test_op_log),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_reconcile", tests, NULL,
