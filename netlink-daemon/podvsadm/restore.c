@@ -39,15 +39,23 @@ struct rset {
 	unsigned long epochs, flush;
 };
 
+_Static_assert(sizeof(struct rkey) % sizeof(uint64_t) == 0,
+	       "struct rkey is hashed a 64-bit word at a time");
+
+/* A word at a time, then the high bits folded into the low ones we mask. */
 static uint64_t hash_key(const struct rkey *k)
 {
 	const uint8_t *p = (const uint8_t *)k;
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = 0, w;
 	size_t i;
 
-	for (i = 0; i < sizeof(*k); i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return h;
+	for (i = 0; i < sizeof(*k); i += sizeof(w)) {
+		memcpy(&w, p + i, sizeof(w));
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	}
+	h ^= h >> 32;
+	h *= 0xd6e8feb86659fd93ULL;
+	return h ^ (h >> 32);
 }
 
 static struct rent *rset_find(struct rset *s, const struct rkey *k)
@@ -223,14 +231,36 @@ static bool restorable(enum adm_cmd_id cmd)
 	}
 }
 
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The next word of *@p, NUL-terminated in place, or NULL at the end. */
+static char *next_word(char **p)
+{
+	char *s = *p, *w;
+
+	while (is_blank(*s))
+		s++;
+	if (!*s)
+		return NULL;
+	w = s;
+	while (*s && !is_blank(*s))
+		s++;
+	if (*s)
+		*s++ = '\0';
+	*p = s;
+	return w;
+}
+
 /* Split @line in place; skips a leading "ipvsadm"/"podvsadm". */
 static int tokenize(char *line, char **tok, int max)
 {
-	char *save = NULL, *t;
+	char *t;
 	int n = 0;
 
-	for (t = strtok_r(line, " \t\r\n", &save); t;
-	     t = strtok_r(NULL, " \t\r\n", &save)) {
+	while ((t = next_word(&line))) {
 		if (n == 0 && t[0] == '#')
 			return 0;
 		if (n == 0 && (!strcmp(t, "ipvsadm") || !strcmp(t, "podvsadm")))
