@@ -902,6 +902,7 @@ static void observe_change(struct pd_reconciler *r, uint64_t us)
 int pd_rec_sync(struct pd_reconciler *r, uint64_t now_ms)
 {
 	struct timespec t0, t1;
+	uint64_t ops0 = r->stats.ops;
 	bool full;
 	int err;
 
@@ -913,6 +914,8 @@ int pd_rec_sync(struct pd_reconciler *r, uint64_t now_ms)
 	r->need_full = false;	/* set again by anything going wrong */
 	err = err ?: full ? sync_full(r) : sync_pending(r);
 	pd_hmap_fini(&r->pending);
+	if (r->ops.cap > PD_OPS_KEEP)
+		pd_ops_fini(&r->ops);
 	if (err) {
 		r->stats.sync_errors++;
 		r->need_full = true;
@@ -926,7 +929,7 @@ int pd_rec_sync(struct pd_reconciler *r, uint64_t now_ms)
 				    (t1.tv_nsec - t0.tv_nsec) / 1000;
 	r->stats.total_duration_us += r->stats.last_duration_us;
 	r->stats.last_sync_wall = time(NULL);
-	if (r->ops.n && r->first_change_us)
+	if (r->stats.ops > ops0 && r->first_change_us)
 		observe_change(r, mono_us() - r->first_change_us);
 	r->first_change_us = 0;
 	return 0;

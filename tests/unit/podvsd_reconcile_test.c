@@ -99,13 +99,13 @@ static const char *dump(const struct pd_table *t, char *buf, size_t len)
 
 	assert_int_equal(pd_table_sorted(t, &v, &n), 0);
 	buf[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && o < len; i++) {
 		char k[PD_VS_KEY_STRLEN];
 
 		o += snprintf(buf + o, len - o, "%s%s %s %s =", i ? "; " : "",
 			      pd_vs_key_str(&v[i]->key, k), v[i]->sched,
 			      v[i]->owner);
-		for (size_t j = 0; j < v[i]->n_dests; j++) {
+		for (size_t j = 0; j < v[i]->n_dests && o < len; j++) {
 			char d[PD_ADDR_STRLEN + 8];
 
 			o += snprintf(buf + o, len - o, " %s%s",
@@ -122,7 +122,7 @@ struct env {
 	struct pd_memkernel mk;
 	struct pd_backend be;
 	struct pd_reconciler r;
-	char buf[4096];
+	char buf[16384];
 	int invalid;
 	char last_invalid[256];
 	int vip_adds, vip_dels;
@@ -189,12 +189,13 @@ static size_t walk_dests(const struct pd_table *t)
 static size_t sync_ops(struct env *e, uint64_t now)
 {
 	size_t before = e->mk.applied;
+	char img[sizeof(e->buf)];
 
 	assert_int_equal(pd_rec_sync(&e->r, now), 0);
 	assert_false(pd_rec_pending(&e->r));
-	/* the image always equals the kernel after a successful sync */
-	assert_string_equal(dump(&e->r.actual, e->buf, sizeof(e->buf)),
-			    kernel(e));
+	/* the image always equals the kernel after a successful sync (in
+	 * its own buffer: kernel() writes e->buf) */
+	assert_string_equal(dump(&e->r.actual, img, sizeof(img)), kernel(e));
 	/* and the dest gauge, kept counted, equals the image's dests */
 	assert_int_equal(pd_rec_programmed_dests(&e->r),
 			 walk_dests(&e->mk.t));
@@ -670,6 +671,29 @@ static void test_op_log(void **state)
 	}
 }
 
+/* A big sync's op scratch is released; a small one's kept. */
+static void test_ops_released(void **state)
+{
+	struct env *e = env_new(300);
+	char name[16], vip[32];
+
+	(void)state;
+	for (int i = 1; i <= 100; i++) {
+		snprintf(name, sizeof(name), "s%d", i);
+		snprintf(vip, sizeof(vip), "192.0.2.%d", i);
+		pd_rec_service_upsert(&e->r, svc(name, "1", "", vip));
+		pd_rec_slice_upsert(&e->r, slice(name, name, "1", "1r 2r 3r"));
+	}
+	assert_int_equal(sync_ops(e, 1000), 400);
+	assert_true(e->r.ops.cap <= PD_OPS_KEEP);
+	assert_int_equal(pd_rec_programmed_dests(&e->r), 300);
+	pd_rec_slice_upsert(&e->r, slice("s7", "s7", "2", "1r 2r"));
+	assert_int_equal(sync_ops(e, 1001), 1);
+	assert_int_equal(e->r.stats.change_count, 2);
+	assert_true(e->r.ops.cap > 0 && e->r.ops.cap <= PD_OPS_KEEP);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_relist_prune),
 		cmocka_unit_test(test_alloc),
 		cmocka_unit_test(test_op_log),
+		cmocka_unit_test(test_ops_released),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_reconcile", tests, NULL,
