@@ -146,6 +146,20 @@ int adm_restore_parse(FILE *in, struct adm_restore *r, char *err,
 		      size_t errlen);
 void adm_restore_free(struct adm_restore *r);
 
+/*
+ * The same, streamed: @fn gets each command (with its line number) once
+ * its line parsed and passed the duplicate checks, in file order, and may
+ * return a negative errno to stop.  Returns 0, EXIT_USAGE with "line N:
+ * ..." in @err (-ENOMEM from @fn included), or @fn's other error as is.
+ * A syntax error on a later line comes after earlier calls of @fn: only
+ * act on them (send anything) once this returned 0.
+ */
+typedef int (*adm_restore_fn)(void *priv, unsigned int lineno,
+			      const struct adm_cmd *c);
+
+int adm_restore_scan(FILE *in, adm_restore_fn fn, void *priv, char *err,
+		     size_t errlen);
+
 /* ---- output ------------------------------------------------------------ */
 
 /* A service with its dests, as listed. */

@@ -239,20 +239,22 @@ static ssize_t live_find(const struct live *l, const struct podvs_service *k)
 	return -1;
 }
 
-static int live_track(struct live *l, const struct adm_cmd *c)
+/* @cmd is ADM_ADD_SERVICE or ADM_DEL_SERVICE. */
+static int live_track(struct live *l, enum adm_cmd_id cmd,
+		      const struct podvs_service *svc)
 {
-	ssize_t i = live_find(l, &c->svc);
+	ssize_t i = live_find(l, svc);
 	void *p;
 
-	if (c->cmd == ADM_DEL_SERVICE && i >= 0)
+	if (cmd == ADM_DEL_SERVICE && i >= 0)
 		l->s[i] = l->s[--l->n];
-	if (c->cmd != ADM_ADD_SERVICE || i >= 0)
+	if (cmd != ADM_ADD_SERVICE || i >= 0)
 		return 0;
 	p = realloc(l->s, (l->n + 1) * sizeof(*l->s));
 	if (!p)
 		return -ENOMEM;
 	l->s = p;
-	l->s[l->n++] = c->svc;
+	l->s[l->n++] = *svc;
 	return 0;
 }
 
@@ -294,64 +296,82 @@ static int plan_op(struct plan *p, uint8_t cmd, const struct podvs_service *svc,
 	return 0;
 }
 
-/* -C inside a restore: delete every service alive at that point. */
-static int plan_flush(struct ctx *x, struct plan *p, struct live *l,
-		      unsigned int line)
+/* A service line (-A or -D) seen before the kernel's services were read. */
+struct svc_line {
+	enum adm_cmd_id cmd;
+	struct podvs_service svc;
+};
+
+/* The restore being laid out, line by line, as adm_restore_scan() parses. */
+struct restore {
+	struct ctx *x;
+	struct plan p;
+	struct live l;
+	struct svc_line *early;	/* until the first -C reads the kernel's */
+	size_t nearly, early_cap;
+};
+
+static int early_push(struct restore *rs, const struct adm_cmd *c)
+{
+	if (rs->nearly == rs->early_cap) {
+		size_t cap = rs->early_cap ? rs->early_cap * 2 : 64;
+		void *q = realloc(rs->early, cap * sizeof(*rs->early));
+
+		if (!q)
+			return -ENOMEM;
+		rs->early = q;
+		rs->early_cap = cap;
+	}
+	rs->early[rs->nearly].cmd = c->cmd;
+	rs->early[rs->nearly++].svc = c->svc;
+	return 0;
+}
+
+/* The kernel's services, then the file's -A/-D lines so far on top. */
+static int live_load(struct restore *rs)
 {
 	size_t i;
 	int err;
 
-	if (!l->loaded) {
-		err = podvs_service_list(x->h, &l->s, &l->n);
-		if (err)
-			return err;
-		l->loaded = true;
-	}
-	for (i = 0; i < l->n; i++) {
-		err = plan_op(p, PODVS_CMD_DEL_SERVICE, &l->s[i], NULL, line);
-		if (err)
-			return err;
-	}
-	l->n = 0;
-	return 0;
+	err = podvs_service_list(rs->x->h, &rs->l.s, &rs->l.n);
+	for (i = 0; !err && i < rs->nearly; i++)
+		err = live_track(&rs->l, rs->early[i].cmd, &rs->early[i].svc);
+	free(rs->early);
+	rs->early = NULL;
+	rs->nearly = 0;
+	rs->l.loaded = true;
+	return err;
 }
 
-static bool has_flush(const struct adm_restore *r)
+/* -C inside a restore: delete every service alive at that point. */
+static int plan_flush(struct restore *rs, unsigned int line)
 {
-	size_t i;
-
-	for (i = 0; i < r->n; i++)
-		if (r->lines[i].cmd.cmd == ADM_FLUSH)
-			return true;
-	return false;
-}
-
-static int plan_build(struct ctx *x, const struct adm_restore *r, struct plan *p)
-{
-	struct live l = { 0 };
 	size_t i;
 	int err = 0;
 
-	/* with a -C, the kernel's services are read first and tracked */
-	if (has_flush(r)) {
-		err = podvs_service_list(x->h, &l.s, &l.n);
-		l.loaded = !err;
-	}
-	for (i = 0; !err && i < r->n; i++) {
-		const struct adm_cmd *c = &r->lines[i].cmd;
-		bool dest = c->opts & (1U << OPT_SERVER);
-
-		if (c->cmd == ADM_FLUSH) {
-			err = plan_flush(x, p, &l, r->lines[i].lineno);
-			continue;
-		}
-		err = plan_op(p, op_cmd(c->cmd), &c->svc, dest ? &c->dest : NULL,
-			      r->lines[i].lineno);
-		if (!err && l.loaded)
-			err = live_track(&l, c);
-	}
-	free(l.s);
+	if (!rs->l.loaded)
+		err = live_load(rs);
+	for (i = 0; !err && i < rs->l.n; i++)
+		err = plan_op(&rs->p, PODVS_CMD_DEL_SERVICE, &rs->l.s[i], NULL, line);
+	rs->l.n = 0;
 	return err;
+}
+
+/* adm_restore_fn: one parsed line into the batch. */
+static int restore_line(void *priv, unsigned int line, const struct adm_cmd *c)
+{
+	struct restore *rs = priv;
+	bool dest = c->opts & (1U << OPT_SERVER);
+	int err;
+
+	if (c->cmd == ADM_FLUSH)
+		return plan_flush(rs, line);
+	err = plan_op(&rs->p, op_cmd(c->cmd), &c->svc, dest ? &c->dest : NULL, line);
+	if (err || (c->cmd != ADM_ADD_SERVICE && c->cmd != ADM_DEL_SERVICE))
+		return err;
+	if (rs->l.loaded)
+		return live_track(&rs->l, c->cmd, &c->svc);
+	return early_push(rs, c);
 }
 
 /* The kernel's "op N: why" without "op N: " once the line is known. */
@@ -384,30 +404,32 @@ static int restore_send(struct ctx *x, struct plan *p)
 	return EXIT_KERNEL;
 }
 
+/* stdin's buffer: a restore file is read in large pieces, not 4 KiB ones. */
+#define RESTORE_INBUF	(256U << 10)
+
 static int restore_main(struct ctx *x)
 {
-	struct plan p = { 0 };
-	struct adm_restore r;
+	struct restore rs = { .x = x };
 	char err[ADM_ERR_LEN];
 	int ret;
 
-	if (adm_restore_parse(stdin, &r, err, sizeof(err))) {
-		fprintf(stderr, "podvsadm: %s (nothing was changed)\n", err);
-		return EXIT_USAGE;
-	}
-	p.b = podvs_batch_new();
-	ret = p.b ? plan_build(x, &r, &p) : -ENOMEM;
-	if (ret == -ENOMEM)
+	setvbuf(stdin, NULL, _IOFBF, RESTORE_INBUF);
+	rs.p.b = podvs_batch_new();
+	if (!rs.p.b) {
 		fprintf(stderr, "podvsadm: out of memory\n");
+		return EXIT_KERNEL;
+	}
+	ret = adm_restore_scan(stdin, restore_line, &rs, err, sizeof(err));
+	if (ret == EXIT_USAGE)
+		fprintf(stderr, "podvsadm: %s (nothing was changed)\n", err);
 	else if (ret)
-		kernel_err(x);
-	if (!ret)
-		ret = restore_send(x, &p);
+		ret = kernel_err(x);
 	else
-		ret = EXIT_KERNEL;
-	podvs_batch_free(p.b);
-	free(p.line);
-	adm_restore_free(&r);
+		ret = restore_send(x, &rs.p);
+	podvs_batch_free(rs.p.b);
+	free(rs.p.line);
+	free(rs.l.s);
+	free(rs.early);
 	return ret;
 }
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * podvsadm: restore files (-R).  The whole input is parsed before anything
- * is sent, so a syntax error anywhere changes nothing; commands.c then
- * applies every line in one batch.
+ * is sent, so a syntax error anywhere changes nothing.  Each command goes
+ * to a callback as soon as its line checked out: commands.c encodes it into
+ * the batch right away (a 110,000-line file is not held as parsed structs),
+ * and sends the batch once the last line passed.
  *
  * Duplicates (a service added twice, a dest added twice, with no delete in
  * between) are caught here with a small hash set of keys.  A delete of a
@@ -272,8 +274,10 @@ static int tokenize(char *line, char **tok, int max)
 	return n;
 }
 
-static int push(struct adm_restore *r, unsigned int line, const struct adm_cmd *c)
+static int push(void *priv, unsigned int line, const struct adm_cmd *c)
 {
+	struct adm_restore *r = priv;
+
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 64;
 		void *p = realloc(r->lines, cap * sizeof(*r->lines));
@@ -288,8 +292,15 @@ static int push(struct adm_restore *r, unsigned int line, const struct adm_cmd *
 	return 0;
 }
 
-static int one_line(struct adm_restore *r, struct rset *s, char *text,
-		    unsigned int line, char *err, size_t errlen)
+struct scan {
+	struct rset set;
+	adm_restore_fn fn;
+	void *priv;
+};
+
+/* 0, EXIT_USAGE (message in @err) or what the callback returned. */
+static int one_line(struct scan *sc, char *text, unsigned int line, char *err,
+		    size_t errlen)
 {
 	char msg[ADM_ERR_LEN], *tok[MAX_TOKENS];
 	struct adm_cmd c;
@@ -310,31 +321,41 @@ static int one_line(struct adm_restore *r, struct rset *s, char *text,
 			 line, adm_cmd_name(c.cmd));
 		return EXIT_USAGE;
 	}
-	ret = track(s, &c, line, err, errlen);
+	ret = track(&sc->set, &c, line, err, errlen);
 	if (!ret)
-		ret = push(r, line, &c);
-	if (ret == -ENOMEM)
-		snprintf(err, errlen, "line %u: out of memory", line);
-	return ret ? EXIT_USAGE : 0;
+		ret = sc->fn(sc->priv, line, &c);
+	if (ret != -ENOMEM)
+		return ret;
+	snprintf(err, errlen, "line %u: out of memory", line);
+	return EXIT_USAGE;
 }
 
-int adm_restore_parse(FILE *in, struct adm_restore *r, char *err, size_t errlen)
+int adm_restore_scan(FILE *in, adm_restore_fn fn, void *priv, char *err,
+		     size_t errlen)
 {
-	struct rset s = { 0 };
+	struct scan sc = { .fn = fn, .priv = priv };
 	unsigned int line = 0;
 	char *buf = NULL;
 	size_t cap = 0;
 	int ret = 0;
 
-	memset(r, 0, sizeof(*r));
 	while (!ret && getline(&buf, &cap, in) >= 0)
-		ret = one_line(r, &s, buf, ++line, err, errlen);
+		ret = one_line(&sc, buf, ++line, err, errlen);
 	if (!ret && ferror(in)) {
 		snprintf(err, errlen, "reading the restore input failed");
 		ret = EXIT_USAGE;
 	}
 	free(buf);
-	free(s.tab);
+	free(sc.set.tab);
+	return ret;
+}
+
+int adm_restore_parse(FILE *in, struct adm_restore *r, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = adm_restore_scan(in, push, r, err, errlen);
 	if (ret)
 		adm_restore_free(r);
 	return ret;

@@ -4,6 +4,7 @@
  * duplicate detection, and the save format round trip
  * (parse(save(x)) == x).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -331,9 +332,89 @@ static void test_round_trip(void **state)
 	free(text);
 }
 
+/* adm_restore_scan(): what its callback saw, and what it makes it return. */
+struct seen {
+	unsigned int line[8];
+	int n;
+	int fail_at;		/* call number that fails (1-based), 0: none */
+	int fail_with;
+};
+
+static int record(void *priv, unsigned int line, const struct adm_cmd *c)
+{
+	struct seen *s = priv;
+
+	assert_true(c->cmd == ADM_ADD_SERVICE || c->cmd == ADM_ADD_DEST);
+	assert_true(s->n < 8);
+	s->line[s->n++] = line;
+	return s->n == s->fail_at ? s->fail_with : 0;
+}
+
+static int scan_text(const char *text, struct seen *s, char *err)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	int ret;
+
+	assert_non_null(f);
+	ret = adm_restore_scan(f, record, s, err, ADM_ERR_LEN);
+	fclose(f);
+	return ret;
+}
+
+static void test_scan_streams_and_stops(void **state)
+{
+	static const char text[] = "-A -t 192.0.2.1:80\n"
+				   "\n"
+				   "-a -t 192.0.2.1:80 -r 10.0.0.1\n"
+				   "-a -t 192.0.2.1:80 -r 10.0.0.2\n";
+	struct seen all = { 0 }, io = { .fail_at = 2, .fail_with = -EIO };
+	struct seen oom = { .fail_at = 3, .fail_with = -ENOMEM };
+	char err[ADM_ERR_LEN];
+
+	(void)state;
+	assert_int_equal(scan_text(text, &all, err), 0);
+	assert_int_equal(all.n, 3);
+	assert_int_equal(all.line[0], 1);
+	assert_int_equal(all.line[1], 3);
+	assert_int_equal(all.line[2], 4);
+	/* the callback's own error comes back as is and stops the scan */
+	assert_int_equal(scan_text(text, &io, err), -EIO);
+	assert_int_equal(io.n, 2);
+	/* out of memory is a usage-style failure naming the line */
+	assert_int_equal(scan_text(text, &oom, err), EXIT_USAGE);
+	assert_string_equal(err, "line 4: out of memory");
+}
+
+/* A bad line after good ones: the scan fails, naming it; the callback saw
+ * only the lines before (the caller sends nothing unless the scan is 0).
+ */
+static void test_scan_late_syntax_error(void **state)
+{
+	struct seen s = { 0 };
+	char err[ADM_ERR_LEN];
+
+	(void)state;
+	assert_int_equal(scan_text("-A -t 192.0.2.1:80\n"
+				   "-a -t 192.0.2.1:80 -r 10.0.0.1\n"
+				   "-a -t 192.0.2.1:80 -r 10.0.0.2 -w x\n"
+				   "-a -t 192.0.2.1:80 -r 10.0.0.3\n", &s, err), EXIT_USAGE);
+	assert_string_equal(err, "line 3: -w x: invalid weight (0..65535)");
+	assert_int_equal(s.n, 2);
+	/* a duplicate is caught before the callback sees it */
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(scan_text("-A -t 192.0.2.1:80\n"
+				   "-a -t 192.0.2.1:80 -r 10.0.0.1\n"
+				   "-a -t 192.0.2.1:80 -r 10.0.0.1:80\n", &s, err), EXIT_USAGE);
+	assert_string_equal(err, "line 3: server 10.0.0.1:80 of TCP 192.0.2.1:80 "
+			    "already added on line 2");
+	assert_int_equal(s.n, 2);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest good[] = {
+		cmocka_unit_test(test_scan_streams_and_stops),
+		cmocka_unit_test(test_scan_late_syntax_error),
 		cmocka_unit_test(test_comments_prefixes_lines),
 		cmocka_unit_test(test_readd_after_delete),
 		cmocka_unit_test(test_empty_input),
