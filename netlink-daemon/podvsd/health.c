@@ -23,6 +23,7 @@ struct hc_target {
 	uintptr_t gen;
 	uint64_t next_ms;		/* next probe */
 	uint64_t deadline_ms;		/* the running probe's timeout */
+	size_t hidx;			/* index in h->heap */
 	struct pd_io io;		/* fd -1: no probe running */
 	bool sent;			/* HTTP request written */
 	char buf[64];
@@ -174,6 +175,84 @@ static bool target_healthy(const struct hc_target *t)
 	return t->c.state == PD_HC_UNKNOWN && t->optimistic;
 }
 
+/* ---- the due-time heap ---------------------------------------------------- */
+
+/* When @t next needs the scan: its probe's timeout, or its next probe. */
+static uint64_t due(const struct hc_target *t)
+{
+	return t->io.fd >= 0 ? t->deadline_ms : t->next_ms;
+}
+
+static void heap_swap(struct pd_health *h, size_t i, size_t j)
+{
+	struct hc_target *t = h->heap[i];
+
+	h->heap[i] = h->heap[j];
+	h->heap[j] = t;
+	h->heap[i]->hidx = i;
+	h->heap[j]->hidx = j;
+}
+
+static void sift_up(struct pd_health *h, size_t i)
+{
+	while (i && due(h->heap[i]) < due(h->heap[(i - 1) / 2])) {
+		heap_swap(h, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+}
+
+static void sift_down(struct pd_health *h, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+
+		if (l < h->n_heap && due(h->heap[l]) < due(h->heap[m]))
+			m = l;
+		if (l + 1 < h->n_heap && due(h->heap[l + 1]) < due(h->heap[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		heap_swap(h, i, m);
+		i = m;
+	}
+}
+
+/* @t's due time changed: move it to its place. */
+static void heap_fix(struct pd_health *h, struct hc_target *t)
+{
+	sift_up(h, t->hidx);
+	sift_down(h, t->hidx);
+}
+
+static int heap_push(struct pd_health *h, struct hc_target *t)
+{
+	if (h->n_heap == h->heap_cap) {
+		size_t cap = h->heap_cap ? 2 * h->heap_cap : 64;
+		struct hc_target **v = realloc(h->heap, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		h->heap = v;
+		h->heap_cap = cap;
+	}
+	t->hidx = h->n_heap;
+	h->heap[h->n_heap++] = t;
+	sift_up(h, t->hidx);
+	return 0;
+}
+
+static void heap_remove(struct pd_health *h, struct hc_target *t)
+{
+	size_t i = t->hidx;
+	struct hc_target *last = h->heap[--h->n_heap];
+
+	if (i == h->n_heap)
+		return;
+	h->heap[i] = last;
+	last->hidx = i;
+	heap_fix(h, last);
+}
+
 /* ---- probes ------------------------------------------------------------ */
 
 static void probe_close(struct hc_target *t)
@@ -184,6 +263,7 @@ static void probe_close(struct hc_target *t)
 	close(t->io.fd);
 	t->io.fd = -1;
 	t->h->inflight--;
+	heap_fix(t->h, t);	/* due: the next probe, not the timeout */
 }
 
 /* @t moves from state @from to its current one: keep the counts. */
@@ -295,7 +375,7 @@ static socklen_t sockaddr_of(const struct hc_target *t,
 	return sizeof(*s6);
 }
 
-static void probe_start(struct hc_target *t, uint64_t now)
+static void probe_open(struct hc_target *t, uint64_t now)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sockaddr_of(t, &ss);
@@ -321,6 +401,12 @@ static void probe_start(struct hc_target *t, uint64_t now)
 		probe_done(t, false, "cannot watch the socket");
 }
 
+static void probe_start(struct hc_target *t, uint64_t now)
+{
+	probe_open(t, now);
+	heap_fix(t->h, t);	/* due: the timeout, or the next probe */
+}
+
 /* ---- targets ----------------------------------------------------------- */
 
 static const char *target_key(const char *svc, const struct pd_addr *a,
@@ -335,6 +421,7 @@ static const char *target_key(const char *svc, const struct pd_addr *a,
 static void target_free(struct hc_target *t)
 {
 	probe_close(t);
+	heap_remove(t->h, t);
 	t->h->count[t->c.state]--;
 	free(t);
 }
@@ -352,33 +439,44 @@ static bool deferred(struct pd_health *h)
 	return true;
 }
 
-/* Drop targets whose Service moved on without them; time out probes. */
-static void scan_targets(struct pd_health *h, uint64_t now)
+static void target_drop(struct pd_health *h, struct hc_target *t)
 {
-	struct pd_hmap_iter it;
-	struct pd_hmap_ent *e, *next;
+	char key[K8S_KEY_LEN + 64];
 
-	for (e = pd_hmap_first(&h->targets, &it); e; e = next) {
-		struct hc_target *t = e->val;
+	pd_hmap_sdel(&h->targets, target_key(t->svc, &t->addr, t->port, key,
+					     sizeof(key)));
+	target_free(t);
+}
 
-		next = pd_hmap_next(&h->targets, &it);
+/*
+ * The due targets only, earliest first: drop those whose Service moved on
+ * without them, time out probes, start probes.  Each one handled is due
+ * again later (a probe's timeout or next interval, at least a second).
+ */
+void pd_health_scan(struct pd_health *h, uint64_t now)
+{
+	unsigned int budget = PD_HC_SCAN_BUDGET;
+
+	while (h->n_heap && due(h->heap[0]) <= now) {
+		struct hc_target *t = h->heap[0];
+
 		if (t->gen != svc_gen(h, t->svc)) {
-			pd_hmap_del(&h->targets, e->key, e->klen);
-			target_free(t);
-			continue;
-		}
-		if (t->io.fd >= 0 && now >= t->deadline_ms)
+			target_drop(h, t);
+		} else if (t->io.fd >= 0) {
 			probe_done(t, false, "timeout");
-		else if (t->io.fd < 0 && t->cfg.type != PD_HC_NONE &&
-			 now >= t->next_ms && !deferred(h))
+		} else if (!budget || deferred(h)) {
+			return;
+		} else {
 			probe_start(t, now);
+			budget--;
+		}
 	}
 }
 
 static void on_scan(struct pd_loop *loop, struct pd_timer *tm)
 {
 	(void)loop;
-	scan_targets(tm->ctx, pd_now_ms());
+	pd_health_scan(tm->ctx, pd_now_ms());
 }
 
 int pd_health_init(struct pd_health *h, struct pd_loop *loop,
@@ -411,6 +509,9 @@ void pd_health_fini(struct pd_health *h)
 	     e = pd_hmap_next(&h->targets, &it))
 		target_free(e->val);
 	pd_hmap_fini(&h->targets);
+	free(h->heap);
+	h->heap = NULL;
+	h->n_heap = h->heap_cap = 0;
 	pd_hmap_fini(&h->gens);
 	for (struct pd_hmap_ent *e = pd_hmap_first(&h->reported, &it); e;
 	     e = pd_hmap_next(&h->reported, &it))
@@ -444,12 +545,37 @@ static struct hc_target *target_new(struct pd_health *h, const char *key,
 	t->io.fn = on_probe;
 	t->io.ctx = t;
 	t->next_ms = 0;		/* probe at the next scan */
+	if (heap_push(h, t)) {
+		free(t);
+		return NULL;
+	}
 	if (pd_hmap_sput(&h->targets, key, t, NULL)) {
+		heap_remove(h, t);
 		free(t);
 		return NULL;
 	}
 	h->count[t->c.state]++;
 	return t;
+}
+
+/* Left out of its Service's recomputes before this one (not yet
+ * dropped: it was not due)? */
+static bool stale(const struct pd_health *h, const struct hc_target *t)
+{
+	return t->gen + 1 < svc_gen(h, t->svc);
+}
+
+/* A new configuration, or back after a while: start over. */
+static void restart(struct hc_target *t, const struct pd_hc_cfg *cfg)
+{
+	enum pd_hc_state from = t->c.state;
+
+	probe_close(t);
+	memset(&t->c, 0, sizeof(t->c));
+	recount(t, from);
+	t->cfg = *cfg;
+	t->next_ms = 0;
+	heap_fix(t->h, t);
 }
 
 bool pd_health_drain(struct pd_health *h, const char *svc,
@@ -469,15 +595,8 @@ bool pd_health_drain(struct pd_health *h, const char *svc,
 		t = target_new(h, key, svc, a, port);
 	if (!t)
 		return false;	/* out of memory: do not drain on our account */
-	if (memcmp(&t->cfg, &cfg, sizeof(cfg))) {
-		enum pd_hc_state from = t->c.state;
-
-		probe_close(t);
-		memset(&t->c, 0, sizeof(t->c));
-		recount(t, from);
-		t->cfg = cfg;
-		t->next_ms = 0;
-	}
+	if (memcmp(&t->cfg, &cfg, sizeof(cfg)) || stale(h, t))
+		restart(t, &cfg);
 	t->optimistic = optimistic;
 	t->gen = svc_gen(h, svc);
 	return !target_healthy(t);

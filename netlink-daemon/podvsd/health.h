@@ -42,6 +42,12 @@
 #define PD_HC_SCAN_MS		200	/* how often due checks are started */
 /* Probes in flight at most (sockets); due checks beyond wait a scan. */
 #define PD_HC_MAX_INFLIGHT	256
+/*
+ * Probes started by one scan at most, so that a scan stays short even
+ * when probes fail at once (no route: 100,000 dests would all be probed
+ * in one go every interval); the rest wait for the next scan.
+ */
+#define PD_HC_SCAN_BUDGET	1024
 
 enum pd_hc_type {
 	PD_HC_TCP,
@@ -86,6 +92,7 @@ bool pd_hc_record(struct pd_hc_counts *c, const struct pd_hc_cfg *cfg,
 int pd_hc_http_status(const char *buf, size_t len);
 
 struct pd_health;
+struct hc_target;
 /* A target of Service @svc changed state. */
 typedef void (*pd_hc_changed_fn)(void *ctx, const char *svc);
 
@@ -106,6 +113,11 @@ struct pd_health {
 	pd_hc_changed_fn changed;
 	void *ctx;
 	unsigned int inflight;
+	/* targets by next due time (probe or timeout): a scan visits only
+	 * the due ones, not all 100,000 */
+	struct hc_target **heap;
+	size_t n_heap;
+	size_t heap_cap;
 	size_t count[3];		/* targets per enum pd_hc_state */
 	struct pd_hc_stats stats;
 	bool up;
@@ -115,7 +127,11 @@ int pd_health_init(struct pd_health *h, struct pd_loop *loop,
 		   struct pd_log *log, pd_hc_changed_fn changed, void *ctx);
 void pd_health_fini(struct pd_health *h);
 
-/* Service @svc is being recomputed: targets it does not touch now go. */
+/*
+ * Service @svc is being recomputed: targets it does not touch now go (when
+ * next due: a scan visits only due targets); one touched again after a
+ * recompute without it starts over as new.
+ */
 void pd_health_begin(struct pd_health *h, const char *svc);
 
 /*
@@ -141,6 +157,13 @@ bool pd_health_verdict(const struct pd_health *h, const char *svc,
  * resourceVersion @rv be reported?  True once per version.
  */
 bool pd_hc_report(struct pd_health *h, const char *svc, const char *rv);
+
+/*
+ * pd_health_scan - what the PD_HC_SCAN_MS timer runs: the targets due at
+ * @now (earliest first): drop the stale, time out probes, start at most
+ * PD_HC_SCAN_BUDGET probes.
+ */
+void pd_health_scan(struct pd_health *h, uint64_t now);
 
 /* Targets in state @st (kept counted: /metrics does not walk them). */
 size_t pd_health_count(const struct pd_health *h, enum pd_hc_state st);

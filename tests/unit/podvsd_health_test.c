@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* podvsd health checks: annotation parsing (bad value -> default and a
  * message), the threshold state machine, HTTP status lines, the per-state
- * counts against a probe of a loopback listener. */
+ * counts against a probe of a loopback listener, stale targets. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -266,6 +266,95 @@ static void test_counts(void **state)
 	k8s_service_free(none);
 }
 
+/* Run the loop until a target's health moves or @ms pass. */
+static void run_for(struct pd_loop *loop, struct pd_timer *guard, uint64_t ms)
+{
+	assert_int_equal(pd_timer_arm_ms(guard, ms, 0), 0);
+	assert_int_equal(pd_loop_run(loop), 0);
+	loop->stop = false;
+}
+
+/*
+ * A target left out of its Service's recompute goes when next due; one
+ * back after a recompute without it starts over (unknown, not the health
+ * it had), as a new one would.
+ */
+static void test_stale(void **state)
+{
+	struct k8s_service *s = svc("\"podvs.io/health-healthy-threshold\":"
+				    "\"1\",\"podvs.io/health-interval\":\"1\"");
+	struct pd_addr lo = { .af = AF_INET, .b = { 127, 0, 0, 1 } };
+	struct pd_loop loop;
+	struct pd_timer guard;
+	struct pd_health h;
+	uint16_t port;
+	int lfd = listener(&port);
+
+	(void)state;
+	assert_int_equal(pd_loop_init(&loop), 0);
+	assert_int_equal(pd_health_init(&h, &loop, &quiet, on_changed,
+					 &loop), 0);
+	assert_int_equal(pd_timer_init(&loop, &guard, on_guard, NULL), 0);
+	pd_health_begin(&h, "ns/a");
+	assert_true(pd_health_drain(&h, "ns/a", s, &lo, port, false));
+	run_for(&loop, &guard, 10000);
+	assert_int_equal(pd_health_count(&h, PD_HC_UP), 1);
+	/* a recompute without it, then one with it: starts over */
+	pd_health_begin(&h, "ns/a");
+	pd_health_begin(&h, "ns/a");
+	assert_true(pd_health_drain(&h, "ns/a", s, &lo, port, false));
+	assert_int_equal(pd_health_count(&h, PD_HC_UNKNOWN), 1);
+	assert_int_equal(pd_health_count(&h, PD_HC_UP), 0);
+	/* a recompute without it: gone at the next scan (it is due) */
+	pd_health_begin(&h, "ns/a");
+	assert_int_equal(h.targets.n, 1);
+	run_for(&loop, &guard, 600);
+	assert_int_equal(h.targets.n, 0);
+	assert_int_equal(h.n_heap, 0);
+	assert_int_equal(counted(&h), 0);
+	pd_health_fini(&h);
+	pd_timer_fini(&loop, &guard);
+	pd_loop_fini(&loop);
+	close(lfd);
+	k8s_service_free(s);
+}
+
+/*
+ * A scan starts at most PD_HC_SCAN_BUDGET probes, and visits only due
+ * targets.  127.255.255.255 (loopback's broadcast) fails connect() at once
+ * with ENETUNREACH: every probe ends inside the scan, nothing is sent.
+ */
+static void test_scan_budget(void **state)
+{
+	struct k8s_service *s = svc("");
+	struct pd_addr bc = { .af = AF_INET, .b = { 127, 255, 255, 255 } };
+	const unsigned int n = PD_HC_SCAN_BUDGET + 100;
+	struct pd_loop loop;
+	struct pd_health h;
+	uint64_t now = pd_now_ms();
+
+	(void)state;
+	assert_int_equal(pd_loop_init(&loop), 0);
+	assert_int_equal(pd_health_init(&h, &loop, &quiet, NULL, NULL), 0);
+	pd_health_begin(&h, "ns/a");
+	for (unsigned int i = 1; i <= n; i++)
+		pd_health_drain(&h, "ns/a", s, &bc, i, true);
+	pd_health_scan(&h, now);
+	assert_int_equal(h.stats.probes, PD_HC_SCAN_BUDGET);
+	assert_int_equal(h.stats.failures, PD_HC_SCAN_BUDGET);
+	assert_int_equal(h.inflight, 0);
+	/* the rest, not those probed (next due in the 5 s interval) */
+	pd_health_scan(&h, now);
+	assert_int_equal(h.stats.probes, n);
+	pd_health_scan(&h, now + 4999);
+	assert_int_equal(h.stats.probes, n);
+	pd_health_scan(&h, now + 5000);
+	assert_int_equal(h.stats.probes, n + PD_HC_SCAN_BUDGET);
+	pd_health_fini(&h);
+	pd_loop_fini(&loop);
+	k8s_service_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +364,8 @@ int main(void)
 		cmocka_unit_test(test_record),
 		cmocka_unit_test(test_http_status),
 		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_scan_budget),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_health", tests, NULL, NULL);
