@@ -24,6 +24,7 @@ struct hc_target {
 	uint64_t next_ms;		/* next probe */
 	uint64_t deadline_ms;		/* the running probe's timeout */
 	size_t hidx;			/* index in h->heap */
+	unsigned int fidx;		/* index in h->flying while probing */
 	struct pd_io io;		/* fd -1: no probe running */
 	bool sent;			/* HTTP request written */
 	char buf[64];
@@ -257,13 +258,16 @@ static void heap_remove(struct pd_health *h, struct hc_target *t)
 
 static void probe_close(struct hc_target *t)
 {
+	struct pd_health *h = t->h;
+
 	if (t->io.fd < 0)
 		return;
-	pd_loop_unwatch(t->h->loop, &t->io);
+	pd_loop_unwatch(h->loop, &t->io);
 	close(t->io.fd);
 	t->io.fd = -1;
-	t->h->inflight--;
-	heap_fix(t->h, t);	/* due: the next probe, not the timeout */
+	h->flying[t->fidx] = h->flying[--h->inflight];
+	h->flying[t->fidx]->fidx = t->fidx;
+	heap_fix(h, t);		/* due: the next probe, not the timeout */
 }
 
 /* @t moves from state @from to its current one: keep the counts. */
@@ -392,7 +396,8 @@ static void probe_open(struct hc_target *t, uint64_t now)
 		return probe_done(t, false, why);
 	}
 	t->io.fd = fd;
-	t->h->inflight++;
+	t->fidx = t->h->inflight++;
+	t->h->flying[t->fidx] = t;
 	if (connect(fd, (struct sockaddr *)&ss, sl) && errno != EINPROGRESS) {
 		snprintf(why, sizeof(why), "connect: %s", strerror(errno));
 		return probe_done(t, false, why);
@@ -453,10 +458,24 @@ static void target_drop(struct pd_health *h, struct hc_target *t)
  * without them, time out probes, start probes.  Each one handled is due
  * again later (a probe's timeout or next interval, at least a second).
  */
+/* Probes past their timeout fail (at most PD_HC_MAX_INFLIGHT to look at). */
+static void time_out(struct pd_health *h, uint64_t now)
+{
+	for (unsigned int i = 0; i < h->inflight;) {
+		struct hc_target *t = h->flying[i];
+
+		if (now >= t->deadline_ms)
+			probe_done(t, false, "timeout");	/* moves [i] */
+		else
+			i++;
+	}
+}
+
 void pd_health_scan(struct pd_health *h, uint64_t now)
 {
 	unsigned int budget = PD_HC_SCAN_BUDGET;
 
+	time_out(h, now);
 	while (h->n_heap && due(h->heap[0]) <= now) {
 		struct hc_target *t = h->heap[0];
 

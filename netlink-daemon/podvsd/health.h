@@ -113,6 +113,10 @@ struct pd_health {
 	pd_hc_changed_fn changed;
 	void *ctx;
 	unsigned int inflight;
+	/* the targets with a probe running ([0, inflight)): their timeouts
+	 * are checked first, so due targets waiting for a free slot never
+	 * hide them */
+	struct hc_target *flying[PD_HC_MAX_INFLIGHT];
 	/* targets by next due time (probe or timeout): a scan visits only
 	 * the due ones, not all 100,000 */
 	struct hc_target **heap;

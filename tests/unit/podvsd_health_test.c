@@ -355,6 +355,46 @@ static void test_scan_budget(void **state)
 	k8s_service_free(s);
 }
 
+/*
+ * Probes stuck in connect() (a loopback listener that never accepts: its
+ * queue fills and further SYNs are dropped) time out even while due
+ * targets wait for a free probe slot.
+ */
+static void test_timeouts_not_hidden(void **state)
+{
+	struct k8s_service *s = svc("\"podvs.io/health-timeout\":\"1\"");
+	struct pd_addr lo = { .af = AF_INET, .b = { 127, 0, 0, 1 } };
+	const unsigned int n = PD_HC_MAX_INFLIGHT + 10;
+	struct pd_loop loop;
+	struct pd_health h;
+	uint16_t port;
+	int lfd = listener(&port);
+	uint64_t now = pd_now_ms();
+	char name[32];
+
+	(void)state;
+	assert_int_equal(pd_loop_init(&loop), 0);
+	assert_int_equal(pd_health_init(&h, &loop, &quiet, NULL, NULL), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "ns/s%u", i);
+		pd_health_begin(&h, name);
+		pd_health_drain(&h, name, s, &lo, port, true);
+	}
+	pd_health_scan(&h, now);
+	assert_int_equal(h.inflight, PD_HC_MAX_INFLIGHT);
+	assert_int_equal(h.stats.probes, 0);
+	/* a second later: all time out, the 10 waiting ones start */
+	pd_health_scan(&h, now + 1000);
+	assert_int_equal(h.stats.probes, PD_HC_MAX_INFLIGHT);
+	assert_int_equal(h.stats.failures, PD_HC_MAX_INFLIGHT);
+	assert_int_equal(h.inflight, 10);
+	pd_health_fini(&h);
+	assert_int_equal(h.inflight, 0);
+	pd_loop_fini(&loop);
+	close(lfd);
+	k8s_service_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_scan_budget),
+		cmocka_unit_test(test_timeouts_not_hidden),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_health", tests, NULL, NULL);
