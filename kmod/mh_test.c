@@ -332,6 +332,72 @@ static void podvs_mh_test_hash_fixed(struct kunit *test)
 			podvs_sched_hash(&k4, true));
 }
 
+/* Tables pinned by digest: every gateway, this build or the next, must
+ * compute the same table from the same dests.  The digests were taken
+ * from the original fill (one probe loop, one u32-or-u16 table); any
+ * faster fill must reproduce them.  Dest i: 10.0.0.(1 + i):8080.
+ */
+struct podvs_mh_golden {
+	u32 m, n;
+	u8 weights;	/* 0: all 1; 1: 1, 2, 3, 4, 100; 2: i % 7 + 1 */
+	u32 digest;
+};
+
+static const struct podvs_mh_golden podvs_mh_goldens[] = {
+	{ 65537, 1, 0, 0x3de85d1f }, { 65537, 3, 0, 0x6eb4700d },
+	{ 65537, 10, 0, 0xf1455743 }, { 65537, 100, 0, 0x44ca6877 },
+	{ 65537, 5, 1, 0xaa08da1f }, { 65537, 255, 0, 0xd72d929b },
+	{ 65537, 256, 0, 0xc30dcfbd }, { 65537, 1000, 0, 0x245535e3 },
+	{ 251, 10, 0, 0x63dc3628 }, { 4093, 100, 2, 0xd6e275db },
+	{ 1048573, 10, 0, 0x3b9bfa61 },
+};
+
+static void podvs_mh_golden_desc(const struct podvs_mh_golden *g, char *desc)
+{
+	snprintf(desc, KUNIT_PARAM_DESC_SIZE, "M=%u, %u dests, weights %u",
+		 g->m, g->n, g->weights);
+}
+
+KUNIT_ARRAY_PARAM(podvs_mh_golden, podvs_mh_goldens, podvs_mh_golden_desc);
+
+static u32 podvs_mh_golden_weight(const struct podvs_mh_golden *g, u32 i)
+{
+	static const u32 w[] = { 1, 2, 3, 4, 100 };
+
+	if (g->weights == 1)
+		return w[i];
+	return g->weights == 2 ? i % 7 + 1 : 1;
+}
+
+/* FNV-1a over the entries, whatever their width. */
+static u32 podvs_mh_digest(const struct podvs_sched_state *st)
+{
+	u32 h = 2166136261U, i;
+
+	for (i = 0; i < podvs_mh_size(st); i++)
+		h = (h ^ podvs_mh_entry(st, i)) * 16777619U;
+	return h;
+}
+
+static void podvs_mh_test_golden(struct kunit *test)
+{
+	const struct podvs_mh_golden *g = test->param_value;
+	struct podvs_service *svc;
+	u32 *w, i;
+
+	w = kunit_kmalloc_array(test, g->n, sizeof(*w), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	for (i = 0; i < g->n; i++)
+		w[i] = podvs_mh_golden_weight(g, i);
+	svc = podvs_test_svc(test->priv, IPPROTO_TCP, "192.0.2.1", 80, "mh",
+			     g->m);
+	KUNIT_ASSERT_NOT_NULL(test, svc);
+	KUNIT_ASSERT_EQ(test, podvs_mh_add(svc, g->n, NULL, w), 0);
+	KUNIT_ASSERT_EQ(test, podvs_test_state(svc)->n, g->n);
+	KUNIT_ASSERT_EQ(test, podvs_mh_size(podvs_test_state(svc)), g->m);
+	KUNIT_EXPECT_EQ(test, podvs_mh_digest(podvs_test_state(svc)), g->digest);
+}
+
 /* Average build time of svc's table over >= 100 ms of builds (the guest
  * clock may tick in jiffies); 0 on failure.
  */
@@ -382,6 +448,7 @@ static struct kunit_case podvs_mh_cases[] = {
 	KUNIT_CASE(podvs_mh_test_fallback_all),
 	KUNIT_CASE(podvs_mh_test_hash_port),
 	KUNIT_CASE(podvs_mh_test_hash_fixed),
+	KUNIT_CASE_PARAM(podvs_mh_test_golden, podvs_mh_golden_gen_params),
 	KUNIT_CASE(podvs_mh_test_build_time),
 	{}
 };
