@@ -39,15 +39,17 @@ bin_of() {
 	esac
 }
 
-# perf_summary DATA: the time split and podvsd's hottest symbols.
+# perf_summary DATA: the time split and podvsd's hottest symbols (into
+# files first: head closing a pipe must not fail the run).
 perf_summary() {
-	echo "# perf: samples by command and DSO"
-	perf report -i "$1" --no-children --sort comm,dso --stdio 2>/dev/null |
-		grep '%' | head -12 | sed 's/^/#   /'
-	echo "# perf: podvsd's top symbols (self)"
+	perf report -i "$1" --no-children --sort comm,dso --stdio -g none \
+		>"$1.comm" 2>/dev/null || true
 	perf report -i "$1" --no-children --comm podvsd --sort dso,symbol \
-		--stdio -g none 2>/dev/null | grep '%' | head -25 |
-		sed 's/^/#   /'
+		--stdio -g none >"$1.sym" 2>/dev/null || true
+	echo "# perf: samples by command and DSO"
+	grep '%' "$1.comm" | sed -n '1,12s/^/#   /p'
+	echo "# perf: podvsd's top symbols (self)"
+	grep '%' "$1.sym" | sed -n '1,25s/^/#   /p'
 }
 
 one_run() {
