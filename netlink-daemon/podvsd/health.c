@@ -14,7 +14,6 @@
 
 struct hc_target {
 	struct pd_health *h;
-	char svc[K8S_KEY_LEN];
 	struct pd_addr addr;
 	uint16_t port;
 	struct pd_hc_cfg cfg;
@@ -30,6 +29,7 @@ struct hc_target {
 	char buf[64];
 	size_t len;
 	char why[96];			/* last failure */
+	char svc[];			/* "ns/name", as long as it is */
 };
 
 /* ---- configuration ----------------------------------------------------- */
@@ -552,12 +552,13 @@ static struct hc_target *target_new(struct pd_health *h, const char *key,
 				    const char *svc, const struct pd_addr *a,
 				    uint16_t port)
 {
-	struct hc_target *t = calloc(1, sizeof(*t));
+	size_t len = strnlen(svc, K8S_KEY_LEN - 1);
+	struct hc_target *t = calloc(1, sizeof(*t) + len + 1);
 
 	if (!t)
 		return NULL;
 	t->h = h;
-	snprintf(t->svc, sizeof(t->svc), "%s", svc);
+	memcpy(t->svc, svc, len);
 	t->addr = *a;
 	t->port = port;
 	t->io.fd = -1;
