@@ -96,6 +96,34 @@ void podvs_sched_unregister_all(void)
 		podvs_scheds[i].exit();
 }
 
+#if IS_ENABLED(CONFIG_KUNIT)
+atomic_t podvs_sched_test_builds = ATOMIC_INIT(0);
+atomic_t podvs_sched_test_live = ATOMIC_INIT(0);
+atomic_t podvs_sched_test_fail_in = ATOMIC_INIT(0);
+
+/* Count a build; true if it is the one KUnit asked to fail. */
+static bool podvs_sched_test_fault(void)
+{
+	atomic_inc(&podvs_sched_test_builds);
+	return atomic_read(&podvs_sched_test_fail_in) &&
+	       atomic_dec_and_test(&podvs_sched_test_fail_in);
+}
+
+static void podvs_sched_test_count(int states)
+{
+	atomic_add(states, &podvs_sched_test_live);
+}
+#else
+static bool podvs_sched_test_fault(void)
+{
+	return false;
+}
+
+static void podvs_sched_test_count(int states)
+{
+}
+#endif
+
 /* The state of a service without available dests. */
 static const struct podvs_sched_ops podvs_sched_empty = {
 	.name = "(none)",
@@ -145,6 +173,7 @@ static void podvs_sched_state_free(struct podvs_sched_state *st)
 {
 	u32 i;
 
+	podvs_sched_test_count(-1);
 	for (i = 0; i < st->n; i++)
 		podvs_dest_put(st->dests[i]);
 	kvfree(st->dests);
@@ -166,6 +195,8 @@ podvs_sched_build(struct podvs_service *svc, struct podvs_dest **dests, u32 n)
 	const struct podvs_sched_ops *ops = svc->sched;
 	struct podvs_sched_state *st;
 
+	if (podvs_sched_test_fault())
+		return NULL;
 	if (!n) {
 		ops = &podvs_sched_empty;
 		st = kzalloc(sizeof(*st), GFP_KERNEL_ACCOUNT);
@@ -174,13 +205,14 @@ podvs_sched_build(struct podvs_service *svc, struct podvs_dest **dests, u32 n)
 	}
 	if (!st)
 		return NULL;
+	podvs_sched_test_count(1);
 	st->ops = ops;
 	st->n = n;
 	st->dests = dests;
 	return st;
 }
 
-int podvs_sched_prepare(struct podvs_service *svc, void **newstate)
+int podvs_sched_alloc(struct podvs_service *svc, void **newstate)
 {
 	struct podvs_sched_state *st;
 	struct podvs_dest **dests;
@@ -199,6 +231,15 @@ int podvs_sched_prepare(struct podvs_service *svc, void **newstate)
 	}
 	*newstate = st;
 	return 0;
+}
+
+int podvs_sched_prepare(struct podvs_service *svc, void **newstate)
+{
+	int ret = podvs_sched_alloc(svc, newstate);
+
+	if (!ret)
+		podvs_sched_fill(newstate, 1);
+	return ret;
 }
 
 static struct podvs_sched_state *podvs_sched_swap(struct podvs_service *svc,

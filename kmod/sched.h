@@ -36,6 +36,7 @@ struct podvs_sched_state {
 	const struct podvs_sched_ops *ops;
 	struct rcu_head rcu;
 	u32 n;				/* dests in the snapshot */
+	u32 fill_cost;			/* work left for ops->fill, ~entries */
 	struct podvs_dest **dests;	/* sorted, one reference each */
 };
 
@@ -62,7 +63,16 @@ struct podvs_sched_ops {
 	 */
 	struct podvs_sched_state *(*build)(const struct podvs_service *svc,
 					   struct podvs_dest **dests, u32 n);
-	/* free what build allocated, except dests (NULL: kvfree(st)) */
+	/* optional: the costly part of a build, done after build and before
+	 * the state is published; podvs_sched_fill() may run it on any CPU,
+	 * in parallel with the fills of other states, while the task that
+	 * holds pn->lock waits.  So it takes no lock, cannot fail, and looks
+	 * only at st and at the dests st lists (fixed while the lock is held).
+	 */
+	void (*fill)(struct podvs_sched_state *st);
+	/* free what build allocated, except dests (NULL: kvfree(st)); also
+	 * a state that was never filled
+	 */
 	void (*free)(struct podvs_sched_state *st);
 	/* choose among st->dests; under rcu_read_lock; n > 0 */
 	struct podvs_dest *(*pick)(struct podvs_sched_state *st,
@@ -84,6 +94,15 @@ void podvs_sched_unregister_all(void);
 int podvs_sched_init(struct podvs_service *svc);
 void podvs_sched_done(struct podvs_service *svc);
 int podvs_sched_prepare(struct podvs_service *svc, void **newstate);
+/* prepare in two halves, for many services at once: podvs_sched_alloc()
+ * for each (under pn->lock, in the caller: allocations are charged to
+ * its memory cgroup), then one podvs_sched_fill() for all the states,
+ * which spreads the costly part over the online CPUs (build.c).
+ */
+int podvs_sched_alloc(struct podvs_service *svc, void **newstate);
+void podvs_sched_fill(void **states, u32 n);
+/* the same with at most `workers` other tasks helping (KUnit) */
+void podvs_sched_fill_with(void **states, u32 n, u32 workers);
 void podvs_sched_commit(struct podvs_service *svc, void *newstate);
 void podvs_sched_abort(struct podvs_service *svc, void *newstate);
 /* The datapath's entry point: under rcu_read_lock; NULL if no dest is
@@ -116,5 +135,14 @@ bool podvs_mh_size_valid(u32 m);
 /* dest index of table entry i (KUnit); state built by the mh scheduler */
 u32 podvs_mh_entry(const struct podvs_sched_state *st, u32 i);
 u32 podvs_mh_size(const struct podvs_sched_state *st);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+/* builds attempted, states alive, and a countdown: the build that takes
+ * podvs_sched_test_fail_in from 1 to 0 fails (-ENOMEM)
+ */
+extern atomic_t podvs_sched_test_builds;
+extern atomic_t podvs_sched_test_live;
+extern atomic_t podvs_sched_test_fail_in;
+#endif
 
 #endif /* _PODVS_SCHED_H */

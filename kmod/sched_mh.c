@@ -12,28 +12,16 @@
  * so about 1/N of the clients move.
  */
 #include <linux/gcd.h>
+#include <linux/gfp.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/siphash.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
 
 #include "dest.h"
 #include "sched.h"
 #include "service.h"
-
-struct podvs_mh_state {
-	struct podvs_sched_state base;
-	u32 m;
-	bool wide;		/* u32 entries: more dests than a u16 holds */
-	union {
-		DECLARE_FLEX_ARRAY(u16, t16);
-		DECLARE_FLEX_ARRAY(u32, t32);
-	};
-};
-
-#define PODVS_MH_EMPTY16	U16_MAX
-#define PODVS_MH_EMPTY32	U32_MAX
-/* slots probed after an unavailable pick before scanning the dests */
-#define PODVS_MH_PROBES		8
 
 /* Build-time cursor of one dest through its permutation. */
 struct podvs_mh_perm {
@@ -41,6 +29,27 @@ struct podvs_mh_perm {
 	u32 skip;
 	u32 turns;
 };
+
+/*
+ * The table holds dest indexes, one byte each while the dests fit (the
+ * common case: M = 65537 is 17 pages), else two or four; all ones marks
+ * a free slot while the table fills.  Header and table are one
+ * allocation of exactly their size in pages (podvs_mh_alloc).
+ */
+struct podvs_mh_state {
+	struct podvs_sched_state base;
+	u32 m;
+	u8 width;			/* bytes per entry: 1, 2 or 4 */
+	struct podvs_mh_perm *perm;	/* build to fill, then NULL */
+	union {
+		DECLARE_FLEX_ARRAY(u8, t8);
+		DECLARE_FLEX_ARRAY(u16, t16);
+		DECLARE_FLEX_ARRAY(u32, t32);
+	};
+};
+
+/* slots probed after an unavailable pick before scanning the dests */
+#define PODVS_MH_PROBES		8
 
 static const siphash_key_t podvs_mh_offset_key = {{
 	0x6d61676c65765f6fULL, 0x66667365745f6b31ULL
@@ -69,23 +78,51 @@ static u64 podvs_mh_dest_hash(const struct podvs_dest *d,
 			    podvs_u64(&d->addr.in6, 2), ntohs(d->port), key);
 }
 
+/* Bytes per entry for n dests: indexes 0..n-1 stay below the free mark. */
+static u8 podvs_mh_width(u32 n)
+{
+	if (n <= U8_MAX)
+		return 1;
+	return n <= U16_MAX ? 2 : 4;
+}
+
 static inline u32 podvs_mh_get(const struct podvs_mh_state *s, u32 i)
 {
-	return s->wide ? s->t32[i] : s->t16[i];
+	if (s->width == 1)
+		return s->t8[i];
+	return s->width == 2 ? s->t16[i] : s->t32[i];
 }
 
-static inline bool podvs_mh_empty(const struct podvs_mh_state *s, u32 i)
+static size_t podvs_mh_bytes(u32 m, u8 width)
 {
-	return s->wide ? s->t32[i] == PODVS_MH_EMPTY32 :
-			 s->t16[i] == PODVS_MH_EMPTY16;
+	return offsetof(struct podvs_mh_state, t8) + (size_t)m * width;
 }
 
-static inline void podvs_mh_set(struct podvs_mh_state *s, u32 i, u32 v)
+/*
+ * kvmalloc() would round a table of 65537 u16 (128 KiB + 2 bytes) up to
+ * 256 KiB of pages.  Take whole pages instead, no more than the size
+ * needs, and vmalloc only when no such run of pages is free.  Below a
+ * page, kmalloc.  Nothing is zeroed: the fill writes every entry.
+ */
+static void *podvs_mh_alloc(size_t size)
 {
-	if (s->wide)
-		s->t32[i] = v;
+	void *p;
+
+	if (size < PAGE_SIZE)
+		return kmalloc(size, GFP_KERNEL_ACCOUNT);
+	p = alloc_pages_exact(size, GFP_KERNEL_ACCOUNT | __GFP_NORETRY |
+			      __GFP_NOWARN);
+	return p ?: __vmalloc(size, GFP_KERNEL_ACCOUNT);
+}
+
+static void podvs_mh_free_mem(void *p, size_t size)
+{
+	if (is_vmalloc_addr(p))
+		vfree(p);
+	else if (size < PAGE_SIZE)
+		kfree(p);
 	else
-		s->t16[i] = v;
+		free_pages_exact(p, size);
 }
 
 /* Turns per round: weight / gcd, scaled down when a round would be long
@@ -125,67 +162,131 @@ static void podvs_mh_perms(struct podvs_mh_perm *p,
 	podvs_mh_turns(p, dests, n, m);
 }
 
-/* Dest i claims its next preferred free slot. */
-static void podvs_mh_claim(struct podvs_mh_state *s, struct podvs_mh_perm *p,
-			   u32 i)
+static inline u32 podvs_mh_step(u32 c, u32 skip, u32 m)
 {
-	u32 c = p->cur;
-
-	while (!podvs_mh_empty(s, c)) {
-		c += p->skip;
-		if (c >= s->m)
-			c -= s->m;
-	}
-	podvs_mh_set(s, c, i);
-	c += p->skip;
-	if (c >= s->m)
-		c -= s->m;
-	p->cur = c;
+	c += skip;
+	return c >= m ? c - m : c;
 }
 
-static void podvs_mh_fill(struct podvs_mh_state *s, struct podvs_mh_perm *p,
-			  u32 n)
+static __always_inline bool podvs_mh_taken(const struct podvs_mh_state *s,
+					   u32 c, const u8 width)
 {
-	u32 filled = 0, i, t;
+	if (width == 1)
+		return s->t8[c] != U8_MAX;
+	if (width == 2)
+		return s->t16[c] != U16_MAX;
+	return s->t32[c] != U32_MAX;
+}
 
-	if (s->wide)
-		memset(s->t32, 0xff, s->m * sizeof(u32));
+static __always_inline void podvs_mh_put(struct podvs_mh_state *s, u32 c,
+					 u32 v, const u8 width)
+{
+	if (width == 1)
+		s->t8[c] = v;
+	else if (width == 2)
+		s->t16[c] = v;
 	else
-		memset(s->t16, 0xff, s->m * sizeof(u16));
+		s->t32[c] = v;
+}
+
+/*
+ * Dests take turns, in snapshot order, p[i].turns each per round; a turn
+ * claims the dest's next free slot in its permutation.  Instantiated once
+ * per entry width so that the probe loop, where the time goes (some
+ * M ln M probes at most), is a load, a compare and a step.
+ */
+static __always_inline void podvs_mh_fill_w(struct podvs_mh_state *s,
+					    struct podvs_mh_perm *p, u32 n,
+					    const u8 width)
+{
+	u32 m = s->m, left = m, i = 0, t = 0;
+
+	memset(s->t8, 0xff, (size_t)m * width);
 	for (;;) {
-		for (i = 0; i < n; i++) {
-			for (t = 0; t < p[i].turns; t++) {
-				podvs_mh_claim(s, &p[i], i);
-				if (++filled == s->m)
-					return;
-			}
+		u32 c = p[i].cur, skip = p[i].skip;
+
+		while (podvs_mh_taken(s, c, width))
+			c = podvs_mh_step(c, skip, m);
+		podvs_mh_put(s, c, i, width);
+		p[i].cur = podvs_mh_step(c, skip, m);
+		if (!--left)
+			return;
+		if (++t < p[i].turns)
+			continue;
+		t = 0;
+		if (++i == n) {
+			i = 0;
+			cond_resched();
 		}
-		cond_resched();
 	}
 }
 
+static noinline void podvs_mh_fill8(struct podvs_mh_state *s,
+				    struct podvs_mh_perm *p, u32 n)
+{
+	podvs_mh_fill_w(s, p, n, 1);
+}
+
+static noinline void podvs_mh_fill16(struct podvs_mh_state *s,
+				     struct podvs_mh_perm *p, u32 n)
+{
+	podvs_mh_fill_w(s, p, n, 2);
+}
+
+static noinline void podvs_mh_fill32(struct podvs_mh_state *s,
+				     struct podvs_mh_perm *p, u32 n)
+{
+	podvs_mh_fill_w(s, p, n, 4);
+}
+
+/* The costly half of a build; see ops->fill for where it may run. */
+static void podvs_mh_fill(struct podvs_sched_state *st)
+{
+	struct podvs_mh_state *s = container_of(st, struct podvs_mh_state,
+						base);
+
+	podvs_mh_perms(s->perm, st->dests, st->n, s->m);
+	if (s->width == 1)
+		podvs_mh_fill8(s, s->perm, st->n);
+	else if (s->width == 2)
+		podvs_mh_fill16(s, s->perm, st->n);
+	else
+		podvs_mh_fill32(s, s->perm, st->n);
+	kvfree(s->perm);
+	s->perm = NULL;
+}
+
+/* The cheap half: memory for the table and the permutations. */
 static struct podvs_sched_state *
 podvs_mh_build(const struct podvs_service *svc, struct podvs_dest **dests,
 	       u32 n)
 {
-	bool wide = n >= PODVS_MH_EMPTY16;
+	u8 width = podvs_mh_width(n);
 	struct podvs_mh_state *s;
-	struct podvs_mh_perm *p;
 	u32 m = svc->mh_size;
 
-	p = kvmalloc_array(n, sizeof(*p), GFP_KERNEL);
-	if (!p)
+	s = podvs_mh_alloc(podvs_mh_bytes(m, width));
+	if (!s)
 		return NULL;
-	s = kvzalloc(sizeof(*s) + (size_t)m * (wide ? sizeof(u32) : sizeof(u16)),
-		     GFP_KERNEL_ACCOUNT);
-	if (s) {
-		s->m = m;
-		s->wide = wide;
-		podvs_mh_perms(p, dests, n, m);
-		podvs_mh_fill(s, p, n);
+	memset(s, 0, offsetof(struct podvs_mh_state, t8));
+	s->perm = kvmalloc_array(n, sizeof(*s->perm), GFP_KERNEL);
+	if (!s->perm) {
+		podvs_mh_free_mem(s, podvs_mh_bytes(m, width));
+		return NULL;
 	}
-	kvfree(p);
-	return s ? &s->base : NULL;
+	s->m = m;
+	s->width = width;
+	s->base.fill_cost = m;
+	return &s->base;
+}
+
+static void podvs_mh_free(struct podvs_sched_state *st)
+{
+	struct podvs_mh_state *s = container_of(st, struct podvs_mh_state,
+						base);
+
+	kvfree(s->perm);	/* set only if never filled */
+	podvs_mh_free_mem(s, podvs_mh_bytes(s->m, s->width));
 }
 
 /* The client's slot; if its dest cannot take new flows (drained or
@@ -232,6 +333,8 @@ static struct podvs_sched_ops podvs_mh_ops = {
 	.abort = podvs_sched_abort,
 	.schedule = podvs_sched_schedule,
 	.build = podvs_mh_build,
+	.fill = podvs_mh_fill,
+	.free = podvs_mh_free,
 	.pick = podvs_mh_pick,
 };
 

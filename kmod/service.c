@@ -432,6 +432,7 @@ int podvs_txn_begin(struct podvs_txn *t, struct podvs_net *pn, u32 nops)
 	t->pn = pn;
 	t->len = 0;
 	t->cap = nops;
+	t->ntouched = 0;
 	INIT_LIST_HEAD(&t->touched);
 	t->log = kvcalloc(max(nops, 1U), sizeof(*t->log), GFP_KERNEL_ACCOUNT);
 	return t->log ? 0 : -ENOMEM;
@@ -450,8 +451,10 @@ struct podvs_undo *podvs_txn_log(struct podvs_txn *t,
 
 void podvs_txn_touch(struct podvs_txn *t, struct podvs_service *svc)
 {
-	if (list_empty(&svc->txn_node))
-		list_add_tail(&svc->txn_node, &t->touched);
+	if (!list_empty(&svc->txn_node))
+		return;
+	list_add_tail(&svc->txn_node, &t->touched);
+	t->ntouched++;
 }
 
 static void podvs_txn_undo(struct podvs_txn *t, struct podvs_undo *u)
@@ -504,20 +507,35 @@ void podvs_txn_abort(struct podvs_txn *t)
 	t->log = NULL;
 }
 
+/* New scheduler states for every touched service: each built once per
+ * batch, whatever number of its dests changed, and only once every op
+ * has succeeded.  All allocations first, in this task; then the costly
+ * part for all of them at once, on as many CPUs as it is worth.
+ */
 static int podvs_txn_prepare(struct podvs_txn *t)
 {
 	struct podvs_service *svc;
-	int ret;
+	void **states;
+	u32 n = 0;
+	int ret = 0;
 
+	states = kvmalloc_array(max(t->ntouched, 1U), sizeof(*states),
+				GFP_KERNEL);
+	if (!states)
+		return -ENOMEM;
 	list_for_each_entry(svc, &t->touched, txn_node) {
 		if (svc->zombie)
 			continue;
-		ret = svc->sched->prepare(svc, &svc->txn_state);
+		ret = podvs_sched_alloc(svc, &svc->txn_state);
 		if (ret)
-			return ret;
+			break;
+		states[n++] = svc->txn_state;
 		cond_resched();
 	}
-	return 0;
+	if (!ret)
+		podvs_sched_fill(states, n);
+	kvfree(states);
+	return ret;
 }
 
 /* Finish deletions, in log order, once the new states no longer list the

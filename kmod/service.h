@@ -142,6 +142,7 @@ struct podvs_txn {
 	struct podvs_undo *log;
 	u32 len, cap;
 	struct list_head touched;	/* services whose scheduler rebuilds */
+	u32 ntouched;			/* entries of touched */
 };
 
 /* Begin with room for nops operations (-ENOMEM); under pn->lock until
