@@ -6,8 +6,8 @@
 #
 #   guest.sh --gen DIR [--only SECTIONS] [--rounds N] [--secs S] [--cap S]
 #            [--levels L,..] [--rule-levels L,..] [--nft-levels L,..]
-#            [--ctl N] [--ctl-rules N] [--reps N] [--pd-levels N,..]
-#            [--pd-changes N]
+#            [--ctl N] [--ctl-rules N] [--reps N] [--ctl-rounds N]
+#            [--inproc N] [--pd-levels N,..] [--pd-changes N]
 #
 # SECTIONS: a comma list of dataplane, scale, nodeport, control, podvsd.  DIR holds
 # the files tests/bench/gen.py wrote for the same levels and sizes.
@@ -34,6 +34,8 @@ ROUNDS=7 SECS=2 CAP=300
 LEVELS=1,1000,10000,100000 RULE_LEVELS=1,1000,10000 NFT_LEVELS=1,1000
 CTL=10000 CTL_RULES=1000
 REPS=9			# repetitions of a single control-plane change
+CTL_ROUNDS=3		# full loads of CTL services (podvs and IPVS alternated)
+INPROC=300		# single changes timed inside one process (ctlbench)
 PD_LEVELS=100,10000 PD_CHANGES=200
 GEN_SRC=
 while [ $# -gt 0 ]; do
@@ -49,6 +51,8 @@ while [ $# -gt 0 ]; do
 	--ctl) CTL=$2 ;;
 	--ctl-rules) CTL_RULES=$2 ;;
 	--reps) REPS=$2 ;;
+	--ctl-rounds) CTL_ROUNDS=$2 ;;
+	--inproc) INPROC=$2 ;;
 	--pd-levels) PD_LEVELS=$2 ;;
 	--pd-changes) PD_CHANGES=$2 ;;
 	*) fail "unknown option $1" ;;
@@ -60,6 +64,7 @@ done
 # Local copies: nothing timed reads through 9p.
 GEN=/tmp/bench-gen
 PVB=/tmp/pvbench
+CTLB=/tmp/ctlbench
 IPT=iptables-nft	# Debian's default backend, kube-proxy's on such hosts
 CONC=32			# TCP connections in flight
 
@@ -392,10 +397,39 @@ ctl_edit() {
 
 mem_avail_kb() { awk '$1 == "MemAvailable:" { print $2 }' /proc/meminfo; }
 
-# ctl_tool TOOL N: load (time and memory), then time REPS single changes.
+# ctl_inproc TOOL NS N: one change timed inside one process
+# (tests/bench/ctlbench.c, no fork/exec): a weight edit and an endpoint
+# replacement, $INPROC of each, p50 and p99, in NS (N services) and in a
+# fresh 1-service namespace, alternated over $ROUNDS rounds.
+ctl_inproc() {
+	local tool=$1 big=$2 n=$3 one r i lvl ns out
+	one=$(netns_add ctl1)
+	ctl_load "$tool" "$one" 1 >/dev/null || fail "control: $tool: loading 1 service failed"
+	for ((r = 0; r < ROUNDS; r++)); do
+		for i in 0 1; do
+			lvl=$n ns=$big
+			if [ $(((i + r) % 2)) -eq 0 ]; then lvl=1 ns=$one; fi
+			# shellcheck source=/dev/null
+			. "$GEN/ctl-$lvl-change.env"
+			# shellcheck disable=SC2086 # CHG_VS is "-t ADDR:PORT"
+			out=$(in_ns "$ns" "$CTLB" "$tool" $CHG_VS -o "$CHG_OLD" -N "$CHG_NEW" \
+				-e "$CHG_EDIT" -n "$INPROC") || fail "control: $tool: ctlbench failed"
+			say "control: $tool in one process, $lvl services: $(tr '\n' ' ' <<<"$out")"
+			awk -v t="$tool" -v l="$lvl" 'NF == 6 {
+				printf "RAW ctl inproc_%s_p50_us %s %s %s\n", $1, t, l, $4
+				printf "RAW ctl inproc_%s_p99_us %s %s %s\n", $1, t, l, $6
+			}' <<<"$out"
+		done
+	done
+	ip netns delete "$one"
+}
+
+# ctl_tool TOOL N [ROUND]: load (time and memory), then, in round 0 only,
+# time REPS single changes (one process each) and, at the largest size,
+# the in-process ones.
 ctl_tool() {
-	local tool=$1 n=$2 ns i rc=0 mem
-	say "control: $tool, $n services x 10 dests"
+	local tool=$1 n=$2 round=${3:-0} ns i rc=0 mem
+	say "control: $tool, $n services x 10 dests${3:+, round $((round + 1))}"
 	ns=$(netns_add ctl)
 	sleep 3			# let the last namespace's teardown finish
 	mem=$(mem_avail_kb)
@@ -408,13 +442,19 @@ ctl_tool() {
 	[ $rc -eq 0 ] || fail "control: $tool: loading $n services failed ($rc)"
 	raw "ctl load_ms $tool $n $TIMED_MS"
 	raw "ctl mem_kb $tool $n $((mem - $(mem_avail_kb)))"
-	for ((i = 0; i < REPS; i++)); do
+	for ((i = 0; round == 0 && i < REPS; i++)); do
 		timed ctl_replace "$tool" "$ns" "$n" "$i" || fail "control: $tool: replace failed"
 		raw "ctl replace_ms $tool $n $TIMED_MS"
 		case $tool in podvs* | ipvs) ;; *) continue ;; esac
 		timed ctl_edit "$tool" "$ns" "$n" "$i" || fail "control: $tool: edit failed"
 		raw "ctl edit_ms $tool $n $TIMED_MS"
 	done
+	if [ "$round" -eq 0 ] && [ "$n" = "$CTL" ]; then
+		# an odd REPS left the endpoint replaced: put it back (untimed)
+		[ $((REPS % 2)) -eq 0 ] || ctl_replace "$tool" "$ns" "$n" "$REPS" ||
+			fail "control: $tool: replace failed"
+		case $tool in podvs | ipvs) ctl_inproc "$tool" "$ns" "$n" ;; esac
+	fi
 	ip netns delete "$ns"
 }
 
@@ -431,7 +471,7 @@ warm_tools() {
 }
 
 section_control() {
-	local t
+	local t r order
 	pv_load
 	for t in podvs ipvs iptables-nft iptables-legacy nft; do
 		ctl_tool "$t" 1
@@ -441,9 +481,15 @@ section_control() {
 	done
 	# podvs-m65537 only at the smaller size: its tables are 128 KiB a
 	# service, 10,000 of them did not fit in the 3 GB guest (OOM kill).
+	# the full load in rounds, podvs and IPVS alternated, so that
+	# report.py pairs them by round
 	if [ "$CTL" != "$CTL_RULES" ]; then
-		for t in podvs ipvs; do
-			ctl_tool "$t" "$CTL"
+		for ((r = 0; r < CTL_ROUNDS; r++)); do
+			order="podvs ipvs"
+			[ $((r % 2)) -eq 0 ] || order="ipvs podvs"
+			for t in $order; do
+				ctl_tool "$t" "$CTL" "$r"
+			done
 		done
 	fi
 	pv_unload
@@ -496,6 +542,7 @@ main() {
 	mkdir -p "$GEN"
 	cp -r "$GEN_SRC/." "$GEN/"
 	cp "$PODVS_REPO/build/bench/pvbench" "$PVB"
+	cp "$PODVS_REPO/build/bench/ctlbench" "$CTLB"
 	modprobe -a ip_vs ip_vs_mh ip_vs_rr nf_conntrack
 	# Room for every flow of every setup (kube-proxy raises it too).
 	sysctl -qw net.netfilter.nf_conntrack_max=1048576

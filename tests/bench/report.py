@@ -183,6 +183,14 @@ class Report:
                          self.fmt_rate(self.paired("np", "rps", "direct", "nodeport", c))])
         self.table(["metric", "direct/nodeport"], rows)
 
+    def load_ratio(self, n, o):
+        """podvs/o full load at n: per round when both ran in rounds."""
+        r = self.paired("ctl", "load_ms", "podvs", o, n)
+        if len(r) > 1:
+            return self.fmt_time_paired(r) + f", {len(r)} rounds"
+        return self.fmt_time(self.med("ctl", "load_ms", "podvs", n),
+                             self.med("ctl", "load_ms", o, n))
+
     def control_loads(self, big, rows):
         for n in big:
             p = self.med("ctl", "load_ms", "podvs", n)
@@ -190,7 +198,7 @@ class Report:
                             ("iptables-legacy", "iptables-legacy-restore"), ("nft", "nft -f")):
                 if self.med("ctl", "load_ms", o, n):
                     rows.append([f"full load, {n} services", f"podvsadm -R / {name}",
-                                 self.fmt_time(p, self.med("ctl", "load_ms", o, n))])
+                                 self.load_ratio(n, o)])
             if self.med("ctl", "load_ms", "podvs-m65537", n):
                 rows.append([f"full load, {n} services", "podvs M=65537 / podvs M=4093",
                              self.fmt_time(self.med("ctl", "load_ms", "podvs-m65537", n), p)])
@@ -228,16 +236,40 @@ class Report:
                              self.fmt_time(self.med("ctl", "edit_ms", o, n),
                                            self.med("ctl", "edit_ms", o, 1))])
 
+    def control_inproc(self, rows):
+        """ctlbench: changes timed inside one process, N vs 1 per round."""
+        levels = sorted({k[3] for k in self.data
+                         if k[0] == "ctl" and k[1].startswith("inproc_")} - {1})
+        for n in levels:
+            for kind, name in (("edit", "edit 1 weight"), ("replace", "replace 1 endpoint")):
+                for q in ("p50", "p99"):
+                    m = f"inproc_{kind}_{q}_us"
+                    for o, oname in (("podvs", "podvs"), ("ipvs", "IPVS")):
+                        r = self.paired("ctl", m, o, o, n, lb=1)
+                        if r:
+                            rows.append([f"{name} in-process {q}, {n} vs 1",
+                                         f"{oname}({n})/{oname}(1)", self.fmt_rate(r)])
+                    r = self.paired("ctl", m, "podvs", "ipvs", n)
+                    if r:
+                        rows.append([f"{name} in-process {q}, {n} present", "podvs/IPVS",
+                                     self.fmt_time_paired(r)])
+
     def control(self):
         if not self.has("ctl"):
             return
         self.out("Control plane: N services x 10 dests (podvs and IPVS: mh, M=4093 both;")
-        self.out("podvs M=65537 is its default).  A single change is one process run")
-        self.out("(median of its repetitions), which under TCG is mostly process start.")
+        self.out("podvs M=65537 is its default).  A single change as a tool run is one")
+        self.out("process (median of its repetitions), which under TCG is mostly process")
+        self.out("start.  In-process: tests/bench/ctlbench.c times the netlink round trips")
+        self.out("alone (podvs: SET_DEST, or DEL+NEW_DEST in one batch; IPVS: SET_DEST, or")
+        self.out("DEL_DEST then NEW_DEST as ipvsadm -R sends them), p50/p99 of its")
+        self.out("repetitions; X(N)/X(1) is the median of per-round ratios [IQR], about")
+        self.out("1.00 when the change does not grow with the table.")
         big = sorted({k[3] for k in self.data if k[0] == "ctl"} - {1})
         rows = []
         self.control_loads(big, rows)
         self.control_changes(big, rows)
+        self.control_inproc(rows)
         self.table(["operation", "ratio", "value"], rows)
 
     def podvsd(self):
@@ -298,7 +330,9 @@ class Report:
     def raw(self):
         self.out("Raw figures: TCG VM on a shared host, meaningful only relative to each")
         self.out("other within this boot (medians; samples in brackets, in round order)")
-        units = {"udp_pps": "packets/s", "tcp_cps": "conns/s", "load_ms": "ms",
+        units = {"inproc_edit_p50_us": "us", "inproc_edit_p99_us": "us",
+                 "inproc_replace_p50_us": "us", "inproc_replace_p99_us": "us",
+                 "udp_pps": "packets/s", "tcp_cps": "conns/s", "load_ms": "ms",
                  "replace_ms": "ms", "edit_ms": "ms", "rps": "requests/s", "mem_kb": "KiB",
                  "lat_p50_us": "us", "lat_avg_us": "us", "lat_p99_us": "us"}
         rows = []
