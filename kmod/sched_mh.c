@@ -13,6 +13,7 @@
  */
 #include <linux/gcd.h>
 #include <linux/gfp.h>
+#include <linux/kmemleak.h>
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/siphash.h>
@@ -102,7 +103,9 @@ static size_t podvs_mh_bytes(u32 m, u8 width)
  * kvmalloc() would round a table of 65537 u16 (128 KiB + 2 bytes) up to
  * 256 KiB of pages.  Take whole pages instead, no more than the size
  * needs, and vmalloc only when no such run of pages is free.  Below a
- * page, kmalloc.  Nothing is zeroed: the fill writes every entry.
+ * page, kmalloc.  Nothing is zeroed: the fill writes every entry.  The
+ * pages are made known to kmemleak as kmalloc's are: the state holds the
+ * only pointer to its dests array.
  */
 static void *podvs_mh_alloc(size_t size)
 {
@@ -112,17 +115,22 @@ static void *podvs_mh_alloc(size_t size)
 		return kmalloc(size, GFP_KERNEL_ACCOUNT);
 	p = alloc_pages_exact(size, GFP_KERNEL_ACCOUNT | __GFP_NORETRY |
 			      __GFP_NOWARN);
-	return p ?: __vmalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!p)
+		return __vmalloc(size, GFP_KERNEL_ACCOUNT);
+	kmemleak_alloc(p, size, 1, GFP_KERNEL);
+	return p;
 }
 
 static void podvs_mh_free_mem(void *p, size_t size)
 {
-	if (is_vmalloc_addr(p))
+	if (is_vmalloc_addr(p)) {
 		vfree(p);
-	else if (size < PAGE_SIZE)
+	} else if (size < PAGE_SIZE) {
 		kfree(p);
-	else
+	} else {
+		kmemleak_free(p);
 		free_pages_exact(p, size);
+	}
 }
 
 /* Turns per round: weight / gcd, scaled down when a round would be long
