@@ -3,8 +3,8 @@
 # kernel: debug
 #
 # The dataplane under KASAN, lockdep, RCU checking and kmemleak: every path
-# of conn.c, hooks.c and xmit.c with real traffic, then a kmemleak scan
-# after podvs is unloaded.  The harness fails the run on any splat.
+# of conn.c, hooks.c and xmit.c with real traffic, then kmemleak scans
+# with the tables loaded and after podvs is unloaded.  The harness fails the run on any splat.
 #
 #   client (cl) --- gateway (gw, podvs, VIPs on podvs0) --- pod1, pod2
 #   (topology of tests/e2e/topo.sh, 8 client addresses)
@@ -60,6 +60,21 @@ delete_under_flow() {
 	grep -qi reset "$dir/tcp" || fail "no RST after the dest was deleted"
 }
 
+# kmemleak must see every live podvs object as referenced: a Maglev
+# table lives in pages of its own, and it holds the only pointer to its
+# dests array.
+scan_loaded() {
+	[ -w /sys/kernel/debug/kmemleak ] || skip "no kmemleak"
+	adm "$GW" -L -n | grep -q mh || fail "no mh service left to scan"
+	echo clear >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	if grep -q podvs /sys/kernel/debug/kmemleak; then
+		cat /sys/kernel/debug/kmemleak
+		fail "kmemleak calls live podvs objects lost"
+	fi
+}
+
 unload_and_scan() {
 	local dir=$TOPO_DIR/dbg2
 	rm -rf "$dir" && mkdir -p "$dir"
@@ -81,4 +96,5 @@ topo_init
 run_scenario "debug kernel: topology, services v4/v6 TCP/UDP" setup
 run_scenario "debug kernel: traffic both families, reject" traffic_all
 run_scenario "debug kernel: drain, delete dest and service under flows" delete_under_flow
+run_scenario "debug kernel: kmemleak clean with the tables loaded" scan_loaded
 run_scenario "debug kernel: unload under traffic, kmemleak clean" unload_and_scan
