@@ -118,6 +118,7 @@ static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 	uint64_t now = pd_now_ms();
 
 	(void)loop;
+	pd_gate_publish(d);	/* the report the gateway Lease carries */
 	pd_cluster_lease_tick(d);
 	pd_gate_tick(d);
 	if (!d->caches_synced)
@@ -150,6 +151,7 @@ static void on_recompute(void *ctx, const char *key)
 	char err[256];
 
 	pd_health_begin(&d->health, key);
+	pd_gate_recompute(d, key);
 	if (s && pd_hc_parse(s, &cfg, err, sizeof(err)) &&
 	    pd_hc_report(&d->health, key, s->meta.resource_version))
 		pd_cluster_event(d, s->meta.ns, s->meta.name, s->meta.uid,

@@ -10,12 +10,21 @@
 #include "daemon.h"
 #include "gate.h"
 
+/* The leader's last decision on a Pod (counted in the stats). */
+enum gate_verdict {
+	GATE_UNDECIDED,
+	GATE_TRUE,
+	GATE_FALSE,
+};
+
 struct gate_pod {
 	struct k8s_pod *pod;
 	uint64_t deleting_ms;		/* first seen deleting; 0: not */
 	/* the last evaluation */
 	bool found;
 	bool local_ok;
+	bool was_ok;			/* local_ok before evaluating */
+	enum gate_verdict verdict;
 	char why[PD_GATE_MSG_LEN];
 	/* the last patch */
 	bool inflight;
@@ -25,7 +34,7 @@ struct gate_pod {
 	char key[];
 };
 
-/* Services with an endpoint for one Pod. */
+/* Services with an endpoint for one Pod; or Pods of one Service. */
 struct gate_refs {
 	char **svc;
 	size_t n;
@@ -35,6 +44,7 @@ struct gate_refs {
 struct gate_gw {
 	struct pd_lease_obs obs;
 	struct pd_hmap uids;		/* Pod UID -> (void *)1 */
+	char *raw;			/* the annotation as last read */
 	bool reporting;			/* the annotation is there */
 	bool seen;			/* in the last list */
 };
@@ -118,30 +128,47 @@ static void refs_mark(struct podvsd *d, const char *pod_key)
 		pd_rec_mark_service(&d->rec, r->svc[i]);
 }
 
-static void refs_add(struct podvsd *d, const char *pod_key, const char *svc)
+/* Append a copy of @str to @r.  0 or -ENOMEM. */
+static int strv_add(struct gate_refs *r, const char *str)
 {
-	struct gate_refs *r = pd_hmap_sget(&d->gate.refs, pod_key);
-	char **v, *s;
+	char **v = realloc(r->svc, (r->n + 1) * sizeof(*v));
+	char *s = strdup(str);
 
-	for (size_t i = 0; r && i < r->n; i++)
-		if (!strcmp(r->svc[i], svc))
-			return;
-	if (!r) {
-		r = calloc(1, sizeof(*r));
-		if (!r || pd_hmap_sput(&d->gate.refs, pod_key, r, NULL)) {
-			free(r);
-			return;
-		}
-	}
-	v = realloc(r->svc, (r->n + 1) * sizeof(*v));
-	s = strdup(svc);
 	if (v)
 		r->svc = v;
 	if (!v || !s) {
 		free(s);
-		return;
+		return -ENOMEM;
 	}
 	r->svc[r->n++] = s;
+	return 0;
+}
+
+/* The list of @key in @m, created empty if missing; NULL: no memory. */
+static struct gate_refs *refs_get(struct pd_hmap *m, const char *key)
+{
+	struct gate_refs *r = pd_hmap_sget(m, key);
+
+	if (r)
+		return r;
+	r = calloc(1, sizeof(*r));
+	if (!r || pd_hmap_sput(m, key, r, NULL)) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void refs_add(struct podvsd *d, const char *pod_key, const char *svc)
+{
+	struct gate_refs *r = pd_hmap_sget(&d->gate.refs, pod_key);
+
+	for (size_t i = 0; r && i < r->n; i++)
+		if (!strcmp(r->svc[i], svc))
+			return;
+	r = r ?: refs_get(&d->gate.refs, pod_key);
+	if (!r || strv_add(r, svc))
+		d->gate.all_dirty = true;	/* an index is short */
 }
 
 static void refs_free(void *p)
@@ -153,6 +180,25 @@ static void refs_free(void *p)
 	if (r)
 		free(r->svc);
 	free(r);
+}
+
+/* Evaluate @gp again at the next pd_gate_eval(). */
+static void pod_dirty(struct podvsd *d, struct gate_pod *gp)
+{
+	if (pd_hmap_sput(&d->gate.dirty, gp->key, gp, NULL))
+		d->gate.all_dirty = true;
+}
+
+static void verdict_set(struct podvsd *d, struct gate_pod *gp,
+			enum gate_verdict v)
+{
+	struct pd_gate_stats *st = &d->gate.stats;
+
+	st->gated_true -= gp->verdict == GATE_TRUE;
+	st->gated_false -= gp->verdict == GATE_FALSE;
+	gp->verdict = v;
+	st->gated_true += v == GATE_TRUE;
+	st->gated_false += v == GATE_FALSE;
 }
 
 static void deleting_index(struct podvsd *d, struct gate_pod *gp, bool add)
@@ -179,6 +225,9 @@ static void pod_forget(struct podvsd *d, struct gate_pod *gp, bool gone)
 		pd_hmap_put(&d->gate.gone, &p->ips[i], sizeof(p->ips[i]),
 			    (void *)(uintptr_t)pd_now_ms(), NULL);
 	refs_mark(d, gp->key);
+	pd_hmap_sdel(&d->gate.dirty, gp->key);
+	d->gate.report_dirty |= gp->local_ok;
+	verdict_set(d, gp, GATE_UNDECIDED);
 	k8s_pod_free(gp->pod);
 	free(gp);
 }
@@ -219,6 +268,9 @@ static void pod_keep(struct podvsd *d, struct k8s_pod *p, const char *key)
 		return;
 	}
 	moved = !gp->pod || pod_bits(gp->pod) != pod_bits(p);
+	/* recreated under its name: our report names the old UID */
+	d->gate.report_dirty |= gp->local_ok &&
+				strcmp(gp->pod->meta.uid, p->meta.uid);
 	deleting_index(d, gp, false);
 	k8s_pod_free(gp->pod);
 	gp->pod = p;
@@ -228,6 +280,7 @@ static void pod_keep(struct podvsd *d, struct k8s_pod *p, const char *key)
 		deleting_index(d, gp, true);
 	if (moved)
 		refs_mark(d, key);
+	pod_dirty(d, gp);	/* its conditions may have moved */
 }
 
 static void pod_upsert(void *ctx, const cJSON *obj)
@@ -286,6 +339,7 @@ static void pod_prune(void *ctx, const struct pd_hmap *keep)
 		pd_hmap_del(&d->gate.pods, e->key, e->klen);
 		pod_forget(d, gp, true);
 	}
+	d->gate.all_dirty = true;
 }
 
 static void pod_changed(void *ctx)
@@ -298,10 +352,11 @@ static void pod_synced(void *ctx)
 	struct podvsd *d = ctx;
 
 	d->gate.synced = true;
+	d->gate.all_dirty = true;
 	pd_cluster_synced(d);
 }
 
-static const struct pd_informer_ops pod_ops = {
+const struct pd_informer_ops pd_gate_pod_ops = {
 	.upsert = pod_upsert,
 	.remove = pod_remove,
 	.prune = pod_prune,
@@ -311,16 +366,24 @@ static const struct pd_informer_ops pod_ops = {
 
 /* ---- the view for desired.c -------------------------------------------- */
 
+/* The "ns/name" of @e's Pod into @key; false if it names no Pod. */
+static bool ep_key(const struct k8s_endpoint *e, char key[K8S_KEY_LEN])
+{
+	if (!e->target_kind || strcmp(e->target_kind, "Pod") ||
+	    !e->target_name)
+		return false;
+	snprintf(key, K8S_KEY_LEN, "%s/%s", e->target_ns ? e->target_ns :
+		 "default", e->target_name);
+	return true;
+}
+
 static struct gate_pod *ep_pod(struct podvsd *d, const char *svc,
 			       const struct k8s_endpoint *e)
 {
 	char key[K8S_KEY_LEN];
 
-	if (!e->target_kind || strcmp(e->target_kind, "Pod") ||
-	    !e->target_name)
+	if (!ep_key(e, key))
 		return NULL;
-	snprintf(key, sizeof(key), "%s/%s", e->target_ns ? e->target_ns :
-		 "default", e->target_name);
 	if (svc)
 		refs_add(d, key, svc);
 	return pd_hmap_sget(&d->gate.pods, key);
@@ -374,10 +437,62 @@ uint64_t pd_gate_grace_ms(void *ctx, const struct pd_vs *have,
 	return gp->pod->grace_s ? gp->pod->grace_s * 1000ULL : PD_LINGER_NONE;
 }
 
+/* ---- which Pods a Service recompute touches --------------------------- */
+
+/* Mark the Pods @svc listed at its last recompute; forget the list. */
+static void members_dirty(struct podvsd *d, const char *svc)
+{
+	struct gate_refs *m = pd_hmap_sdel(&d->gate.members, svc);
+
+	for (size_t i = 0; m && i < m->n; i++) {
+		struct gate_pod *gp = pd_hmap_sget(&d->gate.pods, m->svc[i]);
+
+		if (gp)
+			pod_dirty(d, gp);
+	}
+	refs_free(m);
+}
+
+/* Index and mark the Pod of one endpoint of @svc. */
+static int member_add(struct podvsd *d, const char *svc, struct gate_refs *m,
+		      const struct k8s_endpoint *e)
+{
+	char key[K8S_KEY_LEN];
+	struct gate_pod *gp;
+
+	if (!ep_key(e, key))
+		return 0;
+	refs_add(d, key, svc);
+	gp = pd_hmap_sget(&d->gate.pods, key);
+	if (gp)
+		pod_dirty(d, gp);
+	return strv_add(m, key);
+}
+
+void pd_gate_recompute(struct podvsd *d, const char *svc)
+{
+	size_t n;
+	const struct k8s_slice *const *v = pd_rec_service_slices(&d->rec, svc,
+								 &n);
+	struct gate_refs *m;
+	int err = 0;
+
+	members_dirty(d, svc);
+	if (!n)
+		return;
+	m = refs_get(&d->gate.members, svc);
+	for (size_t i = 0; m && !err && i < n; i++)
+		for (size_t j = 0; !err && j < v[i]->n_endpoints; j++)
+			err = member_add(d, svc, m, &v[i]->endpoints[j]);
+	if (!m || err)
+		d->gate.all_dirty = true;
+}
+
 /* ---- evaluation: is each gated Pod programmed here? -------------------- */
 
 struct eval_ctx {
 	struct podvsd *d;
+	const struct pd_hmap *only;	/* NULL: every Pod */
 };
 
 /* First index in @vs->dests whose address is @a (dests sorted), or n. */
@@ -466,6 +581,8 @@ static void eval_plan(void *ctx, const char *svc, const struct pd_plan *plan,
 
 			if (!gp || !e->n_addrs || !pd_pod_gated(gp->pod))
 				continue;
+			if (ec->only && !pd_hmap_sget(ec->only, gp->key))
+				continue;
 			gp->found = true;
 			if (gp->local_ok)
 				check_endpoint(ec->d, svc, plan, &e->addrs[0],
@@ -506,11 +623,15 @@ static char *report(struct podvsd *d)
 	return out;
 }
 
-static void publish(struct podvsd *d)
+void pd_gate_publish(struct podvsd *d)
 {
-	char *r = report(d);
+	char *r;
 	cJSON *ann;
 
+	if (!d->gate.report_dirty)
+		return;
+	r = report(d);
+	d->gate.report_dirty = !r;	/* out of memory: next tick */
 	if (!r || (d->gate.report && !strcmp(r, d->gate.report))) {
 		free(r);
 		return;
@@ -527,33 +648,75 @@ static void publish(struct podvsd *d)
 	d->cluster.gw.ann = ann;
 }
 
-static void eval_local(struct podvsd *d)
+/* Before an evaluation of @gp. */
+static void pod_reset(struct podvsd *d, struct gate_pod *gp)
+{
+	d->gate.stats.evals++;
+	gp->was_ok = gp->local_ok;
+	gp->found = false;
+	gp->local_ok = !gp->pod->meta.deleting;
+	snprintf(gp->why, sizeof(gp->why), "%s",
+		 gp->local_ok ? "Programmed" : "NotProgrammed: being deleted");
+}
+
+/* After it: no endpoint at all fails; a flip changes our report. */
+static void pod_settle(struct podvsd *d, struct gate_pod *gp)
+{
+	if (!gp->found && gp->local_ok)
+		fail(gp, "%s", "NotProgrammed: no endpoint in a podvs Service");
+	d->gate.report_dirty |= gp->local_ok != gp->was_ok;
+}
+
+/* Every Pod, walking every plan: O(endpoints). */
+static void eval_all(struct podvsd *d)
 {
 	struct eval_ctx ec = { .d = d };
 	struct pd_hmap_iter it;
+	struct pd_hmap_ent *e;
 	size_t gated = 0;
 
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.pods, &it); e;
+	d->gate.stats.full_evals++;
+	for (e = pd_hmap_first(&d->gate.pods, &it); e;
 	     e = pd_hmap_next(&d->gate.pods, &it)) {
-		struct gate_pod *gp = e->val;
-
-		gated += pd_pod_gated(gp->pod);
-		gp->found = false;
-		gp->local_ok = !gp->pod->meta.deleting;
-		snprintf(gp->why, sizeof(gp->why), "%s",
-			 gp->local_ok ? "Programmed" : "NotProgrammed: "
-			 "being deleted");
+		gated += pd_pod_gated(((struct gate_pod *)e->val)->pod);
+		pod_reset(d, e->val);
 	}
 	if (gated)	/* the walk costs O(endpoints): only when needed */
 		pd_rec_each_plan(&d->rec, eval_plan, &ec);
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.pods, &it); e;
-	     e = pd_hmap_next(&d->gate.pods, &it)) {
-		struct gate_pod *gp = e->val;
+	for (e = pd_hmap_first(&d->gate.pods, &it); e;
+	     e = pd_hmap_next(&d->gate.pods, &it))
+		pod_settle(d, e->val);
+	d->gate.report_dirty = true;
+}
 
-		if (!gp->found && gp->local_ok)
-			fail(gp, "%s", "NotProgrammed: no endpoint in a "
-			     "podvs Service");
+/* The Pods of @work, walking only the Services that list them. */
+static void eval_dirty(struct podvsd *d, const struct pd_hmap *work)
+{
+	struct eval_ctx ec = { .d = d, .only = work };
+	struct pd_hmap svcs;	/* "ns/svc" -> its name, owned by refs */
+	struct pd_hmap_iter it;
+	struct pd_hmap_ent *e;
+	bool oom = false;
+
+	pd_hmap_init(&svcs);
+	for (e = pd_hmap_first(work, &it); e; e = pd_hmap_next(work, &it)) {
+		struct gate_pod *gp = e->val;
+		const struct gate_refs *r = pd_hmap_sget(&d->gate.refs,
+							 gp->key);
+
+		pod_reset(d, gp);
+		for (size_t i = 0; r && i < r->n; i++)
+			oom |= !!pd_hmap_sput(&svcs, r->svc[i], r->svc[i],
+					      NULL);
 	}
+	for (e = pd_hmap_first(&svcs, &it); !oom && e;
+	     e = pd_hmap_next(&svcs, &it))
+		pd_rec_one_plan(&d->rec, e->val, eval_plan, &ec);
+	pd_hmap_fini(&svcs);
+	if (oom)	/* a Service would be missed: walk them all */
+		return eval_all(d);
+	for (e = pd_hmap_first(work, &it); e; e = pd_hmap_next(work, &it))
+		pod_settle(d, e->val);
 }
 
 /* ---- the leader's verdict and patches --------------------------------- */
@@ -602,8 +765,10 @@ static void patch_done(struct pd_http_req *r, int res, long status,
 	struct gate_pod *gp = pd_hmap_sget(&p->d->gate.pods, p->key);
 
 	(void)len;
-	if (gp)
+	if (gp) {
 		gp->inflight = false;
+		pod_dirty(p->d, gp);	/* decide again at the next tick */
+	}
 	if (res || status != 200) {
 		p->d->gate.stats.patch_failures++;
 		if (gp)
@@ -665,8 +830,7 @@ static void decide(struct podvsd *d, struct gate_pod *gp)
 		snprintf(why, sizeof(why), "Programmed: an active, healthy "
 			 "dest on every live gateway");
 	pd_gate_reason_word(why, reason, sizeof(reason));
-	d->gate.stats.gated_true += ok;
-	d->gate.stats.gated_false += !ok;
+	verdict_set(d, gp, ok ? GATE_TRUE : GATE_FALSE);
 	if (pd_gate_current(gp->pod, ok, reason) || gp->inflight)
 		return;
 	if (!strcmp(gp->sent_rv, gp->pod->meta.resource_version) &&
@@ -675,24 +839,88 @@ static void decide(struct podvsd *d, struct gate_pod *gp)
 	send_patch(d, gp, ok, reason, why);
 }
 
-void pd_gate_eval(struct podvsd *d)
+static void decide_one(struct podvsd *d, struct gate_pod *gp)
+{
+	if (pd_pod_gated(gp->pod) && !gp->pod->meta.deleting)
+		decide(d, gp);
+	else
+		verdict_set(d, gp, GATE_UNDECIDED);
+}
+
+/* Our generation of reports and the set of live gateways, as one word. */
+static uint64_t gw_signature(struct podvsd *d)
+{
+	struct pd_hmap_iter it;
+	uint64_t now = pd_now_ms();
+	uint64_t sig = d->gate.gw_gen * 0x9e3779b97f4a7c15ULL;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.gateways, &it); e;
+	     e = pd_hmap_next(&d->gate.gateways, &it)) {
+		uint64_t h = 1469598103934665603ULL;
+
+		if (!gw_live(e->val, now))
+			continue;
+		for (size_t i = 0; i < e->klen; i++)
+			h = (h ^ ((const unsigned char *)e->key)[i]) *
+			    1099511628211ULL;
+		sig ^= h;	/* order free: the map's order may change */
+	}
+	return sig;
+}
+
+/* Leader: decide the Pods of @work, or all if the gateways moved. */
+static void decide_pods(struct podvsd *d, const struct pd_hmap *work,
+			bool all)
+{
+	uint64_t sig = gw_signature(d);
+	const struct pd_hmap *m;
+	struct pd_hmap_iter it;
+
+	if (!d->gate.was_leader || sig != d->gate.gw_sig)
+		all = true;
+	d->gate.was_leader = true;
+	d->gate.gw_sig = sig;
+	m = all ? &d->gate.pods : work;
+	for (struct pd_hmap_ent *e = pd_hmap_first(m, &it); e;
+	     e = pd_hmap_next(m, &it))
+		decide_one(d, e->val);
+}
+
+/* No longer leader: nothing decided here any more. */
+static void undecide_all(struct podvsd *d)
 {
 	struct pd_hmap_iter it;
 
-	if (!d->caches_synced || !d->gate.synced || !d->cluster.up)
+	if (!d->gate.was_leader)
 		return;
-	eval_local(d);
-	publish(d);
-	d->gate.stats.gated_true = d->gate.stats.gated_false = 0;
-	if (!pd_cluster_leader(d))
-		return;
+	d->gate.was_leader = false;
 	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.pods, &it); e;
-	     e = pd_hmap_next(&d->gate.pods, &it)) {
-		struct gate_pod *gp = e->val;
+	     e = pd_hmap_next(&d->gate.pods, &it))
+		verdict_set(d, e->val, GATE_UNDECIDED);
+}
 
-		if (pd_pod_gated(gp->pod) && !gp->pod->meta.deleting)
-			decide(d, gp);
+void pd_gate_eval(struct podvsd *d)
+{
+	struct pd_hmap work = d->gate.dirty;	/* new marks: next call */
+	bool all = d->gate.all_dirty ||
+		   d->rec.stats.full_syncs != d->gate.full_seen;
+
+	if (!d->caches_synced || !d->gate.synced || !d->cluster.up) {
+		d->gate.all_dirty = true;
+		return;
 	}
+	pd_hmap_init(&d->gate.dirty);
+	d->gate.all_dirty = false;
+	d->gate.full_seen = d->rec.stats.full_syncs;
+	if (all)
+		eval_all(d);
+	else
+		eval_dirty(d, &work);
+	if (pd_cluster_leader(d))
+		decide_pods(d, &work, all);
+	else
+		undecide_all(d);
+	pd_hmap_fini(&work);
 }
 
 /* ---- other gateways' reports ------------------------------------------- */
@@ -704,10 +932,25 @@ static void gw_free(void *p)
 	if (!g)
 		return;
 	pd_hmap_fini(&g->uids);
+	free(g->raw);
 	free(g);
 }
 
-static void gw_uids(struct gate_gw *g, const cJSON *item)
+/* Did @g's annotation change since the last list?  Keep it. */
+static bool gw_moved(struct gate_gw *g, const cJSON *v)
+{
+	const char *now = cJSON_IsString(v) ? v->valuestring : NULL;
+
+	if (now && g->raw && !strcmp(now, g->raw))
+		return false;
+	if (!now && !g->raw)
+		return false;
+	free(g->raw);
+	g->raw = now ? strdup(now) : NULL;
+	return true;
+}
+
+static void gw_uids(struct podvsd *d, struct gate_gw *g, const cJSON *item)
 {
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(item, "metadata");
 	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(md, "annotations");
@@ -715,6 +958,9 @@ static void gw_uids(struct gate_gw *g, const cJSON *item)
 							  PD_ANN_PROGRAMMED);
 	cJSON *arr, *u;
 
+	if (!gw_moved(g, v))
+		return;
+	d->gate.gw_gen++;
 	pd_hmap_fini(&g->uids);
 	g->reporting = false;
 	if (!cJSON_IsString(v))
@@ -747,7 +993,7 @@ static void gw_seen(struct podvsd *d, const char *name, const cJSON *item,
 	g->seen = true;
 	if (pd_lease_observe(&g->obs, item, now, err, sizeof(err)))
 		g->obs.holder[0] = '\0';	/* unreadable: not live */
-	gw_uids(g, item);
+	gw_uids(d, g, item);
 }
 
 static void gw_list(struct podvsd *d, const cJSON *items)
@@ -779,6 +1025,7 @@ static void gw_list(struct podvsd *d, const cJSON *items)
 		if (!g->seen) {
 			pd_hmap_del(&d->gate.gateways, e->key, e->klen);
 			gw_free(g);
+			d->gate.gw_gen++;
 		} else {
 			live += gw_live(g, now);
 		}
@@ -850,18 +1097,26 @@ void pd_gate_tick(struct podvsd *d)
 
 /* ---- setup -------------------------------------------------------------- */
 
+void pd_gate_maps_init(struct pd_gate *g)
+{
+	pd_hmap_init(&g->pods);
+	pd_hmap_init(&g->deleting);
+	pd_hmap_init(&g->gone);
+	pd_hmap_init(&g->refs);
+	pd_hmap_init(&g->members);
+	pd_hmap_init(&g->gateways);
+	pd_hmap_init(&g->dirty);
+	g->all_dirty = true;
+}
+
 int pd_gate_init(struct podvsd *d)
 {
 	struct pd_informer_transport tr;
 
-	pd_hmap_init(&d->gate.pods);
-	pd_hmap_init(&d->gate.deleting);
-	pd_hmap_init(&d->gate.gone);
-	pd_hmap_init(&d->gate.refs);
-	pd_hmap_init(&d->gate.gateways);
+	pd_gate_maps_init(&d->gate);
 	pd_informer_http_transport(&d->cluster.http, &tr);
 	return pd_informer_init(&d->cluster.pods, &d->loop, &d->log, &tr,
-				"pods", "/api/v1/pods", &pod_ops, d);
+				"pods", "/api/v1/pods", &pd_gate_pod_ops, d);
 }
 
 static void free_pods(struct pd_hmap *m)
@@ -883,12 +1138,17 @@ void pd_gate_fini(struct podvsd *d)
 	struct pd_hmap_iter it;
 
 	free_pods(&d->gate.pods);
+	pd_hmap_fini(&d->gate.dirty);
 	pd_hmap_fini(&d->gate.deleting);
 	pd_hmap_fini(&d->gate.gone);
 	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.refs, &it); e;
 	     e = pd_hmap_next(&d->gate.refs, &it))
 		refs_free(e->val);
 	pd_hmap_fini(&d->gate.refs);
+	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.members, &it); e;
+	     e = pd_hmap_next(&d->gate.members, &it))
+		refs_free(e->val);
+	pd_hmap_fini(&d->gate.members);
 	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.gateways, &it); e;
 	     e = pd_hmap_next(&d->gate.gateways, &it))
 		gw_free(e->val);

@@ -49,6 +49,8 @@ struct pd_gate_stats {
 	unsigned long gated_true;	/* gated Pods whose gate we hold True */
 	unsigned long gated_false;
 	unsigned long live_gateways;	/* other live gateways seen */
+	unsigned long evals;		/* Pods evaluated (the work done) */
+	unsigned long full_evals;	/* evaluations of every Pod */
 };
 
 struct pd_gate {
@@ -56,14 +58,34 @@ struct pd_gate {
 	struct pd_hmap deleting;	/* pd_addr -> struct gate_pod */
 	struct pd_hmap gone;		/* pd_addr -> (uintptr_t) ms deleted */
 	struct pd_hmap refs;		/* "ns/pod" -> struct gate_refs */
+	struct pd_hmap members;		/* "ns/svc" -> its Pods' keys */
 	struct pd_hmap gateways;	/* Lease name -> struct gate_gw */
+	struct pd_hmap dirty;		/* "ns/pod" -> struct gate_pod */
 	char *report;			/* our podvs.io/programmed value */
 	bool synced;			/* Pods listed */
 	bool listing_gws;		/* a Lease list is in flight */
+	bool all_dirty;			/* next evaluation: every Pod */
+	bool report_dirty;		/* a Pod's local result flipped */
+	bool was_leader;		/* at the last evaluation */
+	uint64_t full_seen;		/* rec full_syncs at the last one */
+	uint64_t gw_gen;		/* bumped when a gateway report moves */
+	uint64_t gw_sig;		/* gw_gen and live set last decided */
 	struct pd_gate_stats stats;
 };
 
+struct pd_informer_ops;
+
 int pd_gate_init(struct podvsd *d);
+/* The maps only (pd_gate_init does it; tests without an informer). */
+void pd_gate_maps_init(struct pd_gate *g);
+/* The Pod informer's callbacks (ctx: the daemon). */
+extern const struct pd_informer_ops pd_gate_pod_ops;
+/*
+ * pd_gate_recompute - Service @svc is about to be recomputed: its Pods
+ * (those its slices list now and those they listed before) are evaluated
+ * again after the sync.  The reconciler's recompute hook.
+ */
+void pd_gate_recompute(struct podvsd *d, const char *svc);
 void pd_gate_fini(struct podvsd *d);
 /* The view desired.c consults (ctx: the daemon). */
 extern const struct pd_desired_view pd_gate_view;
@@ -71,10 +93,22 @@ extern const struct pd_desired_view pd_gate_view;
 uint64_t pd_gate_grace_ms(void *ctx, const struct pd_vs *have,
 			  const struct pd_dest *d);
 /*
- * pd_gate_eval - recompute every gated Pod's condition here, update our
- * report, and (leader only) patch what changed.  After every sync.
+ * pd_gate_eval - recompute the gated Pods' conditions here, update our
+ * report, and (leader only) patch what changed.  After every sync and
+ * every tick.  Incremental: only the Pods marked since the last call (by
+ * their own events, their Services' recomputes, their patches) are
+ * evaluated, across the Services that list them; every Pod after a full
+ * sync, a Pod relist, or a call that could not run.  The leader decides
+ * every gated Pod again when it becomes leader or another gateway's
+ * report or liveness moves.  Our report: pd_gate_publish().
  */
 void pd_gate_eval(struct podvsd *d);
+/*
+ * pd_gate_publish - our report for the gateway Lease, rebuilt if a result
+ * flipped since.  O(gated Pods): once a tick, before the Lease's renewal,
+ * not after every change.
+ */
+void pd_gate_publish(struct podvsd *d);
 /* Every retryPeriod: leader reads the gateway Leases; forget old IPs. */
 void pd_gate_tick(struct podvsd *d);
 

@@ -281,7 +281,6 @@ static void probe_done(struct hc_target *t, bool ok, const char *why)
 {
 	struct pd_health *h = t->h;
 	char a[PD_ADDR_STRLEN];
-	bool was = target_healthy(t);
 	enum pd_hc_state from = t->c.state;
 
 	probe_close(t);
@@ -298,7 +297,12 @@ static void probe_done(struct hc_target *t, bool ok, const char *why)
 		"state=%s%s%s%s", t->svc, pd_addr_str(&t->addr, a), t->port,
 		t->c.state == PD_HC_UP ? "healthy" : "unhealthy",
 		ok ? "" : " err=\"", ok ? "" : t->why, ok ? "" : "\"");
-	if (was != target_healthy(t) && h->changed)
+	/*
+	 * Every transition: the drain follows target_healthy(), the
+	 * readiness gate's verdict the state itself (unknown -> up of an
+	 * optimistic target drains nothing but lifts HealthCheckPending).
+	 */
+	if (h->changed)
 		h->changed(h->ctx, t->svc);
 }
 
@@ -448,6 +452,9 @@ static void target_drop(struct pd_health *h, struct hc_target *t)
 {
 	char key[K8S_KEY_LEN + 64];
 
+	/* its verdict (see pd_health_verdict) turns to a pass */
+	if (t->c.state != PD_HC_UP && h->changed)
+		h->changed(h->ctx, t->svc);
 	pd_hmap_sdel(&h->targets, target_key(t->svc, &t->addr, t->port, key,
 					     sizeof(key)));
 	target_free(t);

@@ -991,6 +991,27 @@ void pd_rec_each_plan(const struct pd_reconciler *r, pd_rec_plan_fn fn,
 	}
 }
 
+void pd_rec_one_plan(const struct pd_reconciler *r, const char *svc,
+		     pd_rec_plan_fn fn, void *ctx)
+{
+	const struct plan_entry *pe = pd_hmap_sget(&r->plans, svc);
+	size_t n;
+	const struct k8s_slice *const *v = pd_rec_service_slices(r, svc, &n);
+
+	if (pe)
+		fn(ctx, pe->key, &pe->plan, v, n);
+}
+
+const struct k8s_slice *const *
+pd_rec_service_slices(const struct pd_reconciler *r, const char *svc,
+		      size_t *n)
+{
+	const struct slice_list *sl = pd_hmap_sget(&r->svc_slices, svc);
+
+	*n = sl ? sl->n : 0;
+	return sl ? sl->v : NULL;
+}
+
 size_t pd_rec_programmed_services(const struct pd_reconciler *r)
 {
 	return r->actual.map.n;

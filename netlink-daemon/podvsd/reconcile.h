@@ -165,6 +165,14 @@ typedef void (*pd_rec_plan_fn)(void *ctx, const char *svc,
 void pd_rec_each_plan(const struct pd_reconciler *r, pd_rec_plan_fn fn,
 		      void *ctx);
 
+/* The same for Service @svc only (nothing if it has no plan). */
+void pd_rec_one_plan(const struct pd_reconciler *r, const char *svc,
+		     pd_rec_plan_fn fn, void *ctx);
+/* Service @svc's cached slices (@n of them; NULL if none). */
+const struct k8s_slice *const *
+pd_rec_service_slices(const struct pd_reconciler *r, const char *svc,
+		      size_t *n);
+
 /* Counts for metrics. */
 size_t pd_rec_programmed_services(const struct pd_reconciler *r);
 size_t pd_rec_programmed_dests(const struct pd_reconciler *r);
