@@ -8,11 +8,15 @@
  * has allocated every state (podvs_sched_alloc), so what is left cannot
  * fail and there is nothing to unwind here: a batch that fails, fails
  * before, and its states are freed unfilled.  It queues work items on
- * system_unbound_wq, fills states itself alongside them, then cancels the
+ * podvs_build_wq, fills states itself alongside them, then cancels the
  * items that have not started and waits for those that have; only then
  * does it publish anything.  Each state goes to exactly one filler (an
  * atomic index).  The fillers take no lock: the dests and fields a state
  * was built from stay fixed because the waiter holds pn->lock for them.
+ *
+ * The module owns podvs_build_wq, not a system queue: destroying it at
+ * unload waits for an item that has signalled the waiter but has not yet
+ * returned out of this module's code.
  */
 #include <linux/atomic.h>
 #include <linux/completion.h>
@@ -28,6 +32,11 @@ static unsigned int podvs_build_cpus;
 module_param_named(build_cpus, podvs_build_cpus, uint, 0644);
 MODULE_PARM_DESC(build_cpus,
 		 "CPUs that one batch's table builds may use (0: all online)");
+
+/* The work items of podvs_fill_parallel(); NULL before module init (the
+ * KUnit suites run then) and after exit, when fills run serially.
+ */
+static struct workqueue_struct *podvs_build_wq;
 
 /* Work (~entries) below which another CPU is not worth waking. */
 #define PODVS_FILL_CHUNK	65536U
@@ -87,9 +96,9 @@ static void podvs_fill_serial(struct podvs_sched_state **st, u32 n)
 		podvs_fill_one(st[i]);
 }
 
-/* Fill st[0..n-1] with the help of `workers` work items. */
+/* Fill st[0..n-1] with the help of `workers` work items on wq. */
 static void podvs_fill_parallel(struct podvs_sched_state **st, u32 n,
-				u32 workers)
+				u32 workers, struct workqueue_struct *wq)
 {
 	struct podvs_fill *f;
 	u32 i;
@@ -106,7 +115,7 @@ static void podvs_fill_parallel(struct podvs_sched_state **st, u32 n,
 	for (i = 0; i < workers; i++) {
 		f->workers[i].fill = f;
 		INIT_WORK(&f->workers[i].work, podvs_fill_work);
-		queue_work(system_unbound_wq, &f->workers[i].work);
+		queue_work(wq, &f->workers[i].work);
 	}
 	podvs_fill_some(f);
 	/* every state is taken: an item not started yet has nothing to do */
@@ -118,13 +127,14 @@ static void podvs_fill_parallel(struct podvs_sched_state **st, u32 n,
 	kfree(f);
 }
 
-void podvs_sched_fill_with(void **states, u32 n, u32 workers)
+void podvs_sched_fill_with(void **states, u32 n, u32 workers,
+			   struct workqueue_struct *wq)
 {
 	struct podvs_sched_state **st = (struct podvs_sched_state **)states;
 
 	workers = min(workers, n ? n - 1 : 0);
-	if (workers)
-		podvs_fill_parallel(st, n, workers);
+	if (workers && wq)
+		podvs_fill_parallel(st, n, workers, wq);
 	else
 		podvs_fill_serial(st, n);
 }
@@ -141,5 +151,19 @@ void podvs_sched_fill(void **states, u32 n)
 	for (i = 0; i < n; i++)
 		cost += st[i]->ops->fill ? st[i]->fill_cost : 0;
 	chunks = max_t(u64, div_u64(cost, PODVS_FILL_CHUNK), 1);
-	podvs_sched_fill_with(states, n, min_t(u64, cpus, chunks) - 1);
+	podvs_sched_fill_with(states, n, min_t(u64, cpus, chunks) - 1,
+			      podvs_build_wq);
+}
+
+int podvs_build_init(void)
+{
+	podvs_build_wq = alloc_workqueue("podvs_build", WQ_UNBOUND, 0);
+	return podvs_build_wq ? 0 : -ENOMEM;
+}
+
+/* After the genl family and the pernet ops are gone: nothing fills. */
+void podvs_build_exit(void)
+{
+	destroy_workqueue(podvs_build_wq);
+	podvs_build_wq = NULL;
 }

@@ -5,6 +5,7 @@
  * builds fail changes nothing and leaks nothing.
  */
 #include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 
 #include "podvs_test.h"
 
@@ -86,14 +87,18 @@ static void podvs_bt_refill(struct kunit *test, struct podvs_service **svc,
 			    u32 workers)
 {
 	struct podvs_net *pn = svc[0]->pn;
+	struct workqueue_struct *wq;
 	void *st[PODVS_BT_SVCS];
 	u32 i, n = 0;
 
+	/* the suites run before module init: the module's queue is not there */
+	wq = alloc_workqueue("podvs_build_test", WQ_UNBOUND, 0);
+	KUNIT_ASSERT_NOT_NULL(test, wq);
 	mutex_lock(&pn->lock);
 	while (n < PODVS_BT_SVCS && !podvs_sched_alloc(svc[n], &st[n]))
 		n++;
 	if (n == PODVS_BT_SVCS)
-		podvs_sched_fill_with(st, n, workers);
+		podvs_sched_fill_with(st, n, workers, wq);
 	for (i = 0; n == PODVS_BT_SVCS && i < n; i++)
 		KUNIT_EXPECT_TRUE_MSG(test, podvs_bt_same(st[i],
 							  podvs_test_state(svc[i])),
@@ -102,6 +107,7 @@ static void podvs_bt_refill(struct kunit *test, struct podvs_service **svc,
 	for (i = 0; i < n; i++)
 		podvs_sched_abort(svc[i], st[i]);
 	mutex_unlock(&pn->lock);
+	destroy_workqueue(wq);
 	KUNIT_EXPECT_EQ_MSG(test, n, PODVS_BT_SVCS, "out of memory");
 }
 

@@ -139,9 +139,12 @@ static int __init podvs_init(void)
 {
 	int ret;
 
-	ret = podvs_sched_register_all();
+	ret = podvs_build_init();
 	if (ret)
 		return ret;
+	ret = podvs_sched_register_all();
+	if (ret)
+		goto exit_build;
 	ret = register_pernet_subsys(&podvs_net_ops);
 	if (ret)
 		goto unregister_sched;
@@ -155,6 +158,8 @@ unregister_pernet:
 	unregister_pernet_subsys(&podvs_net_ops);
 unregister_sched:
 	podvs_sched_unregister_all();
+exit_build:
+	podvs_build_exit();
 	return ret;
 }
 
@@ -163,6 +168,7 @@ static void __exit podvs_exit(void)
 	podvs_genl_exit();
 	unregister_pernet_subsys(&podvs_net_ops);
 	podvs_sched_unregister_all();
+	podvs_build_exit();
 	/* RCU callbacks free scheduler states, which put dests, which queue
 	 * their own callbacks: wait for both rounds before the code goes.
 	 */

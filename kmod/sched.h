@@ -21,6 +21,7 @@
 #include <linux/list.h>
 #include <linux/netfilter.h>
 #include <linux/rcupdate.h>
+#include <linux/workqueue.h>
 
 struct podvs_service;
 struct podvs_dest;
@@ -101,8 +102,12 @@ int podvs_sched_prepare(struct podvs_service *svc, void **newstate);
  */
 int podvs_sched_alloc(struct podvs_service *svc, void **newstate);
 void podvs_sched_fill(void **states, u32 n);
-/* the same with at most `workers` other tasks helping (KUnit) */
-void podvs_sched_fill_with(void **states, u32 n, u32 workers);
+/* the same with at most `workers` items on wq helping (KUnit) */
+void podvs_sched_fill_with(void **states, u32 n, u32 workers,
+			   struct workqueue_struct *wq);
+/* podvs_sched_fill()'s workqueue, made at module init */
+int podvs_build_init(void);
+void podvs_build_exit(void);
 void podvs_sched_commit(struct podvs_service *svc, void *newstate);
 void podvs_sched_abort(struct podvs_service *svc, void *newstate);
 /* The datapath's entry point: under rcu_read_lock; NULL if no dest is
