@@ -245,11 +245,7 @@ int podvsd_init(struct podvsd *d)
 	d->rec.hooks.invalid = on_invalid;
 	d->rec.hooks.vip = on_vip;
 	d->rec.hooks.recompute = on_recompute;
-	d->rec.hooks.grace_ms = pd_gate_grace_ms;
-	d->rec.hooks.ctx = d;
-	d->view = pd_gate_view;
-	d->view.ctx = d;
-	d->rec.view = &d->view;
+	pd_gate_attach(d);
 	err = pd_health_init(&d->health, &d->loop, &d->log, on_health, d);
 	err = err ?: signals_init(d);
 	err = err ?: pd_timer_init(&d->loop, &d->sync_timer, on_sync, d);

@@ -415,14 +415,14 @@ static bool view_unhealthy(void *ctx, const char *svc,
 	return pd_health_drain(&d->health, svc, s, a, port, ready);
 }
 
-const struct pd_desired_view pd_gate_view = {
+static const struct pd_desired_view pd_gate_view = {
 	.gated = view_gated,
 	.deleting = view_deleting,
 	.unhealthy = view_unhealthy,
 };
 
-uint64_t pd_gate_grace_ms(void *ctx, const struct pd_vs *have,
-			  const struct pd_dest *d)
+static uint64_t pd_gate_grace_ms(void *ctx, const struct pd_vs *have,
+				 const struct pd_dest *d)
 {
 	struct podvsd *dm = ctx;
 	const struct gate_pod *gp;
@@ -435,6 +435,15 @@ uint64_t pd_gate_grace_ms(void *ctx, const struct pd_vs *have,
 	if (!gp)
 		return 0;
 	return gp->pod->grace_s ? gp->pod->grace_s * 1000ULL : PD_LINGER_NONE;
+}
+
+void pd_gate_attach(struct podvsd *d)
+{
+	d->rec.hooks.grace_ms = pd_gate_grace_ms;
+	d->rec.hooks.ctx = d;
+	d->view = pd_gate_view;
+	d->view.ctx = d;
+	d->rec.view = &d->view;
 }
 
 /* ---- which Pods a Service recompute touches --------------------------- */

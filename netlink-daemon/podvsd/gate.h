@@ -87,11 +87,12 @@ extern const struct pd_informer_ops pd_gate_pod_ops;
  */
 void pd_gate_recompute(struct podvsd *d, const char *svc);
 void pd_gate_fini(struct podvsd *d);
-/* The view desired.c consults (ctx: the daemon). */
-extern const struct pd_desired_view pd_gate_view;
-/* The linger limit hook (see reconcile.h). */
-uint64_t pd_gate_grace_ms(void *ctx, const struct pd_vs *have,
-			  const struct pd_dest *d);
+/*
+ * pd_gate_attach - make d->rec consult the gate: its view of the desired
+ * state (gated, deleting, unhealthy endpoints) and its linger limit.  The
+ * reconciler's hooks all get @d as their context.
+ */
+void pd_gate_attach(struct podvsd *d);
 /*
  * pd_gate_eval - recompute the gated Pods' conditions here, update our
  * report, and (leader only) patch what changed.  After every sync and

@@ -42,11 +42,7 @@ static struct podvsd *env_new(void)
 	pd_memkernel_backend(&d->mem, &d->be);
 	pd_rec_init(&d->rec, &d->log, &d->be, 0);
 	d->rec.hooks.recompute = on_recompute;
-	d->rec.hooks.grace_ms = pd_gate_grace_ms;
-	d->rec.hooks.ctx = d;
-	d->view = pd_gate_view;
-	d->view.ctx = d;
-	d->rec.view = &d->view;
+	pd_gate_attach(d);
 	assert_int_equal(pd_health_init(&d->health, NULL, &d->log, NULL, NULL),
 			 0);
 	pd_gate_maps_init(&d->gate);
