@@ -48,10 +48,11 @@ struct podvs_sched_ops {
 	int (*init)(struct podvs_service *svc);
 	/* free private state after an RCU grace period */
 	void (*done)(struct podvs_service *svc);
-	/* dest set, weight or flags changed; rebuild; under podvs_net.lock.
-	 * Prepare may fail (-ENOMEM); commit must not.
+	/* dest set, weight or flags changed: a new state is made under
+	 * podvs_net.lock by podvs_sched_alloc() and podvs_sched_fill() (through
+	 * build and fill below), which may fail (-ENOMEM); then it is
+	 * committed, which must not fail, or aborted.
 	 */
-	int (*prepare)(struct podvs_service *svc, void **newstate);
 	void (*commit)(struct podvs_service *svc, void *newstate);
 	void (*abort)(struct podvs_service *svc, void *newstate);
 	/* pick a dest for a new flow; under rcu_read_lock; may return NULL */

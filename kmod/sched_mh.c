@@ -336,7 +336,6 @@ static struct podvs_sched_ops podvs_mh_ops = {
 	.name = "mh",
 	.init = podvs_sched_init,
 	.done = podvs_sched_done,
-	.prepare = podvs_sched_prepare,
 	.commit = podvs_sched_commit,
 	.abort = podvs_sched_abort,
 	.schedule = podvs_sched_schedule,

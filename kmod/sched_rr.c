@@ -41,7 +41,6 @@ static struct podvs_sched_ops podvs_rr_ops = {
 	.name = "rr",
 	.init = podvs_sched_init,
 	.done = podvs_sched_done,
-	.prepare = podvs_sched_prepare,
 	.commit = podvs_sched_commit,
 	.abort = podvs_sched_abort,
 	.schedule = podvs_sched_schedule,

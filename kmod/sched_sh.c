@@ -68,7 +68,6 @@ static struct podvs_sched_ops podvs_sh_ops = {
 	.name = "sh",
 	.init = podvs_sched_init,
 	.done = podvs_sched_done,
-	.prepare = podvs_sched_prepare,
 	.commit = podvs_sched_commit,
 	.abort = podvs_sched_abort,
 	.schedule = podvs_sched_schedule,
