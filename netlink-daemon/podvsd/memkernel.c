@@ -56,7 +56,7 @@ static int mk_apply(void *ctx, const struct pd_ops *ops, char *err,
 			return ret;
 		}
 		mk->applied++;
-		if (mk->log && pd_log_on(mk->log, PD_LOG_INFO))
+		if (mk->log)
 			pd_info(mk->log, "msg=\"dry run\" op=\"%s\"",
 				pd_op_str(&ops->v[i], desc, sizeof(desc)));
 	}

@@ -720,9 +720,8 @@ static void log_ops(struct pd_reconciler *r)
 
 	for (size_t i = 0; i < r->ops.n; i++) {
 		count[r->ops.v[i].cmd]++;
-		if (pd_log_on(r->log, PD_LOG_DEBUG))
-			pd_dbg(r->log, "msg=\"operation\" op=\"%s\"",
-			       pd_op_str(&r->ops.v[i], desc, sizeof(desc)));
+		pd_dbg(r->log, "msg=\"operation\" op=\"%s\"",
+		       pd_op_str(&r->ops.v[i], desc, sizeof(desc)));
 	}
 	pd_info(r->log, "msg=\"applied\" ops=%zu svc_add=%zu svc_set=%zu "
 		"svc_del=%zu dest_add=%zu dest_set=%zu dest_del=%zu",
