@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "daemon.h"
-#include "gate.h"
-#include "vippool.h"
+#include "gate/gate.h"
+#include "sync/vippool.h"
 
 static const char *meta(const cJSON *obj, const char *key)
 {

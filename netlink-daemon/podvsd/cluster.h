@@ -7,10 +7,10 @@
 #ifndef PODVSD_CLUSTER_H
 #define PODVSD_CLUSTER_H
 
-#include "http.h"
-#include "informer.h"
-#include "kubeconfig.h"
-#include "lease.h"
+#include "k8s/http_client.h"
+#include "k8s/informer.h"
+#include "k8s/kubeconfig.h"
+#include "k8s/lease.h"
 
 struct podvsd;
 

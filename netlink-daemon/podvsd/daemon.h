@@ -10,17 +10,17 @@
 #include <signal.h>
 #include <stdbool.h>
 
-#include "backend.h"
+#include "sync/backend.h"
 #include "cluster.h"
-#include "gate.h"
-#include "health.h"
-#include "log.h"
-#include "loop.h"
+#include "gate/gate.h"
+#include "node/health.h"
+#include "base/log.h"
+#include "base/loop.h"
 #include "metrics.h"
 #include "options.h"
-#include "reconcile.h"
-#include "viplink.h"
-#include "webhook.h"
+#include "sync/reconcile.h"
+#include "node/viplink.h"
+#include "webhook/webhook.h"
 
 /* Delay from a change to its sync: coalesces bursts of watch events. */
 #define PD_SYNC_DELAY_MS	5

@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <microhttpd.h>
 
-#include "loop.h"
-#include "table.h"
+#include "base/loop.h"
+#include "sync/table.h"
 
 struct podvsd;
 

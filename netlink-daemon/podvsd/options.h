@@ -6,9 +6,9 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "addr.h"
-#include "log.h"
-#include "webhook_opts.h"
+#include "base/addr.h"
+#include "base/log.h"
+#include "webhook/webhook_opts.h"
 
 #define PODVSD_VERSION		"0.1.0"
 #define PD_DEFAULT_METRICS	"0.0.0.0:9742"

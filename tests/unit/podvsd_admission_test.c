@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <gnutls/gnutls.h>
 
-#include "podvsd/admission.h"
+#include "podvsd/webhook/admission.h"
 
 /* The test cluster: namespace "on" is labelled, "off" is not; Service
  * "web" of "on" selects app=web,tier=fe. */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "podvsd/certs.h"
+#include "podvsd/webhook/certs.h"
 
 #define NOW	((time_t)1800000000)	/* 2027-01-15 */
 #define DAY	(24 * 3600)

@@ -16,7 +16,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "podvsd/desired.h"
+#include "podvsd/sync/desired.h"
 
 static struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
 

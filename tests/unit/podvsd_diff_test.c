@@ -16,7 +16,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "podvsd/diff.h"
+#include "podvsd/sync/diff.h"
 
 #define OWNER	"podvsd:shop/web"
 

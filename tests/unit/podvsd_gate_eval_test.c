@@ -23,7 +23,7 @@
 #include "podvsd_json.h"
 
 #include "podvsd/daemon.h"
-#include "podvsd/informer.h"
+#include "podvsd/k8s/informer.h"
 
 static struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
 

@@ -19,7 +19,7 @@
 
 #include "podvsd_json.h"
 
-#include "podvsd/gate.h"
+#include "podvsd/gate/gate.h"
 
 static struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
 

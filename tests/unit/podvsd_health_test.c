@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "podvsd/health.h"
+#include "podvsd/node/health.h"
 
 static struct k8s_service *svc(const char *ann)
 {

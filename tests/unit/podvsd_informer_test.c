@@ -16,7 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "podvsd/informer.h"
+#include "podvsd/k8s/informer.h"
 
 struct fake {
 	struct pd_http_req *req;	/* the active request */

@@ -17,7 +17,7 @@
 
 #include "podvsd_json.h"
 
-#include "podvsd/k8s.h"
+#include "podvsd/k8s/k8s.h"
 
 static const char svc_json[] =
 "{'metadata': {'name': 'web', 'namespace': 'shop', 'uid': 'u-1',"

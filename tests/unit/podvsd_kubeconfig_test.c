@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "podvsd/kubeconfig.h"
+#include "podvsd/k8s/kubeconfig.h"
 
 static char dir[64];
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "podvsd/lease.h"
+#include "podvsd/k8s/lease.h"
 
 static void observe(struct pd_lease_obs *o, const char *json, uint64_t now)
 {

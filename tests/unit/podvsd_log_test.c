@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "podvsd/log.h"
+#include "podvsd/base/log.h"
 
 static int built;	/* arguments evaluated */
 

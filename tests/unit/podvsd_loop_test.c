@@ -13,7 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "podvsd/loop.h"
+#include "podvsd/base/loop.h"
 
 struct side {
 	struct pd_io io;

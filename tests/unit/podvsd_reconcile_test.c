@@ -20,7 +20,7 @@
 
 #include "podvsd_json.h"
 
-#include "podvsd/reconcile.h"
+#include "podvsd/sync/reconcile.h"
 
 static struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
 

@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "podvsd/vippool.h"
+#include "podvsd/sync/vippool.h"
 
 static void use(struct pd_hmap *m, const char *ip)
 {

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 
 #include "podvsd/options.h"
-#include "podvsd/webhook_config.h"
+#include "podvsd/webhook/webhook_config.h"
 
 #define CA	"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
 

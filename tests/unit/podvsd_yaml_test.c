@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "podvsd/yaml.h"
+#include "podvsd/k8s/yaml.h"
 
 static void expect(const char *yaml, const char *json)
 {

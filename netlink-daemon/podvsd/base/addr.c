@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Address parsing and formatting helpers. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "base/addr.h"
+
+size_t pd_addr_len(uint16_t af)
+{
+	return af == AF_INET ? 4 : af == AF_INET6 ? 16 : 0;
+}
+
+int pd_addr_parse(const char *s, struct pd_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, a->b) == 1) {
+		a->af = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->b) == 1) {
+		a->af = AF_INET6;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+const char *pd_addr_str(const struct pd_addr *a, char *buf)
+{
+	if (!inet_ntop(a->af, a->b, buf, PD_ADDR_STRLEN))
+		snprintf(buf, PD_ADDR_STRLEN, "<af %u>", a->af);
+	return buf;
+}
+
+int pd_addr_cmp(const struct pd_addr *a, const struct pd_addr *b)
+{
+	if (a->af != b->af)
+		return a->af < b->af ? -1 : 1;
+	return memcmp(a->b, b->b, sizeof(a->b));
+}
+
+bool pd_addr_in_cidr(const struct pd_addr *a, const struct pd_cidr *c)
+{
+	unsigned int full = c->plen / 8, rest = c->plen % 8;
+
+	if (a->af != c->addr.af || memcmp(a->b, c->addr.b, full))
+		return false;
+	if (!rest)
+		return true;
+	return ((a->b[full] ^ c->addr.b[full]) & (0xff00 >> rest)) == 0;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno || *end || *v > max)
+		return -EINVAL;
+	return 0;
+}
+
+static bool host_bits_zero(const struct pd_cidr *c)
+{
+	size_t len = pd_addr_len(c->addr.af);
+
+	for (size_t i = 0; i < len; i++) {
+		int bits = (int)c->plen - (int)i * 8;
+		uint8_t mask = bits >= 8 ? 0xff : bits <= 0 ? 0 : 0xff00 >> bits;
+
+		if (c->addr.b[i] & ~mask)
+			return false;
+	}
+	return true;
+}
+
+int pd_cidr_parse(const char *s, struct pd_cidr *c, char *err, size_t errlen)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	unsigned long plen;
+	size_t maxlen;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf)) {
+		snprintf(err, errlen, "'%s' is not a prefix (ADDRESS/LENGTH)", s);
+		return -EINVAL;
+	}
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = '\0';
+	if (pd_addr_parse(buf, &c->addr)) {
+		snprintf(err, errlen, "'%s': '%s' is not an IP address", s, buf);
+		return -EINVAL;
+	}
+	maxlen = pd_addr_len(c->addr.af) * 8;
+	/* A pool needs a usable address: /31 and /127 at most. */
+	if (parse_uint(slash + 1, maxlen - 1, &plen)) {
+		snprintf(err, errlen, "'%s': prefix length must be 0..%zu",
+			 s, maxlen - 1);
+		return -EINVAL;
+	}
+	c->plen = plen;
+	if (!host_bits_zero(c)) {
+		snprintf(err, errlen, "'%s': host bits set after /%lu", s, plen);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int split_hostport(const char *s, char *host, size_t hlen,
+			  const char **port)
+{
+	const char *colon;
+	size_t n;
+
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return -EINVAL;
+		n = close - s - 1;
+		s++;
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || memchr(s, ':', colon - s))
+			return -EINVAL;
+		n = colon - s;
+	}
+	if (n >= hlen)
+		return -EINVAL;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	*port = colon + 1;
+	return 0;
+}
+
+int pd_hostport_parse(const char *s, struct pd_hostport *hp, char *err,
+		      size_t errlen)
+{
+	char host[64];
+	const char *port;
+	unsigned long p;
+
+	if (split_hostport(s, host, sizeof(host), &port)) {
+		snprintf(err, errlen,
+			 "'%s' is not ADDRESS:PORT (IPv6 as [ADDRESS]:PORT)", s);
+		return -EINVAL;
+	}
+	if (pd_addr_parse(host, &hp->addr)) {
+		snprintf(err, errlen, "'%s': '%s' is not an IP address", s, host);
+		return -EINVAL;
+	}
+	if (parse_uint(port, 65535, &p) || p == 0) {
+		snprintf(err, errlen, "'%s': port must be 1..65535", s);
+		return -EINVAL;
+	}
+	hp->port = p;
+	return 0;
+}

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The readiness gate podvs.io/backend-ready, and what podvsd knows about
+ * Pods.
+ *
+ * Pods are watched (all namespaces); only those that carry the gate or are
+ * being deleted are kept.  They feed the desired state (pd_desired_view):
+ *   - a not-ready endpoint whose Pod carries the gate and whose containers
+ *     are ready (ContainersReady=True) is programmed: its Pod cannot turn
+ *     Ready before the gate is True, and the gate waits for the dest, so
+ *     waiting for "ready" here would deadlock;
+ *   - a ready endpoint of a Pod with a deletionTimestamp is drained at
+ *     once, before the EndpointSlice catches up;
+ *   - a removed dest of a deleting Pod lingers (drained, flows finishing)
+ *     at most the Pod's grace period; once the Pod object is gone, the
+ *     dest goes at once (its processes are gone too).
+ *
+ * A gated Pod is "programmed here" when, for every podvs Service with an
+ * endpoint for it and every virtual service of its address family, the
+ * kernel holds the dest undrained and its health check passed.  Every
+ * podvsd publishes the UIDs of the gated Pods programmed here in its
+ * gateway Lease (podvsd-gw-<node>, annotation podvs.io/programmed).  The
+ * leader sets the condition True only when it is programmed on the leader
+ * and in the report of every other live gateway (a gateway Lease whose
+ * holder is set and whose renewTime moved within its leaseDuration, by the
+ * leader's clock); False with a reason otherwise.  It PATCHes
+ * pods/NAME/status only when status or reason would change
+ * (lastTransitionTime only moves with status).
+ */
+#ifndef PODVSD_GATE_H
+#define PODVSD_GATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sync/desired.h"
+#include "base/hmap.h"
+#include "k8s/k8s.h"
+
+#define PD_GATE_TYPE		"podvs.io/backend-ready"
+#define PD_GONE_KEEP_MS		600000	/* remember deleted Pods' IPs */
+#define PD_GATE_MSG_LEN		160
+
+struct podvsd;
+
+struct pd_gate_stats {
+	unsigned long patches;
+	unsigned long patch_failures;
+	unsigned long gated_true;	/* gated Pods whose gate we hold True */
+	unsigned long gated_false;
+	unsigned long live_gateways;	/* other live gateways seen */
+	unsigned long evals;		/* Pods evaluated (the work done) */
+	unsigned long full_evals;	/* evaluations of every Pod */
+};
+
+struct pd_gate {
+	struct pd_hmap pods;		/* "ns/name" -> struct gate_pod */
+	struct pd_hmap deleting;	/* pd_addr -> struct gate_pod */
+	struct pd_hmap gone;		/* pd_addr -> (uintptr_t) ms deleted */
+	struct pd_hmap refs;		/* "ns/pod" -> struct gate_refs */
+	struct pd_hmap members;		/* "ns/svc" -> its Pods' keys */
+	struct pd_hmap gateways;	/* Lease name -> struct gate_gw */
+	struct pd_hmap dirty;		/* "ns/pod" -> struct gate_pod */
+	char *report;			/* our podvs.io/programmed value */
+	bool synced;			/* Pods listed */
+	bool listing_gws;		/* a Lease list is in flight */
+	bool all_dirty;			/* next evaluation: every Pod */
+	bool report_dirty;		/* a Pod's local result flipped */
+	bool was_leader;		/* at the last evaluation */
+	uint64_t full_seen;		/* rec full_syncs at the last one */
+	uint64_t gw_gen;		/* bumped when a gateway report moves */
+	uint64_t gw_sig;		/* gw_gen and live set last decided */
+	struct pd_gate_stats stats;
+};
+
+struct pd_informer_ops;
+
+int pd_gate_init(struct podvsd *d);
+/* The maps only (pd_gate_init does it; tests without an informer). */
+void pd_gate_maps_init(struct pd_gate *g);
+/* The Pod informer's callbacks (ctx: the daemon). */
+extern const struct pd_informer_ops pd_gate_pod_ops;
+/*
+ * pd_gate_recompute - Service @svc is about to be recomputed: its Pods
+ * (those its slices list now and those they listed before) are evaluated
+ * again after the sync.  The reconciler's recompute hook.
+ */
+void pd_gate_recompute(struct podvsd *d, const char *svc);
+void pd_gate_fini(struct podvsd *d);
+/*
+ * pd_gate_attach - make d->rec consult the gate: its view of the desired
+ * state (gated, deleting, unhealthy endpoints) and its linger limit.  The
+ * reconciler's hooks all get @d as their context.
+ */
+void pd_gate_attach(struct podvsd *d);
+/*
+ * pd_gate_eval - recompute the gated Pods' conditions here, update our
+ * report, and (leader only) patch what changed.  After every sync and
+ * every tick.  Incremental: only the Pods marked since the last call (by
+ * their own events, their Services' recomputes, their patches) are
+ * evaluated, across the Services that list them; every Pod after a full
+ * sync, a Pod relist, or a call that could not run.  The leader decides
+ * every gated Pod again when it becomes leader or another gateway's
+ * report or liveness moves.  Our report: pd_gate_publish().
+ */
+void pd_gate_eval(struct podvsd *d);
+/*
+ * pd_gate_publish - our report for the gateway Lease, rebuilt if a result
+ * flipped since.  O(gated Pods): once a tick, before the Lease's renewal,
+ * not after every change.
+ */
+void pd_gate_publish(struct podvsd *d);
+/* Every retryPeriod: leader reads the gateway Leases; forget old IPs. */
+void pd_gate_tick(struct podvsd *d);
+
+/* ---- pure parts, exported for tests ----------------------------------- */
+
+/* Pod's condition of @type, or NULL. */
+const struct k8s_pod_condition *pd_pod_cond(const struct k8s_pod *p,
+					    const char *type);
+bool pd_pod_gated(const struct k8s_pod *p);
+bool pd_pod_containers_ready(const struct k8s_pod *p);
+
+/* Does @p's condition already say @status / @reason? */
+bool pd_gate_current(const struct k8s_pod *p, bool status,
+		     const char *reason);
+/*
+ * pd_gate_cond_patch - the strategic merge patch setting the condition:
+ * lastTransitionTime is @now unless the Pod's condition already has
+ * @status (then its own time is kept).  Malloc'ed JSON or NULL.
+ */
+char *pd_gate_cond_patch(const struct k8s_pod *p, bool status, const char *reason,
+		    const char *message, const char *now);
+/* "Programmed" or "NotProgrammed" or "HealthCheckFailed: ..." -> the
+ * CamelCase reason word (up to ':'), into @buf. */
+const char *pd_gate_reason_word(const char *why, char *buf, size_t len);
+
+#endif /* PODVSD_GATE_H */

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libcurl multi interface on the epoll loop. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "k8s/http_client.h"
+#include "options.h"
+
+static void check_done(struct pd_http *h);
+
+static void on_sock(struct pd_loop *loop, struct pd_io *io, uint32_t events)
+{
+	struct pd_http *h = io->ctx;
+	int flags = 0, running;
+
+	(void)loop;
+	if (events & EPOLLIN)
+		flags |= CURL_CSELECT_IN;
+	if (events & EPOLLOUT)
+		flags |= CURL_CSELECT_OUT;
+	if (events & (EPOLLERR | EPOLLHUP))
+		flags |= CURL_CSELECT_ERR;
+	/* io may be freed inside (CURL_POLL_REMOVE): do not touch it after */
+	curl_multi_socket_action(h->multi, io->fd, flags, &running);
+	check_done(h);
+}
+
+static int sock_cb(CURL *e, curl_socket_t s, int what, void *userp,
+		   void *socketp)
+{
+	struct pd_http *h = userp;
+	struct pd_io *io = socketp;
+	uint32_t ev = 0;
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		if (io) {
+			pd_loop_unwatch(h->loop, io);
+			free(io);
+		}
+		curl_multi_assign(h->multi, s, NULL);
+		return 0;
+	}
+	if (!io) {
+		io = calloc(1, sizeof(*io));
+		if (!io)
+			return -1;
+		io->fd = s;
+		io->fn = on_sock;
+		io->ctx = h;
+		curl_multi_assign(h->multi, s, io);
+	}
+	if (what & CURL_POLL_IN)
+		ev |= EPOLLIN;
+	if (what & CURL_POLL_OUT)
+		ev |= EPOLLOUT;
+	return pd_loop_watch(h->loop, io, ev) ? -1 : 0;
+}
+
+static int timer_cb(CURLM *m, long timeout_ms, void *userp)
+{
+	struct pd_http *h = userp;
+
+	(void)m;
+	if (timeout_ms < 0)
+		return pd_timer_arm_ms(&h->timer, 0, 0) ? -1 : 0;
+	/* 0 means "now": let the loop call us back, never recurse */
+	return pd_timer_arm_ms(&h->timer, timeout_ms ?: 1, 0) ? -1 : 0;
+}
+
+static void on_timer(struct pd_loop *loop, struct pd_timer *t)
+{
+	struct pd_http *h = t->ctx;
+	int running;
+
+	(void)loop;
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(h);
+}
+
+int pd_http_reload_token(struct pd_http *h)
+{
+	char err[512];
+	int ret;
+
+	if (!h->cfg->token_file[0])
+		return 0;
+	ret = pd_kube_read_token(h->cfg->token_file, &h->cfg->token, err,
+				 sizeof(err));
+	if (ret) {
+		char q[600];
+
+		pd_warn(h->log, "msg=\"keeping the old token\" err=%s",
+			pd_quote(err, q, sizeof(q)));
+	} else {
+		h->stats.token_reloads++;
+	}
+	return ret;
+}
+
+static void on_token_timer(struct pd_loop *loop, struct pd_timer *t)
+{
+	(void)loop;
+	pd_http_reload_token(t->ctx);
+}
+
+int pd_http_init(struct pd_http *h, struct pd_loop *loop, struct pd_log *log,
+		 struct pd_kube_config *cfg)
+{
+	int err;
+
+	memset(h, 0, sizeof(*h));
+	h->loop = loop;
+	h->log = log;
+	h->cfg = cfg;
+	h->timer.io.fd = h->token_timer.io.fd = -1;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT))
+		return -EIO;
+	h->multi = curl_multi_init();
+	if (!h->multi)
+		return -ENOMEM;
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	err = pd_timer_init(loop, &h->timer, on_timer, h);
+	err = err ?: pd_timer_init(loop, &h->token_timer, on_token_timer, h);
+	err = err ?: pd_timer_arm_ms(&h->token_timer, PD_TOKEN_REREAD_MS,
+				     PD_TOKEN_REREAD_MS);
+	return err;
+}
+
+static size_t write_cb(char *p, size_t size, size_t n, void *ud)
+{
+	struct pd_http_req *r = ud;
+	size_t len = size * n;
+
+	if (!r->status)
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &r->status);
+	if (r->on_data && r->status == 200) {
+		if (r->on_data(r, p, len))
+			return len;
+		r->aborted = true;
+		return 0;
+	}
+	if (r->len + len + 1 > PD_HTTP_MAX_BODY)
+		return 0;
+	if (r->len + len + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 16384;
+		char *b;
+
+		while (cap < r->len + len + 1)
+			cap *= 2;
+		b = realloc(r->buf, cap);
+		if (!b)
+			return 0;
+		r->buf = b;
+		r->cap = cap;
+	}
+	memcpy(r->buf + r->len, p, len);
+	r->len += len;
+	r->buf[r->len] = '\0';
+	return len;
+}
+
+static int set_headers(struct pd_http *h, struct pd_http_req *r)
+{
+	struct curl_slist *l = NULL, *n;
+
+	n = curl_slist_append(l, "Accept: application/json");
+	if (n && r->content_type) {
+		char line[128];
+
+		l = n;
+		snprintf(line, sizeof(line), "Content-Type: %s",
+			 r->content_type);
+		n = curl_slist_append(l, line);
+	}
+	if (n && h->cfg->token) {
+		char *auth;
+
+		l = n;
+		if (asprintf(&auth, "Authorization: Bearer %s",
+			     h->cfg->token) < 0)
+			auth = NULL;
+		n = auth ? curl_slist_append(l, auth) : NULL;
+		free(auth);
+	}
+	if (!n) {
+		curl_slist_free_all(l);
+		return -ENOMEM;
+	}
+	curl_slist_free_all(r->hdrs);
+	r->hdrs = n;
+	return 0;
+}
+
+static void set_blob(CURL *e, CURLoption opt, const struct pd_blob *b)
+{
+	struct curl_blob blob = {
+		.data = b->data, .len = b->len, .flags = CURL_BLOB_COPY,
+	};
+
+	if (b->len)
+		curl_easy_setopt(e, opt, &blob);
+}
+
+static void set_tls(struct pd_http *h, CURL *e)
+{
+	set_blob(e, CURLOPT_CAINFO_BLOB, &h->cfg->ca);
+	set_blob(e, CURLOPT_SSLCERT_BLOB, &h->cfg->cert);
+	set_blob(e, CURLOPT_SSLKEY_BLOB, &h->cfg->key);
+	if (h->cfg->cert.len) {
+		curl_easy_setopt(e, CURLOPT_SSLCERTTYPE, "PEM");
+		curl_easy_setopt(e, CURLOPT_SSLKEYTYPE, "PEM");
+	}
+	if (h->cfg->insecure) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+}
+
+static int setup_easy(struct pd_http *h, struct pd_http_req *r)
+{
+	char url[1600];
+	CURL *e = curl_easy_init();
+
+	if (!e || set_headers(h, r)) {
+		curl_easy_cleanup(e);
+		return -ENOMEM;
+	}
+	snprintf(url, sizeof(url), "%s%s", h->cfg->server, r->path);
+	curl_easy_setopt(e, CURLOPT_URL, url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "podvsd/" PODVSD_VERSION);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, r->timeout_s);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
+	if (r->method && strcmp(r->method, "GET"))
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method);
+	if (r->body)
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body);
+	set_tls(h, e);
+	r->easy = e;
+	return 0;
+}
+
+static int launch(struct pd_http *h, struct pd_http_req *r)
+{
+	int err = setup_easy(h, r);
+
+	if (err)
+		return err;
+	r->len = 0;
+	r->status = 0;
+	r->aborted = false;
+	r->errbuf[0] = '\0';
+	if (curl_multi_add_handle(h->multi, r->easy)) {
+		curl_easy_cleanup(r->easy);
+		r->easy = NULL;
+		return -EIO;
+	}
+	r->active = true;
+	h->stats.requests++;
+	return 0;
+}
+
+int pd_http_start(struct pd_http *h, struct pd_http_req *r)
+{
+	r->http = h;
+	r->retried = false;
+	return launch(h, r);
+}
+
+static void release(struct pd_http *h, struct pd_http_req *r)
+{
+	curl_multi_remove_handle(h->multi, r->easy);
+	curl_easy_cleanup(r->easy);
+	r->easy = NULL;
+	curl_slist_free_all(r->hdrs);
+	r->hdrs = NULL;
+	r->active = false;
+}
+
+void pd_http_cancel(struct pd_http *h, struct pd_http_req *r)
+{
+	if (!r->active)
+		return;
+	release(h, r);
+	free(r->buf);
+	r->buf = NULL;
+	r->len = r->cap = 0;
+}
+
+static void finish(struct pd_http *h, struct pd_http_req *r, CURLcode res)
+{
+	long status = r->status;
+	const char *msg = r->errbuf[0] ? r->errbuf : curl_easy_strerror(res);
+	char *buf = r->buf;
+	size_t len = r->len;
+	int code = r->aborted ? PD_HTTP_ABORTED : (int)res;
+
+	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 401)
+		h->stats.unauthorized++;
+	/* a 401: the token may have rotated; re-read it and retry once */
+	if (!res && status == 401 && !r->retried && h->cfg->token_file[0]) {
+		release(h, r);
+		r->retried = true;
+		pd_http_reload_token(h);
+		if (!launch(h, r))
+			return;
+	} else {
+		release(h, r);
+	}
+	if (res && !r->aborted)
+		h->stats.failures++;
+	r->buf = NULL;
+	r->len = r->cap = 0;
+	r->on_done(r, code, res ? 0 : status, buf ? buf : "", len, msg);
+	free(buf);
+}
+
+static void check_done(struct pd_http *h)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(h->multi, &left))) {
+		struct pd_http_req *r;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &r);
+		finish(h, r, m->data.result);
+	}
+}
+
+void pd_http_fini(struct pd_http *h)
+{
+	pd_timer_fini(h->loop, &h->token_timer);
+	pd_timer_fini(h->loop, &h->timer);
+	if (h->multi)
+		curl_multi_cleanup(h->multi);
+	h->multi = NULL;
+}

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Disaster recovery for the webhook: one check at a time walks
+ * Secret GET -> (write) -> configuration GET -> (write), each step an
+ * asynchronous request on the daemon's API client.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "webhook/webhook.h"
+#include "webhook/webhook_config.h"
+
+#define SECRETS_PATH	"/api/v1/namespaces/%s/secrets"
+#define CONFIGS_PATH	"/apis/admissionregistration.k8s.io/v1/" \
+			"mutatingwebhookconfigurations"
+
+static void on_done(struct pd_http_req *r, int res, long status,
+		    const char *body, size_t len, const char *errmsg);
+
+static void finish(struct podvsd *d, bool complete)
+{
+	struct pd_webhook *wh = &d->webhook;
+	unsigned int period = d->opts.webhook.period;
+
+	wh->step = PD_WH_IDLE;
+	free(wh->req_body);
+	wh->req_body = NULL;
+	if (complete)
+		wh->checked_once = true;
+	if (!complete)
+		pd_timer_arm_ms(&wh->check_timer, PD_WH_RETRY_MS, 0);
+	else
+		pd_timer_arm_ms(&wh->check_timer, period * 1000ULL, 0);
+}
+
+/* Issue the request of @step; @body (taken) for POST and PUT. */
+static void issue(struct podvsd *d, enum pd_wh_step step, const char *method,
+		  char *body, const char *path)
+{
+	struct pd_webhook *wh = &d->webhook;
+	struct pd_http_req *r = &wh->req;
+
+	free(wh->req_body);
+	wh->req_body = body;
+	memset(r, 0, sizeof(*r));
+	r->method = method;
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->body = body;
+	r->content_type = body ? "application/json" : NULL;
+	r->timeout_s = 15;
+	r->on_done = on_done;
+	r->ctx = d;
+	wh->step = step;
+	if (pd_http_start(&d->cluster.http, r)) {
+		wh->stats.check_errors++;
+		finish(d, false);
+	}
+}
+
+static void api_error(struct podvsd *d, const char *what, int res,
+		      long status, const char *body, const char *errmsg)
+{
+	char q[300];
+
+	d->webhook.stats.check_errors++;
+	pd_warn(&d->log, "msg=\"webhook check: %s failed, retrying\" "
+		"status=%ld err=%s", what, status,
+		pd_quote(res ? errmsg : body, q, sizeof(q)));
+}
+
+/* ---- the configuration ------------------------------------------------ */
+
+static void config_get(struct podvsd *d)
+{
+	issue(d, PD_WH_CONFIG_GET, NULL, NULL,
+	      CONFIGS_PATH "/" PD_WH_CONFIG_NAME);
+}
+
+static void config_repair(struct podvsd *d, cJSON *want, const char *rv,
+			  const char *why)
+{
+	char *body;
+
+	if (!pd_cluster_leader(d))
+		return finish(d, true);		/* the leader's job */
+	pd_warn(&d->log, "msg=\"MutatingWebhookConfiguration %s, %s it\" "
+		"name=" PD_WH_CONFIG_NAME, why, rv ? "repairing" : "creating");
+	if (rv)
+		cJSON_AddStringToObject(cJSON_GetObjectItem(want, "metadata"),
+					"resourceVersion", rv);
+	body = cJSON_PrintUnformatted(want);
+	if (!body)
+		return finish(d, false);
+	if (rv)
+		issue(d, PD_WH_CONFIG_WRITE, "PUT", body,
+		      CONFIGS_PATH "/" PD_WH_CONFIG_NAME);
+	else
+		issue(d, PD_WH_CONFIG_WRITE, "POST", body, CONFIGS_PATH);
+}
+
+static void config_check(struct podvsd *d, cJSON *want, const char *body,
+			 size_t len)
+{
+	cJSON *have = cJSON_ParseWithLength(body, len);
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(have, "metadata");
+	const cJSON *rv = cJSON_GetObjectItemCaseSensitive(md,
+							   "resourceVersion");
+	char why[200], rvs[64];
+
+	if (!cJSON_IsString(rv)) {
+		api_error(d, "reading the configuration", 0, 200,
+			  "no metadata.resourceVersion", "");
+		finish(d, false);
+	} else if (pd_wh_config_check(have, want, why + 9,
+				      sizeof(why) - 10)) {
+		memcpy(why, "damaged (", 9);
+		strcat(why, ")");
+		snprintf(rvs, sizeof(rvs), "%s", rv->valuestring);
+		config_repair(d, want, rvs, why);
+	} else {
+		finish(d, true);
+	}
+	cJSON_Delete(have);
+}
+
+static void config_got(struct podvsd *d, int res, long status,
+		       const char *body, size_t len, const char *errmsg)
+{
+	const struct pd_webhook_opts *o = &d->opts.webhook;
+	cJSON *want;
+
+	if (res || (status != 200 && status != 404)) {
+		api_error(d, "reading the configuration", res, status, body,
+			  errmsg);
+		return finish(d, false);
+	}
+	want = pd_wh_config(o->service, o->ns, d->webhook.ca_bundle);
+	if (!want)
+		return finish(d, false);
+	if (status == 404)
+		config_repair(d, want, NULL, "is missing");
+	else
+		config_check(d, want, body, len);
+	cJSON_Delete(want);
+}
+
+static void config_written(struct podvsd *d, int res, long status,
+			   const char *body, const char *errmsg)
+{
+	if (res || status / 100 != 2) {
+		api_error(d, "writing the configuration", res, status, body,
+			  errmsg);
+		return finish(d, false);
+	}
+	d->webhook.stats.config_writes++;
+	finish(d, true);
+}
+
+/* ---- the Secret ------------------------------------------------------- */
+
+static void secret_get(struct podvsd *d)
+{
+	char path[300];
+
+	snprintf(path, sizeof(path), SECRETS_PATH "/%s", d->opts.webhook.ns,
+		 d->webhook.secret_name);
+	issue(d, PD_WH_SECRET_GET, NULL, NULL, path);
+}
+
+static size_t names(struct podvsd *d, char buf[PD_CERT_MAX_NAMES][256],
+		    const char *out[PD_CERT_MAX_NAMES])
+{
+	return pd_certs_service_names(d->opts.webhook.service,
+				      d->opts.webhook.ns, buf, out);
+}
+
+static void secret_repair(struct podvsd *d, const char *rv, const char *why)
+{
+	struct pd_webhook *wh = &d->webhook;
+	char buf[PD_CERT_MAX_NAMES][256], err[256], path[300], *body;
+	const char *dns[PD_CERT_MAX_NAMES];
+	size_t n = names(d, buf, dns);
+
+	if (!pd_cluster_leader(d))
+		return finish(d, false);	/* until the leader writes it */
+	pd_warn(&d->log, "msg=\"webhook certificate Secret %s, generating a "
+		"new CA and certificate\" secret=%s/%s", why,
+		d->opts.webhook.ns, wh->secret_name);
+	pd_certs_fini(&wh->pending);
+	if (pd_certs_generate(&wh->pending, dns, n, time(NULL), PD_CERT_DAYS,
+			      err, sizeof(err))) {
+		pd_err(&d->log, "msg=\"%s\"", err);
+		return finish(d, false);
+	}
+	body = pd_wh_secret_json(wh->secret_name, d->opts.webhook.ns,
+				 &wh->pending, rv);
+	if (!body)
+		return finish(d, false);
+	snprintf(path, sizeof(path), SECRETS_PATH "%s%s", d->opts.webhook.ns,
+		 rv ? "/" : "", rv ? wh->secret_name : "");
+	issue(d, PD_WH_SECRET_WRITE, rv ? "PUT" : "POST", body, path);
+}
+
+/* A Secret that exists: serve it if sound, else replace it. */
+static void secret_check(struct podvsd *d, const cJSON *secret,
+			 const char *rv)
+{
+	char buf[PD_CERT_MAX_NAMES][256], why[256] = "damaged (", *w;
+	const char *dns[PD_CERT_MAX_NAMES];
+	size_t n = names(d, buf, dns);
+	struct pd_certs c;
+
+	w = why + strlen(why);
+	if (!pd_wh_secret_parse(secret, &c, w, sizeof(why) - (w - why) - 1) &&
+	    !pd_certs_check(&c, dns, n, time(NULL), w,
+			    sizeof(why) - (w - why) - 1)) {
+		if (pd_webhook_serve(d, &c, c.ca_crt))
+			return finish(d, false);
+		return config_get(d);
+	}
+	pd_certs_fini(&c);
+	strcat(why, ")");
+	secret_repair(d, rv, why);
+}
+
+static void secret_got(struct podvsd *d, int res, long status,
+		       const char *body, size_t len, const char *errmsg)
+{
+	cJSON *s;
+	const cJSON *rv;
+	char rvs[64];
+
+	if (res || (status != 200 && status != 404)) {
+		api_error(d, "reading the Secret", res, status, body, errmsg);
+		return finish(d, false);
+	}
+	if (status == 404)
+		return secret_repair(d, NULL, "is missing");
+	s = cJSON_ParseWithLength(body, len);
+	rv = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(s, "metadata"),
+		"resourceVersion");
+	if (!cJSON_IsString(rv)) {
+		api_error(d, "reading the Secret", 0, status,
+			  "no metadata.resourceVersion", "");
+		finish(d, false);
+	} else {
+		snprintf(rvs, sizeof(rvs), "%s", rv->valuestring);
+		secret_check(d, s, rvs);
+	}
+	cJSON_Delete(s);
+}
+
+static void secret_written(struct podvsd *d, int res, long status,
+			   const char *body, const char *errmsg)
+{
+	struct pd_webhook *wh = &d->webhook;
+
+	if (res || status / 100 != 2) {
+		/* 409: another podvsd wrote it first; read theirs */
+		api_error(d, "writing the Secret", res, status, body, errmsg);
+		pd_certs_fini(&wh->pending);
+		return finish(d, false);
+	}
+	wh->stats.secret_writes++;
+	if (pd_webhook_serve(d, &wh->pending, wh->pending.ca_crt))
+		return finish(d, false);
+	config_get(d);
+}
+
+/* ---- driving ---------------------------------------------------------- */
+
+static void on_done(struct pd_http_req *r, int res, long status,
+		    const char *body, size_t len, const char *errmsg)
+{
+	struct podvsd *d = r->ctx;
+
+	switch (d->webhook.step) {
+	case PD_WH_SECRET_GET:
+		return secret_got(d, res, status, body, len, errmsg);
+	case PD_WH_SECRET_WRITE:
+		return secret_written(d, res, status, body, errmsg);
+	case PD_WH_CONFIG_GET:
+		return config_got(d, res, status, body, len, errmsg);
+	case PD_WH_CONFIG_WRITE:
+		return config_written(d, res, status, body, errmsg);
+	case PD_WH_IDLE:
+		break;
+	}
+}
+
+void pd_webhook_ensure(struct podvsd *d)
+{
+	struct pd_webhook *wh = &d->webhook;
+
+	if (!wh->started || wh->step != PD_WH_IDLE)
+		return;
+	if (d->opts.webhook.cert)
+		config_get(d);
+	else
+		secret_get(d);
+}
+
+void pd_webhook_check_timer(struct pd_loop *loop, struct pd_timer *t)
+{
+	(void)loop;
+	pd_webhook_ensure(t->ctx);
+}
+
+/* ---- --webhook-cert --------------------------------------------------- */
+
+static char *slurp(const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, n;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	buf = malloc(1 << 16);
+	n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
+	len = n;
+	if (buf && (ferror(f) || !feof(f) || !len)) {
+		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
+			 strerror(errno) : len ? "larger than 64 KiB" :
+			 "empty");
+		free(buf);
+		buf = NULL;
+	} else if (buf) {
+		buf[len] = '\0';
+	}
+	fclose(f);
+	return buf;
+}
+
+int pd_webhook_load_files(struct podvsd *d)
+{
+	const struct pd_webhook_opts *o = &d->opts.webhook;
+	struct pd_certs c = { 0 };
+	char err[300], *ca;
+	int ret = -EINVAL;
+
+	if (!o->cert)
+		return 0;
+	c.tls_crt = slurp(o->cert, err, sizeof(err));
+	c.tls_key = c.tls_crt ? slurp(o->key, err, sizeof(err)) : NULL;
+	ca = c.tls_key ? slurp(o->ca ? o->ca : o->cert, err, sizeof(err)) :
+			 NULL;
+	if (ca)
+		ret = pd_webhook_serve(d, &c, ca);
+	else
+		fprintf(stderr, "podvsd: --webhook-cert: %s\n", err);
+	free(ca);
+	pd_certs_fini(&c);
+	return ret;
+}
