@@ -643,6 +643,13 @@ static int ack_tlvs(const struct nlmsghdr *nlh, size_t off, struct podvs_ack *ac
 	return 0;
 }
 
+bool podvs_nlmsg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return len >= (int)sizeof(*nlh) &&
+	       nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= (unsigned int)len;
+}
+
 /*
  * NLMSG_ERROR: struct nlmsgerr, then the request's header (NLM_F_CAPPED) or
  * the whole request, then the TLVs.  NLMSG_DONE: an int, then the TLVs.

@@ -42,6 +42,13 @@ bool podvs_cmd_is_op(uint8_t cmd);
 bool podvs_cmd_is_dest(uint8_t cmd);
 
 /*
+ * True if a whole message starts at @nlh within @len bytes.  Stricter than
+ * mnl_nlmsg_ok(), which compares (int)nlmsg_len and so lets a header that
+ * claims 2 GiB or more through on any datagram.
+ */
+bool podvs_nlmsg_ok(const struct nlmsghdr *nlh, int len);
+
+/*
  * Parsers.  Unknown attributes are ignored (newer kernels may add some);
  * attributes of the wrong size make the reply malformed: -EPROTO.
  */

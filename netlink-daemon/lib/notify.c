@@ -46,7 +46,7 @@ static int notify_parse(const struct podvs_handle *h, const void *buf, int len,
 	struct podvs_info info;
 	int n = 0;
 
-	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+	for (; podvs_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 
 		if (nlh->nlmsg_type != h->family ||
@@ -60,7 +60,7 @@ static int notify_parse(const struct podvs_handle *h, const void *buf, int len,
 			*generation = info.generation;
 		n++;
 	}
-	return n;
+	return len > 0 ? -EPROTO : n;	/* a message overran the datagram */
 }
 
 int podvs_notify_recv(struct podvs_handle *h, uint32_t *generation)

@@ -288,6 +288,32 @@ static void test_malformed_reply(void **state)
 	fake_close(&f, h);
 }
 
+/* A reply whose header claims 2 GiB: mnl_nlmsg_ok() would pass it on. */
+static void k_huge_len(struct fake *f, const struct nlmsghdr *req)
+{
+	struct nlmsghdr *nlh;
+
+	new_dgram(f);
+	nlh = put_msg(f, FAMILY, 0, req->nlmsg_seq);
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct genlmsghdr));
+	end_msg(f, nlh);
+	nlh->nlmsg_len = 0x80000000u | nlh->nlmsg_len;
+	put_ack(f, req, 0, NULL, -1);
+}
+
+static void test_reply_overruns_datagram(void **state)
+{
+	struct podvs_handle *h;
+	struct podvs_info info;
+	struct fake f;
+
+	(void)state;
+	h = fake_open(&f, k_huge_len, 0);
+	assert_int_equal(podvs_info_get(h, &info), -EPROTO);
+	assert_string_equal(podvs_errmsg(h), "malformed reply from the kernel");
+	fake_close(&f, h);
+}
+
 /* ---- dumps ---------------------------------------------------------------- */
 
 /* 3 services over two datagrams; the first attempt is marked interrupted
@@ -650,6 +676,7 @@ int main(void)
 		cmocka_unit_test(test_errno_without_extack),
 		cmocka_unit_test(test_reply_then_ack),
 		cmocka_unit_test(test_malformed_reply),
+		cmocka_unit_test(test_reply_overruns_datagram),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_dump_intr_retried),
 		cmocka_unit_test(test_dump_intr_gives_up),
