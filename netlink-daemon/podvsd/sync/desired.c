@@ -137,6 +137,13 @@ static int addr_cmp_v(const void *a, const void *b)
 }
 
 /* Every VIP once, sorted; *out is malloc'ed. */
+/* memcpy of @n addresses; @src may be NULL when @n is 0 (memcpy's may not) */
+static void copy_addrs(struct pd_addr *dst, const struct pd_addr *src, size_t n)
+{
+	if (n)
+		memcpy(dst, src, n * sizeof(*dst));
+}
+
 static int collect_vips(const struct pd_desired_in *in, struct pd_addr **out,
 			size_t *n)
 {
@@ -146,11 +153,10 @@ static int collect_vips(const struct pd_desired_in *in, struct pd_addr **out,
 
 	if (!v)
 		return -ENOMEM;
-	memcpy(v, s->ingress_ips, s->n_ingress_ips * sizeof(*v));
-	memcpy(v + s->n_ingress_ips, s->external_ips,
-	       s->n_external_ips * sizeof(*v));
-	memcpy(v + s->n_ingress_ips + s->n_external_ips, in->alloc,
-	       in->n_alloc * sizeof(*v));
+	copy_addrs(v, s->ingress_ips, s->n_ingress_ips);
+	copy_addrs(v + s->n_ingress_ips, s->external_ips, s->n_external_ips);
+	copy_addrs(v + s->n_ingress_ips + s->n_external_ips, in->alloc,
+		   in->n_alloc);
 	qsort(v, max, sizeof(*v), addr_cmp_v);
 	for (size_t i = 0; i < max; i++)
 		if (!k || pd_addr_cmp(&v[k - 1], &v[i]))

@@ -145,8 +145,10 @@ static struct pd_vs **sorted_copy(struct pd_vs *const *v, size_t n)
 
 	if (!c)
 		return NULL;
-	memcpy(c, v, n * sizeof(*c));
-	qsort(c, n, sizeof(*c), vs_ptr_cmp);
+	if (n) {	/* @v may be NULL for an empty table */
+		memcpy(c, v, n * sizeof(*c));
+		qsort(c, n, sizeof(*c), vs_ptr_cmp);
+	}
 	return c;
 }
 
