@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+/* libFuzzer: podvsd's EndpointSlice parser (k8s_slice_parse) on JSON input. */
+#include "fuzz_k8s.h"
+
+FUZZ_K8S_TARGET(slice)
