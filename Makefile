@@ -8,6 +8,9 @@
 #   bench          benchmarks (ratios against IPVS, iptables, nftables)
 #   demo           boot the Debian-kernel VM and show a VIP forwarding to Pods
 #   style          checkpatch on kmod/ and include/, shellcheck, clang-format
+#   check          style, sparse and W=1 on kmod, import circles, the unit
+#                  tests under ASan+UBSan, a short run of every fuzzer
+#   fuzz           every libFuzzer harness for FUZZ_SECONDS (default 60)
 #   install, dkms-install
 
 KVER_DEBIAN := $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
@@ -49,6 +52,13 @@ demo:
 style:
 	scripts/style.sh
 
+check:
+	scripts/check.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	tests/fuzz/run $(FUZZ_SECONDS)
+
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
 	install -D -m 0755 $(B)/user/podvsadm $(DESTDIR)$(PREFIX)/sbin/podvsadm
@@ -61,5 +71,5 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean || true
 	rm -rf $(B)
 
-.PHONY: all kmod userspace deps unit kunit e2e test bench demo style install \
-	dkms-install clean
+.PHONY: all kmod userspace deps unit kunit e2e test bench demo style check fuzz \
+	install dkms-install clean

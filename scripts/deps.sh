@@ -14,6 +14,7 @@ PKGS=(
 	libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev libyaml-dev
 	ipvsadm iptables nftables iproute2 iperf3 wrk socat netcat-openbsd
 	procps shellcheck openssl
+	clang libclang-rt-14-dev
 )
 
 missing=()
