@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "daemon.h"
 #include "gate/gate.h"
@@ -273,15 +272,6 @@ static void event_done(struct pd_http_req *r, int res, long status,
 	}
 	free(e->body);
 	free(e);
-}
-
-void pd_k8s_time_now(char *buf, size_t len)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 static char *event_body(struct podvsd *d, const char *ns, const char *name,

@@ -52,9 +52,5 @@ bool pd_cluster_leader(const struct podvsd *d);
 void pd_cluster_event(struct podvsd *d, const char *ns, const char *name,
 		      const char *uid, const char *reason,
 		      const char *message);
-/* The current time as the API's Time fields take it, e.g. Event
- * timestamps and condition transitions: "2026-01-02T03:04:05Z".
- */
-void pd_k8s_time_now(char *buf, size_t len);
 
 #endif /* PODVSD_CLUSTER_H */
