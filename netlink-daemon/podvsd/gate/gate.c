@@ -7,8 +7,9 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "daemon.h"
 #include "gate/gate.h"
+#include "k8s/api_write.h"
+#include "k8s/informer.h"
 
 /* The leader's last decision on a Pod (counted in the stats). */
 enum gate_verdict {
@@ -84,8 +85,9 @@ bool pd_gate_current(const struct k8s_pod *p, bool status,
 	       c->reason && !strcmp(c->reason, reason);
 }
 
-char *pd_gate_cond_patch(const struct k8s_pod *p, bool status, const char *reason,
-		    const char *message, const char *now)
+char *pd_gate_cond_patch(const struct k8s_pod *p, bool status,
+			 const char *reason, const char *message,
+			 const char *now)
 {
 	const struct k8s_pod_condition *c = pd_pod_cond(p, PD_GATE_TYPE);
 	const char *st = status ? "True" : "False";
@@ -120,12 +122,12 @@ const char *pd_gate_reason_word(const char *why, char *buf, size_t len)
 
 /* ---- the Pod cache ------------------------------------------------------ */
 
-static void refs_mark(struct podvsd *d, const char *pod_key)
+static void refs_mark(struct pd_gate *g, const char *pod_key)
 {
-	const struct gate_refs *r = pd_hmap_sget(&d->gate.refs, pod_key);
+	const struct gate_refs *r = pd_hmap_sget(&g->refs, pod_key);
 
 	for (size_t i = 0; r && i < r->n; i++)
-		pd_rec_mark_service(&d->rec, r->svc[i]);
+		pd_rec_mark_service(g->rec, r->svc[i]);
 }
 
 /* Append a copy of @str to @r.  0 or -ENOMEM. */
@@ -159,16 +161,16 @@ static struct gate_refs *refs_get(struct pd_hmap *m, const char *key)
 	return r;
 }
 
-static void refs_add(struct podvsd *d, const char *pod_key, const char *svc)
+static void refs_add(struct pd_gate *g, const char *pod_key, const char *svc)
 {
-	struct gate_refs *r = pd_hmap_sget(&d->gate.refs, pod_key);
+	struct gate_refs *r = pd_hmap_sget(&g->refs, pod_key);
 
 	for (size_t i = 0; r && i < r->n; i++)
 		if (!strcmp(r->svc[i], svc))
 			return;
-	r = r ?: refs_get(&d->gate.refs, pod_key);
+	r = r ?: refs_get(&g->refs, pod_key);
 	if (!r || strv_add(r, svc))
-		d->gate.all_dirty = true;	/* an index is short */
+		g->all_dirty = true;	/* an index is short */
 }
 
 static void refs_free(void *p)
@@ -183,16 +185,16 @@ static void refs_free(void *p)
 }
 
 /* Evaluate @gp again at the next pd_gate_eval(). */
-static void pod_dirty(struct podvsd *d, struct gate_pod *gp)
+static void pod_dirty(struct pd_gate *g, struct gate_pod *gp)
 {
-	if (pd_hmap_sput(&d->gate.dirty, gp->key, gp, NULL))
-		d->gate.all_dirty = true;
+	if (pd_hmap_sput(&g->dirty, gp->key, gp, NULL))
+		g->all_dirty = true;
 }
 
-static void verdict_set(struct podvsd *d, struct gate_pod *gp,
+static void verdict_set(struct pd_gate *g, struct gate_pod *gp,
 			enum gate_verdict v)
 {
-	struct pd_gate_stats *st = &d->gate.stats;
+	struct pd_gate_stats *st = &g->stats;
 
 	st->gated_true -= gp->verdict == GATE_TRUE;
 	st->gated_false -= gp->verdict == GATE_FALSE;
@@ -201,33 +203,33 @@ static void verdict_set(struct podvsd *d, struct gate_pod *gp,
 	st->gated_false += v == GATE_FALSE;
 }
 
-static void deleting_index(struct podvsd *d, struct gate_pod *gp, bool add)
+static void deleting_index(struct pd_gate *g, struct gate_pod *gp, bool add)
 {
 	const struct k8s_pod *p = gp->pod;
 
 	for (size_t i = 0; p && i < p->n_ips; i++) {
 		if (add)
-			pd_hmap_put(&d->gate.deleting, &p->ips[i],
+			pd_hmap_put(&g->deleting, &p->ips[i],
 				    sizeof(p->ips[i]), gp, NULL);
-		else if (pd_hmap_get(&d->gate.deleting, &p->ips[i],
+		else if (pd_hmap_get(&g->deleting, &p->ips[i],
 				     sizeof(p->ips[i])) == gp)
-			pd_hmap_del(&d->gate.deleting, &p->ips[i],
+			pd_hmap_del(&g->deleting, &p->ips[i],
 				    sizeof(p->ips[i]));
 	}
 }
 
-static void pod_forget(struct podvsd *d, struct gate_pod *gp, bool gone)
+static void pod_forget(struct pd_gate *g, struct gate_pod *gp, bool gone)
 {
 	const struct k8s_pod *p = gp->pod;
 
-	deleting_index(d, gp, false);
+	deleting_index(g, gp, false);
 	for (size_t i = 0; gone && gp->deleting_ms && i < p->n_ips; i++)
-		pd_hmap_put(&d->gate.gone, &p->ips[i], sizeof(p->ips[i]),
+		pd_hmap_put(&g->gone, &p->ips[i], sizeof(p->ips[i]),
 			    (void *)(uintptr_t)pd_now_ms(), NULL);
-	refs_mark(d, gp->key);
-	pd_hmap_sdel(&d->gate.dirty, gp->key);
-	d->gate.report_dirty |= gp->local_ok;
-	verdict_set(d, gp, GATE_UNDECIDED);
+	refs_mark(g, gp->key);
+	pd_hmap_sdel(&g->dirty, gp->key);
+	g->report_dirty |= gp->local_ok;
+	verdict_set(g, gp, GATE_UNDECIDED);
 	k8s_pod_free(gp->pod);
 	free(gp);
 }
@@ -239,9 +241,9 @@ static unsigned int pod_bits(const struct k8s_pod *p)
 	       p->meta.deleting << 2 | (p->n_ips > 0) << 3;
 }
 
-static struct gate_pod *pod_entry(struct podvsd *d, const char *key)
+static struct gate_pod *pod_entry(struct pd_gate *g, const char *key)
 {
-	struct gate_pod *gp = pd_hmap_sget(&d->gate.pods, key);
+	struct gate_pod *gp = pd_hmap_sget(&g->pods, key);
 	size_t len = strlen(key) + 1;
 
 	if (gp)
@@ -250,64 +252,65 @@ static struct gate_pod *pod_entry(struct podvsd *d, const char *key)
 	if (!gp)
 		return NULL;
 	memcpy(gp->key, key, len);
-	if (pd_hmap_sput(&d->gate.pods, key, gp, NULL)) {
+	if (pd_hmap_sput(&g->pods, key, gp, NULL)) {
 		free(gp);
 		return NULL;
 	}
 	return gp;
 }
 
-static void pod_keep(struct podvsd *d, struct k8s_pod *p, const char *key)
+static void pod_keep(struct pd_gate *g, struct k8s_pod *p, const char *key)
 {
-	struct gate_pod *gp = pod_entry(d, key);
+	struct gate_pod *gp = pod_entry(g, key);
 	bool moved;
 
 	if (!gp) {
-		pd_err(&d->log, "msg=\"out of memory caching a Pod\"");
+		pd_err(g->log, "msg=\"out of memory caching a Pod\"");
 		k8s_pod_free(p);
 		return;
 	}
 	moved = !gp->pod || pod_bits(gp->pod) != pod_bits(p);
 	/* recreated under its name: our report names the old UID */
-	d->gate.report_dirty |= gp->local_ok &&
+	g->report_dirty |= gp->local_ok &&
 				strcmp(gp->pod->meta.uid, p->meta.uid);
-	deleting_index(d, gp, false);
+	deleting_index(g, gp, false);
 	k8s_pod_free(gp->pod);
 	gp->pod = p;
 	if (p->meta.deleting && !gp->deleting_ms)
 		gp->deleting_ms = pd_now_ms();
 	if (p->meta.deleting)
-		deleting_index(d, gp, true);
+		deleting_index(g, gp, true);
 	if (moved)
-		refs_mark(d, key);
-	pod_dirty(d, gp);	/* its conditions may have moved */
+		refs_mark(g, key);
+	pod_dirty(g, gp);	/* its conditions may have moved */
 }
 
 static void pod_upsert(void *ctx, const cJSON *obj)
 {
-	struct podvsd *d = ctx;
+	struct pd_gate *g = ctx;
 	char err[256], key[K8S_KEY_LEN];
 	struct k8s_pod *p = k8s_pod_parse(obj, err, sizeof(err));
 	struct gate_pod *gp;
 
 	if (!p) {
-		pd_warn(&d->log, "msg=\"Pod rejected, cached version kept\" "
+		pd_warn(g->log, "msg=\"Pod rejected, cached version kept\" "
 			"err=\"%.200s\"", err);
-		d->cluster.rejected++;
+		if (g->hooks.rejected)
+			g->hooks.rejected(g->hooks.ctx);
 		return;
 	}
 	k8s_key(&p->meta, key);
 	if (pd_pod_gated(p) || p->meta.deleting)
-		return pod_keep(d, p, key);
+		return pod_keep(g, p, key);
 	k8s_pod_free(p);
-	gp = pd_hmap_sdel(&d->gate.pods, key);
+	gp = pd_hmap_sdel(&g->pods, key);
 	if (gp)
-		pod_forget(d, gp, false);
+		pod_forget(g, gp, false);
 }
 
 static void pod_remove(void *ctx, const cJSON *obj)
 {
-	struct podvsd *d = ctx;
+	struct pd_gate *g = ctx;
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
 	const cJSON *ns = cJSON_GetObjectItemCaseSensitive(md, "namespace");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
@@ -318,42 +321,46 @@ static void pod_remove(void *ctx, const cJSON *obj)
 		return;
 	snprintf(key, sizeof(key), "%s/%s", ns->valuestring,
 		 name->valuestring);
-	gp = pd_hmap_sdel(&d->gate.pods, key);
+	gp = pd_hmap_sdel(&g->pods, key);
 	if (gp)
-		pod_forget(d, gp, true);
-	refs_free(pd_hmap_sdel(&d->gate.refs, key));
+		pod_forget(g, gp, true);
+	refs_free(pd_hmap_sdel(&g->refs, key));
 }
 
 static void pod_prune(void *ctx, const struct pd_hmap *keep)
 {
-	struct podvsd *d = ctx;
+	struct pd_gate *g = ctx;
 	struct pd_hmap_iter it;
 	struct pd_hmap_ent *e, *next;
 
-	for (e = pd_hmap_first(&d->gate.pods, &it); e; e = next) {
+	for (e = pd_hmap_first(&g->pods, &it); e; e = next) {
 		struct gate_pod *gp = e->val;
 
-		next = pd_hmap_next(&d->gate.pods, &it);
+		next = pd_hmap_next(&g->pods, &it);
 		if (pd_hmap_get(keep, e->key, e->klen))
 			continue;
-		pd_hmap_del(&d->gate.pods, e->key, e->klen);
-		pod_forget(d, gp, true);
+		pd_hmap_del(&g->pods, e->key, e->klen);
+		pod_forget(g, gp, true);
 	}
-	d->gate.all_dirty = true;
+	g->all_dirty = true;
 }
 
 static void pod_changed(void *ctx)
 {
-	podvsd_schedule_sync(ctx);
+	struct pd_gate *g = ctx;
+
+	if (g->hooks.changed)
+		g->hooks.changed(g->hooks.ctx);
 }
 
 static void pod_synced(void *ctx)
 {
-	struct podvsd *d = ctx;
+	struct pd_gate *g = ctx;
 
-	d->gate.synced = true;
-	d->gate.all_dirty = true;
-	pd_cluster_synced(d);
+	g->synced = true;
+	g->all_dirty = true;
+	if (g->hooks.synced)
+		g->hooks.synced(g->hooks.ctx);
 }
 
 const struct pd_informer_ops pd_gate_pod_ops = {
@@ -377,7 +384,7 @@ static bool ep_key(const struct k8s_endpoint *e, char key[K8S_KEY_LEN])
 	return true;
 }
 
-static struct gate_pod *ep_pod(struct podvsd *d, const char *svc,
+static struct gate_pod *ep_pod(struct pd_gate *g, const char *svc,
 			       const struct k8s_endpoint *e)
 {
 	char key[K8S_KEY_LEN];
@@ -385,8 +392,8 @@ static struct gate_pod *ep_pod(struct podvsd *d, const char *svc,
 	if (!ep_key(e, key))
 		return NULL;
 	if (svc)
-		refs_add(d, key, svc);
-	return pd_hmap_sget(&d->gate.pods, key);
+		refs_add(g, key, svc);
+	return pd_hmap_sget(&g->pods, key);
 }
 
 static bool view_gated(void *ctx, const char *svc,
@@ -410,9 +417,9 @@ static bool view_unhealthy(void *ctx, const char *svc,
 			   const struct k8s_service *s,
 			   const struct pd_addr *a, uint16_t port, bool ready)
 {
-	struct podvsd *d = ctx;
+	struct pd_gate *g = ctx;
 
-	return pd_health_drain(&d->health, svc, s, a, port, ready);
+	return pd_health_drain(g->health, svc, s, a, port, ready);
 }
 
 static const struct pd_desired_view pd_gate_view = {
@@ -421,49 +428,40 @@ static const struct pd_desired_view pd_gate_view = {
 	.unhealthy = view_unhealthy,
 };
 
-static uint64_t pd_gate_grace_ms(void *ctx, const struct pd_vs *have,
-				 const struct pd_dest *d)
+uint64_t pd_gate_grace_ms(const struct pd_gate *g, const struct pd_vs *have,
+			  const struct pd_dest *dst)
 {
-	struct podvsd *dm = ctx;
 	const struct gate_pod *gp;
 	struct pd_addr a = { .af = have->key.vip.af };
 
-	memcpy(a.b, d->addr, sizeof(a.b));
-	if (pd_hmap_get(&dm->gate.gone, &a, sizeof(a)))
+	memcpy(a.b, dst->addr, sizeof(a.b));
+	if (pd_hmap_get(&g->gone, &a, sizeof(a)))
 		return PD_LINGER_NONE;
-	gp = pd_hmap_get(&dm->gate.deleting, &a, sizeof(a));
+	gp = pd_hmap_get(&g->deleting, &a, sizeof(a));
 	if (!gp)
 		return 0;
 	return gp->pod->grace_s ? gp->pod->grace_s * 1000ULL : PD_LINGER_NONE;
 }
 
-void pd_gate_attach(struct podvsd *d)
-{
-	d->rec.hooks.grace_ms = pd_gate_grace_ms;
-	d->rec.hooks.ctx = d;
-	d->view = pd_gate_view;
-	d->view.ctx = d;
-	d->rec.view = &d->view;
-}
 
 /* ---- which Pods a Service recompute touches --------------------------- */
 
 /* Mark the Pods @svc listed at its last recompute; forget the list. */
-static void members_dirty(struct podvsd *d, const char *svc)
+static void members_dirty(struct pd_gate *g, const char *svc)
 {
-	struct gate_refs *m = pd_hmap_sdel(&d->gate.members, svc);
+	struct gate_refs *m = pd_hmap_sdel(&g->members, svc);
 
 	for (size_t i = 0; m && i < m->n; i++) {
-		struct gate_pod *gp = pd_hmap_sget(&d->gate.pods, m->svc[i]);
+		struct gate_pod *gp = pd_hmap_sget(&g->pods, m->svc[i]);
 
 		if (gp)
-			pod_dirty(d, gp);
+			pod_dirty(g, gp);
 	}
 	refs_free(m);
 }
 
 /* Index and mark the Pod of one endpoint of @svc. */
-static int member_add(struct podvsd *d, const char *svc, struct gate_refs *m,
+static int member_add(struct pd_gate *g, const char *svc, struct gate_refs *m,
 		      const struct k8s_endpoint *e)
 {
 	char key[K8S_KEY_LEN];
@@ -471,36 +469,36 @@ static int member_add(struct podvsd *d, const char *svc, struct gate_refs *m,
 
 	if (!ep_key(e, key))
 		return 0;
-	refs_add(d, key, svc);
-	gp = pd_hmap_sget(&d->gate.pods, key);
+	refs_add(g, key, svc);
+	gp = pd_hmap_sget(&g->pods, key);
 	if (gp)
-		pod_dirty(d, gp);
+		pod_dirty(g, gp);
 	return strv_add(m, key);
 }
 
-void pd_gate_recompute(struct podvsd *d, const char *svc)
+void pd_gate_recompute(struct pd_gate *g, const char *svc)
 {
 	size_t n;
-	const struct k8s_slice *const *v = pd_rec_service_slices(&d->rec, svc,
+	const struct k8s_slice *const *v = pd_rec_service_slices(g->rec, svc,
 								 &n);
 	struct gate_refs *m;
 	int err = 0;
 
-	members_dirty(d, svc);
+	members_dirty(g, svc);
 	if (!n)
 		return;
-	m = refs_get(&d->gate.members, svc);
+	m = refs_get(&g->members, svc);
 	for (size_t i = 0; m && !err && i < n; i++)
 		for (size_t j = 0; !err && j < v[i]->n_endpoints; j++)
-			err = member_add(d, svc, m, &v[i]->endpoints[j]);
+			err = member_add(g, svc, m, &v[i]->endpoints[j]);
 	if (!m || err)
-		d->gate.all_dirty = true;
+		g->all_dirty = true;
 }
 
 /* ---- evaluation: is each gated Pod programmed here? -------------------- */
 
 struct eval_ctx {
-	struct podvsd *d;
+	struct pd_gate *g;
 	const struct pd_hmap *only;	/* NULL: every Pod */
 };
 
@@ -534,15 +532,16 @@ static void fail(struct gate_pod *gp, const char *fmt, ...)
 }
 
 /* One wanted dest of @gp in VS @want: in the kernel, undrained, healthy? */
-static bool dest_ok(struct podvsd *d, const char *svc, const struct pd_vs *want,
+static bool dest_ok(struct pd_gate *g, const char *svc,
+		    const struct pd_vs *want,
 		    const struct pd_dest *wd, const struct pd_addr *a,
 		    struct gate_pod *gp)
 {
-	const struct pd_vs *have = pd_table_get(&d->rec.actual, &want->key);
+	const struct pd_vs *have = pd_table_get(&g->rec->actual, &want->key);
 	long i = have ? pd_vs_dest_find(have, wd) : -1;
 	char why[PD_GATE_MSG_LEN - 20];
 
-	if (!pd_health_verdict(&d->health, svc, a, wd->port, why,
+	if (!pd_health_verdict(g->health, svc, a, wd->port, why,
 			       sizeof(why))) {
 		fail(gp, "%s", why);
 		return false;
@@ -554,7 +553,7 @@ static bool dest_ok(struct podvsd *d, const char *svc, const struct pd_vs *want,
 	return true;
 }
 
-static void check_endpoint(struct podvsd *d, const char *svc,
+static void check_endpoint(struct pd_gate *g, const char *svc,
 			   const struct pd_plan *plan, const struct pd_addr *a,
 			   struct gate_pod *gp)
 {
@@ -568,7 +567,7 @@ static void check_endpoint(struct podvsd *d, const char *svc,
 		for (; gp->local_ok && j < vs->n_dests &&
 		     !memcmp(vs->dests[j].addr, a->b, sizeof(a->b)); j++) {
 			any = true;
-			dest_ok(d, svc, vs, &vs->dests[j], a, gp);
+			dest_ok(g, svc, vs, &vs->dests[j], a, gp);
 		}
 		if (!any)
 			fail(gp, "NotProgrammed: not a dest of %s (containers "
@@ -586,7 +585,7 @@ static void eval_plan(void *ctx, const char *svc, const struct pd_plan *plan,
 
 		for (size_t j = 0; j < sl->n_endpoints; j++) {
 			const struct k8s_endpoint *e = &sl->endpoints[j];
-			struct gate_pod *gp = ep_pod(ec->d, NULL, e);
+			struct gate_pod *gp = ep_pod(ec->g, NULL, e);
 
 			if (!gp || !e->n_addrs || !pd_pod_gated(gp->pod))
 				continue;
@@ -594,7 +593,7 @@ static void eval_plan(void *ctx, const char *svc, const struct pd_plan *plan,
 				continue;
 			gp->found = true;
 			if (gp->local_ok)
-				check_endpoint(ec->d, svc, plan, &e->addrs[0],
+				check_endpoint(ec->g, svc, plan, &e->addrs[0],
 					       gp);
 		}
 	}
@@ -606,16 +605,16 @@ static int uid_cmp(const void *a, const void *b)
 }
 
 /* Our report: the sorted UIDs of the gated Pods programmed here. */
-static char *report(struct podvsd *d)
+static char *report(struct pd_gate *g)
 {
-	const char **v = calloc(d->gate.pods.n + 1, sizeof(*v));
+	const char **v = calloc(g->pods.n + 1, sizeof(*v));
 	cJSON *arr = cJSON_CreateArray();
 	struct pd_hmap_iter it;
 	size_t n = 0;
 	char *out = NULL;
 
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.pods, &it);
-	     v && e; e = pd_hmap_next(&d->gate.pods, &it)) {
+	for (struct pd_hmap_ent *e = pd_hmap_first(&g->pods, &it);
+	     v && e; e = pd_hmap_next(&g->pods, &it)) {
 		const struct gate_pod *gp = e->val;
 
 		if (gp->local_ok)
@@ -632,16 +631,16 @@ static char *report(struct podvsd *d)
 	return out;
 }
 
-void pd_gate_publish(struct podvsd *d)
+void pd_gate_publish(struct pd_gate *g)
 {
 	char *r;
 	cJSON *ann;
 
-	if (!d->gate.report_dirty)
+	if (!g->report_dirty || !g->gw)
 		return;
-	r = report(d);
-	d->gate.report_dirty = !r;	/* out of memory: next tick */
-	if (!r || (d->gate.report && !strcmp(r, d->gate.report))) {
+	r = report(g);
+	g->report_dirty = !r;	/* out of memory: next tick */
+	if (!r || (g->report && !strcmp(r, g->report))) {
 		free(r);
 		return;
 	}
@@ -651,16 +650,16 @@ void pd_gate_publish(struct podvsd *d)
 		free(r);
 		return;
 	}
-	free(d->gate.report);
-	d->gate.report = r;
-	cJSON_Delete(d->cluster.gw.ann);
-	d->cluster.gw.ann = ann;
+	free(g->report);
+	g->report = r;
+	cJSON_Delete(g->gw->ann);
+	g->gw->ann = ann;
 }
 
 /* Before an evaluation of @gp. */
-static void pod_reset(struct podvsd *d, struct gate_pod *gp)
+static void pod_reset(struct pd_gate *g, struct gate_pod *gp)
 {
-	d->gate.stats.evals++;
+	g->stats.evals++;
 	gp->was_ok = gp->local_ok;
 	gp->found = false;
 	gp->local_ok = !gp->pod->meta.deleting;
@@ -669,39 +668,39 @@ static void pod_reset(struct podvsd *d, struct gate_pod *gp)
 }
 
 /* After it: no endpoint at all fails; a flip changes our report. */
-static void pod_settle(struct podvsd *d, struct gate_pod *gp)
+static void pod_settle(struct pd_gate *g, struct gate_pod *gp)
 {
 	if (!gp->found && gp->local_ok)
 		fail(gp, "%s", "NotProgrammed: no endpoint in a podvs Service");
-	d->gate.report_dirty |= gp->local_ok != gp->was_ok;
+	g->report_dirty |= gp->local_ok != gp->was_ok;
 }
 
 /* Every Pod, walking every plan: O(endpoints). */
-static void eval_all(struct podvsd *d)
+static void eval_all(struct pd_gate *g)
 {
-	struct eval_ctx ec = { .d = d };
+	struct eval_ctx ec = { .g = g };
 	struct pd_hmap_iter it;
 	struct pd_hmap_ent *e;
 	size_t gated = 0;
 
-	d->gate.stats.full_evals++;
-	for (e = pd_hmap_first(&d->gate.pods, &it); e;
-	     e = pd_hmap_next(&d->gate.pods, &it)) {
+	g->stats.full_evals++;
+	for (e = pd_hmap_first(&g->pods, &it); e;
+	     e = pd_hmap_next(&g->pods, &it)) {
 		gated += pd_pod_gated(((struct gate_pod *)e->val)->pod);
-		pod_reset(d, e->val);
+		pod_reset(g, e->val);
 	}
 	if (gated)	/* the walk costs O(endpoints): only when needed */
-		pd_rec_each_plan(&d->rec, eval_plan, &ec);
-	for (e = pd_hmap_first(&d->gate.pods, &it); e;
-	     e = pd_hmap_next(&d->gate.pods, &it))
-		pod_settle(d, e->val);
-	d->gate.report_dirty = true;
+		pd_rec_each_plan(g->rec, eval_plan, &ec);
+	for (e = pd_hmap_first(&g->pods, &it); e;
+	     e = pd_hmap_next(&g->pods, &it))
+		pod_settle(g, e->val);
+	g->report_dirty = true;
 }
 
 /* The Pods of @work, walking only the Services that list them. */
-static void eval_dirty(struct podvsd *d, const struct pd_hmap *work)
+static void eval_dirty(struct pd_gate *g, const struct pd_hmap *work)
 {
-	struct eval_ctx ec = { .d = d, .only = work };
+	struct eval_ctx ec = { .g = g, .only = work };
 	struct pd_hmap svcs;	/* "ns/svc" -> its name, owned by refs */
 	struct pd_hmap_iter it;
 	struct pd_hmap_ent *e;
@@ -710,48 +709,53 @@ static void eval_dirty(struct podvsd *d, const struct pd_hmap *work)
 	pd_hmap_init(&svcs);
 	for (e = pd_hmap_first(work, &it); e; e = pd_hmap_next(work, &it)) {
 		struct gate_pod *gp = e->val;
-		const struct gate_refs *r = pd_hmap_sget(&d->gate.refs,
+		const struct gate_refs *r = pd_hmap_sget(&g->refs,
 							 gp->key);
 
-		pod_reset(d, gp);
+		pod_reset(g, gp);
 		for (size_t i = 0; r && i < r->n; i++)
 			oom |= !!pd_hmap_sput(&svcs, r->svc[i], r->svc[i],
 					      NULL);
 	}
 	for (e = pd_hmap_first(&svcs, &it); !oom && e;
 	     e = pd_hmap_next(&svcs, &it))
-		pd_rec_one_plan(&d->rec, e->val, eval_plan, &ec);
+		pd_rec_one_plan(g->rec, e->val, eval_plan, &ec);
 	pd_hmap_fini(&svcs);
 	if (oom)	/* a Service would be missed: walk them all */
-		return eval_all(d);
+		return eval_all(g);
 	for (e = pd_hmap_first(work, &it); e; e = pd_hmap_next(work, &it))
-		pod_settle(d, e->val);
+		pod_settle(g, e->val);
 }
 
 /* ---- the leader's verdict and patches --------------------------------- */
 
-static bool gw_live(const struct gate_gw *g, uint64_t now)
+static bool gate_leader(struct pd_gate *g)
 {
-	long dur = g->obs.duration_s > 0 ? g->obs.duration_s :
+	return g->hooks.leader && g->hooks.leader(g->hooks.ctx);
+}
+
+static bool gw_live(const struct gate_gw *gw, uint64_t now)
+{
+	long dur = gw->obs.duration_s > 0 ? gw->obs.duration_s :
 		   PD_LEASE_DURATION_S;
 
-	return g->reporting && g->obs.holder[0] &&
-	       now - g->obs.seen_ms < (uint64_t)dur * 1000;
+	return gw->reporting && gw->obs.holder[0] &&
+	       now - gw->obs.seen_ms < (uint64_t)dur * 1000;
 }
 
 /* Every other live gateway has programmed @gp?  Else its name in @why. */
-static bool gateways_agree(struct podvsd *d, const struct gate_pod *gp,
+static bool gateways_agree(struct pd_gate *g, const struct gate_pod *gp,
 			   char *why, size_t len)
 {
 	struct pd_hmap_iter it;
 	uint64_t now = pd_now_ms();
 
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.gateways, &it); e;
-	     e = pd_hmap_next(&d->gate.gateways, &it)) {
-		const struct gate_gw *g = e->val;
+	for (struct pd_hmap_ent *e = pd_hmap_first(&g->gateways, &it); e;
+	     e = pd_hmap_next(&g->gateways, &it)) {
+		const struct gate_gw *gw = e->val;
 
-		if (!gw_live(g, now) ||
-		    pd_hmap_sget(&g->uids, gp->pod->meta.uid))
+		if (!gw_live(gw, now) ||
+		    pd_hmap_sget(&gw->uids, gp->pod->meta.uid))
 			continue;
 		snprintf(why, len, "NotProgrammed: not yet on gateway %.*s",
 			 (int)e->klen, (const char *)e->key);
@@ -760,111 +764,92 @@ static bool gateways_agree(struct podvsd *d, const struct gate_pod *gp,
 	return true;
 }
 
-struct patch_ctx {
-	struct pd_http_req req;
-	struct podvsd *d;
-	char key[K8S_KEY_LEN];
-	char *body;
-};
-
-static void patch_done(struct pd_http_req *r, int res, long status,
-		       const char *body, size_t len, const char *errmsg)
+static void patch_done(void *ctx, const char *key, int res, long status,
+		       const char *msg)
 {
-	struct patch_ctx *p = r->ctx;
-	struct gate_pod *gp = pd_hmap_sget(&p->d->gate.pods, p->key);
+	struct pd_gate *g = ctx;
+	struct gate_pod *gp = pd_hmap_sget(&g->pods, key);
 
-	(void)len;
 	if (gp) {
 		gp->inflight = false;
-		pod_dirty(p->d, gp);	/* decide again at the next tick */
+		pod_dirty(g, gp);	/* decide again at the next tick */
 	}
 	if (res || status != 200) {
-		p->d->gate.stats.patch_failures++;
+		g->stats.patch_failures++;
 		if (gp)
 			gp->sent_rv[0] = '\0';	/* retry next time */
-		pd_warn(&p->d->log, "msg=\"patching the readiness gate "
-			"failed\" pod=%s status=%ld err=\"%.200s\"", p->key,
-			status, res ? errmsg : body);
+		pd_warn(g->log, "msg=\"patching the readiness gate "
+			"failed\" pod=%s status=%ld err=\"%.200s\"", key,
+			status, msg);
 	}
-	free(p->body);
-	free(p);
 }
 
-static void send_patch(struct podvsd *d, struct gate_pod *gp, bool ok,
+static void send_patch(struct pd_gate *g, struct gate_pod *gp, bool ok,
 		       const char *reason, const char *msg)
 {
-	struct patch_ctx *p = calloc(1, sizeof(*p));
-	char now[32];
+	const struct pd_api_target t = {
+		.method = "PATCH",
+		.content_type = "application/strategic-merge-patch+json",
+		.key = gp->key, .done = patch_done, .ctx = g,
+	};
+	char now[32], path[1024];
 
-	if (!p)
-		return;
 	pd_k8s_time_now(now, sizeof(now));
-	p->d = d;
-	snprintf(p->key, sizeof(p->key), "%s", gp->key);
-	p->body = pd_gate_cond_patch(gp->pod, ok, reason, msg, now);
-	snprintf(p->req.path, sizeof(p->req.path),
-		 "/api/v1/namespaces/%s/pods/%s/status", gp->pod->meta.ns,
-		 gp->pod->meta.name);
-	p->req.method = "PATCH";
-	p->req.body = p->body;
-	p->req.content_type = "application/strategic-merge-patch+json";
-	p->req.timeout_s = 30;
-	p->req.on_done = patch_done;
-	p->req.ctx = p;
-	if (!p->body || pd_http_start(&d->cluster.http, &p->req)) {
-		d->gate.stats.patch_failures++;
-		free(p->body);
-		free(p);
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s/status",
+		 gp->pod->meta.ns, gp->pod->meta.name);
+	if (pd_api_write(g->http, &t, path,
+			 pd_gate_cond_patch(gp->pod, ok, reason, msg, now))) {
+		g->stats.patch_failures++;
 		return;
 	}
-	d->gate.stats.patches++;
+	g->stats.patches++;
 	gp->inflight = true;
 	gp->sent_status = ok;
 	snprintf(gp->sent_rv, sizeof(gp->sent_rv), "%s",
 		 gp->pod->meta.resource_version);
 	snprintf(gp->sent_reason, sizeof(gp->sent_reason), "%s", reason);
-	pd_info(&d->log, "msg=\"readiness gate\" pod=%s status=%s reason=%s "
+	pd_info(g->log, "msg=\"readiness gate\" pod=%s status=%s reason=%s "
 		"message=\"%s\"", gp->key, ok ? "True" : "False", reason, msg);
 }
 
-static void decide(struct podvsd *d, struct gate_pod *gp)
+static void decide(struct pd_gate *g, struct gate_pod *gp)
 {
 	char why[PD_GATE_MSG_LEN], reason[32];
 	bool ok = gp->local_ok;
 
 	snprintf(why, sizeof(why), "%s", gp->why);
 	if (ok)
-		ok = gateways_agree(d, gp, why, sizeof(why));
+		ok = gateways_agree(g, gp, why, sizeof(why));
 	if (ok)
 		snprintf(why, sizeof(why), "Programmed: an active, healthy "
 			 "dest on every live gateway");
 	pd_gate_reason_word(why, reason, sizeof(reason));
-	verdict_set(d, gp, ok ? GATE_TRUE : GATE_FALSE);
+	verdict_set(g, gp, ok ? GATE_TRUE : GATE_FALSE);
 	if (pd_gate_current(gp->pod, ok, reason) || gp->inflight)
 		return;
 	if (!strcmp(gp->sent_rv, gp->pod->meta.resource_version) &&
 	    gp->sent_status == ok && !strcmp(gp->sent_reason, reason))
 		return;		/* sent; the watch has not shown it yet */
-	send_patch(d, gp, ok, reason, why);
+	send_patch(g, gp, ok, reason, why);
 }
 
-static void decide_one(struct podvsd *d, struct gate_pod *gp)
+static void decide_one(struct pd_gate *g, struct gate_pod *gp)
 {
 	if (pd_pod_gated(gp->pod) && !gp->pod->meta.deleting)
-		decide(d, gp);
+		decide(g, gp);
 	else
-		verdict_set(d, gp, GATE_UNDECIDED);
+		verdict_set(g, gp, GATE_UNDECIDED);
 }
 
 /* Our generation of reports and the set of live gateways, as one word. */
-static uint64_t gw_signature(struct podvsd *d)
+static uint64_t gw_signature(struct pd_gate *g)
 {
 	struct pd_hmap_iter it;
 	uint64_t now = pd_now_ms();
-	uint64_t sig = d->gate.gw_gen * 0x9e3779b97f4a7c15ULL;
+	uint64_t sig = g->gw_gen * 0x9e3779b97f4a7c15ULL;
 
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.gateways, &it); e;
-	     e = pd_hmap_next(&d->gate.gateways, &it)) {
+	for (struct pd_hmap_ent *e = pd_hmap_first(&g->gateways, &it); e;
+	     e = pd_hmap_next(&g->gateways, &it)) {
 		uint64_t h = 1469598103934665603ULL;
 
 		if (!gw_live(e->val, now))
@@ -878,57 +863,57 @@ static uint64_t gw_signature(struct podvsd *d)
 }
 
 /* Leader: decide the Pods of @work, or all if the gateways moved. */
-static void decide_pods(struct podvsd *d, const struct pd_hmap *work,
+static void decide_pods(struct pd_gate *g, const struct pd_hmap *work,
 			bool all)
 {
-	uint64_t sig = gw_signature(d);
+	uint64_t sig = gw_signature(g);
 	const struct pd_hmap *m;
 	struct pd_hmap_iter it;
 
-	if (!d->gate.was_leader || sig != d->gate.gw_sig)
+	if (!g->was_leader || sig != g->gw_sig)
 		all = true;
-	d->gate.was_leader = true;
-	d->gate.gw_sig = sig;
-	m = all ? &d->gate.pods : work;
+	g->was_leader = true;
+	g->gw_sig = sig;
+	m = all ? &g->pods : work;
 	for (struct pd_hmap_ent *e = pd_hmap_first(m, &it); e;
 	     e = pd_hmap_next(m, &it))
-		decide_one(d, e->val);
+		decide_one(g, e->val);
 }
 
 /* No longer leader: nothing decided here any more. */
-static void undecide_all(struct podvsd *d)
+static void undecide_all(struct pd_gate *g)
 {
 	struct pd_hmap_iter it;
 
-	if (!d->gate.was_leader)
+	if (!g->was_leader)
 		return;
-	d->gate.was_leader = false;
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.pods, &it); e;
-	     e = pd_hmap_next(&d->gate.pods, &it))
-		verdict_set(d, e->val, GATE_UNDECIDED);
+	g->was_leader = false;
+	for (struct pd_hmap_ent *e = pd_hmap_first(&g->pods, &it); e;
+	     e = pd_hmap_next(&g->pods, &it))
+		verdict_set(g, e->val, GATE_UNDECIDED);
 }
 
-void pd_gate_eval(struct podvsd *d)
+void pd_gate_eval(struct pd_gate *g)
 {
-	struct pd_hmap work = d->gate.dirty;	/* new marks: next call */
-	bool all = d->gate.all_dirty ||
-		   d->rec.stats.full_syncs != d->gate.full_seen;
+	struct pd_hmap work = g->dirty;	/* new marks: next call */
+	bool all = g->all_dirty ||
+		   g->rec->stats.full_syncs != g->full_seen;
 
-	if (!d->caches_synced || !d->gate.synced || !d->cluster.up) {
-		d->gate.all_dirty = true;
+	if (!g->synced || !g->up) {
+		g->all_dirty = true;
 		return;
 	}
-	pd_hmap_init(&d->gate.dirty);
-	d->gate.all_dirty = false;
-	d->gate.full_seen = d->rec.stats.full_syncs;
+	pd_hmap_init(&g->dirty);
+	g->all_dirty = false;
+	g->full_seen = g->rec->stats.full_syncs;
 	if (all)
-		eval_all(d);
+		eval_all(g);
 	else
-		eval_dirty(d, &work);
-	if (pd_cluster_leader(d))
-		decide_pods(d, &work, all);
+		eval_dirty(g, &work);
+	if (gate_leader(g))
+		decide_pods(g, &work, all);
 	else
-		undecide_all(d);
+		undecide_all(g);
 	pd_hmap_fini(&work);
 }
 
@@ -959,7 +944,7 @@ static bool gw_moved(struct gate_gw *g, const cJSON *v)
 	return true;
 }
 
-static void gw_uids(struct podvsd *d, struct gate_gw *g, const cJSON *item)
+static void gw_uids(struct pd_gate *g, struct gate_gw *gw, const cJSON *item)
 {
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(item, "metadata");
 	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(md, "annotations");
@@ -967,45 +952,46 @@ static void gw_uids(struct podvsd *d, struct gate_gw *g, const cJSON *item)
 							  PD_ANN_PROGRAMMED);
 	cJSON *arr, *u;
 
-	if (!gw_moved(g, v))
+	if (!gw_moved(gw, v))
 		return;
-	d->gate.gw_gen++;
-	pd_hmap_fini(&g->uids);
-	g->reporting = false;
+	g->gw_gen++;
+	pd_hmap_fini(&gw->uids);
+	gw->reporting = false;
 	if (!cJSON_IsString(v))
 		return;
 	arr = cJSON_Parse(v->valuestring);
-	g->reporting = cJSON_IsArray(arr);
-	if (!g->reporting)
+	gw->reporting = cJSON_IsArray(arr);
+	if (!gw->reporting)
 		goto out;
 	cJSON_ArrayForEach(u, arr)
 		if (cJSON_IsString(u))
-			pd_hmap_sput(&g->uids, u->valuestring, (void *)1, NULL);
+			pd_hmap_sput(&gw->uids, u->valuestring, (void *)1,
+				     NULL);
 out:
 	cJSON_Delete(arr);
 }
 
-static void gw_seen(struct podvsd *d, const char *name, const cJSON *item,
+static void gw_seen(struct pd_gate *g, const char *name, const cJSON *item,
 		    uint64_t now)
 {
-	struct gate_gw *g = pd_hmap_sget(&d->gate.gateways, name);
+	struct gate_gw *gw = pd_hmap_sget(&g->gateways, name);
 	char err[128];
 
-	if (!g) {
-		g = calloc(1, sizeof(*g));
-		if (!g || pd_hmap_sput(&d->gate.gateways, name, g, NULL)) {
-			free(g);
+	if (!gw) {
+		gw = calloc(1, sizeof(*gw));
+		if (!gw || pd_hmap_sput(&g->gateways, name, gw, NULL)) {
+			free(gw);
 			return;
 		}
-		pd_hmap_init(&g->uids);
+		pd_hmap_init(&gw->uids);
 	}
-	g->seen = true;
-	if (pd_lease_observe(&g->obs, item, now, err, sizeof(err)))
-		g->obs.holder[0] = '\0';	/* unreadable: not live */
-	gw_uids(d, g, item);
+	gw->seen = true;
+	if (pd_lease_observe(&gw->obs, item, now, err, sizeof(err)))
+		gw->obs.holder[0] = '\0';	/* unreadable: not live */
+	gw_uids(g, gw, item);
 }
 
-static void gw_list(struct podvsd *d, const cJSON *items)
+static void gw_list(struct pd_gate *g, const cJSON *items)
 {
 	struct pd_hmap_iter it;
 	struct pd_hmap_ent *e, *next;
@@ -1013,8 +999,8 @@ static void gw_list(struct podvsd *d, const cJSON *items)
 	uint64_t now = pd_now_ms();
 	size_t live = 0;
 
-	for (e = pd_hmap_first(&d->gate.gateways, &it); e;
-	     e = pd_hmap_next(&d->gate.gateways, &it))
+	for (e = pd_hmap_first(&g->gateways, &it); e;
+	     e = pd_hmap_next(&g->gateways, &it))
 		((struct gate_gw *)e->val)->seen = false;
 	cJSON_ArrayForEach(item, items) {
 		const cJSON *md = cJSON_GetObjectItemCaseSensitive(item,
@@ -1023,85 +1009,85 @@ static void gw_list(struct podvsd *d, const cJSON *items)
 
 		if (!cJSON_IsString(n) || strncmp(n->valuestring,
 			PD_GW_LEASE_PREFIX, strlen(PD_GW_LEASE_PREFIX)) ||
-		    !strcmp(n->valuestring, d->cluster.gw.name))
+		    !strcmp(n->valuestring, g->gw->name))
 			continue;
-		gw_seen(d, n->valuestring, item, now);
+		gw_seen(g, n->valuestring, item, now);
 	}
-	for (e = pd_hmap_first(&d->gate.gateways, &it); e; e = next) {
-		struct gate_gw *g = e->val;
+	for (e = pd_hmap_first(&g->gateways, &it); e; e = next) {
+		struct gate_gw *gw = e->val;
 
-		next = pd_hmap_next(&d->gate.gateways, &it);
-		if (!g->seen) {
-			pd_hmap_del(&d->gate.gateways, e->key, e->klen);
-			gw_free(g);
-			d->gate.gw_gen++;
+		next = pd_hmap_next(&g->gateways, &it);
+		if (!gw->seen) {
+			pd_hmap_del(&g->gateways, e->key, e->klen);
+			gw_free(gw);
+			g->gw_gen++;
 		} else {
-			live += gw_live(g, now);
+			live += gw_live(gw, now);
 		}
 	}
-	d->gate.stats.live_gateways = live;
+	g->stats.live_gateways = live;
 }
 
 static void gw_done(struct pd_http_req *r, int res, long status,
 		    const char *body, size_t len, const char *errmsg)
 {
-	struct podvsd *d = r->ctx;
+	struct pd_gate *g = r->ctx;
 	cJSON *list = NULL;
 
-	d->gate.listing_gws = false;
+	g->listing_gws = false;
 	if (!res && status == 200)
 		list = cJSON_ParseWithLength(body, len);
 	if (list)
-		gw_list(d, cJSON_GetObjectItemCaseSensitive(list, "items"));
+		gw_list(g, cJSON_GetObjectItemCaseSensitive(list, "items"));
 	else
-		pd_warn(&d->log, "msg=\"listing gateway Leases failed\" "
+		pd_warn(g->log, "msg=\"listing gateway Leases failed\" "
 			"status=%ld err=\"%.200s\"", status,
 			res ? errmsg : body);
 	cJSON_Delete(list);
 	free(r);
 }
 
-static void gw_fetch(struct podvsd *d)
+static void gw_fetch(struct pd_gate *g)
 {
 	struct pd_http_req *r;
 
-	if (d->gate.listing_gws)
+	if (g->listing_gws)
 		return;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return;
 	snprintf(r->path, sizeof(r->path),
 		 "/apis/coordination.k8s.io/v1/namespaces/%s/leases",
-		 d->cluster.gw.ns);
+		 g->gw->ns);
 	r->timeout_s = 10;
 	r->on_done = gw_done;
-	r->ctx = d;
-	if (pd_http_start(&d->cluster.http, r))
+	r->ctx = g;
+	if (pd_http_start(g->http, r))
 		free(r);
 	else
-		d->gate.listing_gws = true;
+		g->listing_gws = true;
 }
 
 /* Forget the addresses of Pods deleted long ago. */
-static void gone_gc(struct podvsd *d, uint64_t now)
+static void gone_gc(struct pd_gate *g, uint64_t now)
 {
 	struct pd_hmap_iter it;
 	struct pd_hmap_ent *e, *next;
 
-	for (e = pd_hmap_first(&d->gate.gone, &it); e; e = next) {
-		next = pd_hmap_next(&d->gate.gone, &it);
+	for (e = pd_hmap_first(&g->gone, &it); e; e = next) {
+		next = pd_hmap_next(&g->gone, &it);
 		if (now - (uintptr_t)e->val > PD_GONE_KEEP_MS)
-			pd_hmap_del(&d->gate.gone, e->key, e->klen);
+			pd_hmap_del(&g->gone, e->key, e->klen);
 	}
 }
 
-void pd_gate_tick(struct podvsd *d)
+void pd_gate_tick(struct pd_gate *g)
 {
-	if (!d->cluster.up)
+	if (!g->up)
 		return;
-	gone_gc(d, pd_now_ms());
-	if (pd_cluster_leader(d))
-		gw_fetch(d);
+	gone_gc(g, pd_now_ms());
+	if (gate_leader(g))
+		gw_fetch(g);
 }
 
 /* ---- setup -------------------------------------------------------------- */
@@ -1118,14 +1104,26 @@ void pd_gate_maps_init(struct pd_gate *g)
 	g->all_dirty = true;
 }
 
-int pd_gate_init(struct podvsd *d)
+void pd_gate_init(struct pd_gate *g, struct pd_log *log,
+		  struct pd_reconciler *rec, struct pd_health *health,
+		  const struct pd_gate_hooks *hooks)
 {
-	struct pd_informer_transport tr;
+	pd_gate_maps_init(g);
+	g->log = log;
+	g->rec = rec;
+	g->health = health;
+	g->hooks = *hooks;
+	g->view = pd_gate_view;
+	g->view.ctx = g;
+	rec->view = &g->view;
+}
 
-	pd_gate_maps_init(&d->gate);
-	pd_informer_http_transport(&d->cluster.http, &tr);
-	return pd_informer_init(&d->cluster.pods, &d->loop, &d->log, &tr,
-				"pods", "/api/v1/pods", &pd_gate_pod_ops, d);
+void pd_gate_connect(struct pd_gate *g, struct pd_http *http,
+		     struct pd_elector *gw)
+{
+	g->http = http;
+	g->gw = gw;
+	g->up = true;
 }
 
 static void free_pods(struct pd_hmap *m)
@@ -1142,26 +1140,26 @@ static void free_pods(struct pd_hmap *m)
 	pd_hmap_fini(m);
 }
 
-void pd_gate_fini(struct podvsd *d)
+void pd_gate_fini(struct pd_gate *g)
 {
 	struct pd_hmap_iter it;
 
-	free_pods(&d->gate.pods);
-	pd_hmap_fini(&d->gate.dirty);
-	pd_hmap_fini(&d->gate.deleting);
-	pd_hmap_fini(&d->gate.gone);
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.refs, &it); e;
-	     e = pd_hmap_next(&d->gate.refs, &it))
+	free_pods(&g->pods);
+	pd_hmap_fini(&g->dirty);
+	pd_hmap_fini(&g->deleting);
+	pd_hmap_fini(&g->gone);
+	for (struct pd_hmap_ent *e = pd_hmap_first(&g->refs, &it); e;
+	     e = pd_hmap_next(&g->refs, &it))
 		refs_free(e->val);
-	pd_hmap_fini(&d->gate.refs);
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.members, &it); e;
-	     e = pd_hmap_next(&d->gate.members, &it))
+	pd_hmap_fini(&g->refs);
+	for (struct pd_hmap_ent *e = pd_hmap_first(&g->members, &it); e;
+	     e = pd_hmap_next(&g->members, &it))
 		refs_free(e->val);
-	pd_hmap_fini(&d->gate.members);
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.gateways, &it); e;
-	     e = pd_hmap_next(&d->gate.gateways, &it))
+	pd_hmap_fini(&g->members);
+	for (struct pd_hmap_ent *e = pd_hmap_first(&g->gateways, &it); e;
+	     e = pd_hmap_next(&g->gateways, &it))
 		gw_free(e->val);
-	pd_hmap_fini(&d->gate.gateways);
-	free(d->gate.report);
-	d->gate.report = NULL;
+	pd_hmap_fini(&g->gateways);
+	free(g->report);
+	g->report = NULL;
 }
