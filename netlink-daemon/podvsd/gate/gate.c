@@ -78,7 +78,7 @@ const char *pd_gate_reason_word(const char *why, char *buf, size_t len)
 
 /* ---- setup -------------------------------------------------------------- */
 
-void pd_gate_maps_init(struct pd_gate *g)
+static void maps_init(struct pd_gate *g)
 {
 	pd_hmap_init(&g->pods);
 	pd_hmap_init(&g->deleting);
@@ -94,7 +94,7 @@ void pd_gate_init(struct pd_gate *g, struct pd_log *log,
 		  struct pd_reconciler *rec, struct pd_health *health,
 		  const struct pd_gate_hooks *hooks)
 {
-	pd_gate_maps_init(g);
+	maps_init(g);
 	g->log = log;
 	g->rec = rec;
 	g->health = health;

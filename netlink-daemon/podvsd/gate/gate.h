@@ -26,6 +26,10 @@
  * leader's clock); False with a reason otherwise.  It PATCHes
  * pods/NAME/status only when status or reason would change
  * (lastTransitionTime only moves with status).
+ *
+ * The Pod cache, the view and Service membership are in pods.c, the
+ * evaluation here and our report in eval.c, the leader's verdicts, its
+ * PATCHes and the other gateways' reports in leader.c.
  */
 #ifndef PODVSD_GATE_H
 #define PODVSD_GATE_H
@@ -110,8 +114,6 @@ void pd_gate_init(struct pd_gate *g, struct pd_log *log,
 /* The API client is up: @http writes, @gw carries our report. */
 void pd_gate_connect(struct pd_gate *g, struct pd_http *http,
 		     struct pd_elector *gw);
-/* The maps only (pd_gate_init does it). */
-void pd_gate_maps_init(struct pd_gate *g);
 /* The Pod informer's callbacks (ctx: the gate). */
 extern const struct pd_informer_ops pd_gate_pod_ops;
 /*
