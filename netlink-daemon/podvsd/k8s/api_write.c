@@ -37,6 +37,10 @@ int pd_api_write(struct pd_http *http, const struct pd_api_target *t,
 
 	if (!body)
 		return -ENOMEM;
+	if (!http) {
+		free(body);
+		return -ENOTCONN;
+	}
 	w = calloc(1, sizeof(*w) + klen);
 	if (!w) {
 		free(body);

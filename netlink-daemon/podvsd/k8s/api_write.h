@@ -30,7 +30,8 @@ struct pd_api_target {
 	void *ctx;
 };
 
-/* Send @body (malloc'ed, owned from here on; NULL: fails) to @path. */
+/* Send @body (malloc'ed, owned from here on; NULL: fails) to @path;
+ * no @http (tests): -ENOTCONN. */
 int pd_api_write(struct pd_http *http, const struct pd_api_target *t,
 		 const char *path, char *body);
 

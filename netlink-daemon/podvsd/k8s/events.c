@@ -10,9 +10,7 @@
 void pd_events_init(struct pd_events *ev, struct pd_http *http,
 		    struct pd_log *log, const char *host)
 {
-	ev->http = http;
-	ev->log = log;
-	ev->host = host;
+	*ev = (struct pd_events){ .http = http, .log = log, .host = host };
 }
 
 static void event_done(void *ctx, const char *key, int res, long status,

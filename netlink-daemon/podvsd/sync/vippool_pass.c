@@ -10,11 +10,11 @@ void pd_pool_pass_init(struct pd_pool_pass *p, struct pd_reconciler *rec,
 		       struct pd_http *http, struct pd_log *log,
 		       const struct pd_cidr *pools, unsigned int n_pools)
 {
-	p->rec = rec;
-	p->http = http;
-	p->log = log;
-	p->pools = pools;
-	p->n_pools = n_pools < PD_POOL_PASS_MAX ? n_pools : PD_POOL_PASS_MAX;
+	*p = (struct pd_pool_pass){
+		.rec = rec, .http = http, .log = log, .pools = pools,
+		.n_pools = n_pools < PD_POOL_PASS_MAX ? n_pools :
+			   PD_POOL_PASS_MAX,
+	};
 	pd_hmap_init(&p->busy);
 }
 
