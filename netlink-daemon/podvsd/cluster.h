@@ -1,60 +1,69 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The daemon's view of the cluster: API server configuration, the HTTP
- * client, one informer per resource feeding the reconciler, and the
- * Events podvsd writes about Services it cannot program.
+ * client, one informer per resource (Services and EndpointSlices feed the
+ * reconciler; Pods feed the callbacks the owner names, the gate's), the
+ * two Leases (leader election; our gateway report) and the Events
+ * client.  It owns nothing it does not start: what an event means for a
+ * sync, and what the leader writes, is the owner's (hooks).
  */
 #ifndef PODVSD_CLUSTER_H
 #define PODVSD_CLUSTER_H
 
+#include "base/log.h"
+#include "base/loop.h"
+#include "k8s/events.h"
 #include "k8s/http_client.h"
 #include "k8s/informer.h"
 #include "k8s/kubeconfig.h"
 #include "k8s/lease.h"
+#include "sync/reconcile.h"
 
-struct podvsd;
+struct pd_cluster_hooks {
+	void (*changed)(void *ctx);	/* an informer event: sync soon */
+	void (*synced)(void *ctx);	/* an informer's first list is in */
+	void (*leader)(void *ctx, bool leader);	/* the election moved */
+	void *ctx;
+};
+
+struct pd_cluster_cfg {
+	const char *kubeconfig;		/* NULL: in-cluster configuration */
+	const char *node_name;		/* Lease names, identity, Events */
+	struct pd_loop *loop;
+	struct pd_log *log;
+	struct pd_reconciler *rec;	/* fed Services and EndpointSlices */
+	const struct pd_informer_ops *pod_ops;	/* the Pod informer's */
+	void *pod_ctx;
+};
 
 struct pd_cluster {
+	struct pd_log *log;
+	struct pd_reconciler *rec;
+	struct pd_cluster_hooks hooks;
 	struct pd_kube_config cfg;
 	struct pd_http http;
 	struct pd_informer services;
 	struct pd_informer slices;
-	struct pd_informer pods;	/* gated and deleting Pods (gate.c) */
+	struct pd_informer pods;	/* gated and deleting Pods (gate/) */
 	unsigned long rejected;		/* objects that failed to parse */
-	unsigned long events_posted;
-	unsigned long events_failed;
-	unsigned long vips_allocated;
-	struct pd_hmap pool_busy;	/* "ns/name": status patch sent */
+	struct pd_events events;	/* Warning Events about Services */
 	struct pd_elector leader;	/* Lease podvsd-leader */
 	struct pd_elector gw;		/* Lease podvsd-gw-<node>: our report */
 	bool up;
 };
 
-/* An informer finished its first list: maybe every cache is synced. */
-void pd_cluster_synced(void *ctx);
 /* Load the configuration, start the informers.  Errors go to stderr. */
-int pd_cluster_init(struct podvsd *d);
-void pd_cluster_fini(struct podvsd *d);
-/*
- * pd_cluster_pool_pass - give pool VIPs to the Services that need them and
- * write them to their status (see vippool.h); forget allocations whose
- * Service now shows its VIPs in status.
- */
-void pd_cluster_pool_pass(struct podvsd *d);
+int pd_cluster_init(struct pd_cluster *c, const struct pd_cluster_cfg *cfg,
+		    const struct pd_cluster_hooks *hooks);
+void pd_cluster_fini(struct pd_cluster *c);
+/* Has every informer finished its first list? */
+bool pd_cluster_synced(const struct pd_cluster *c);
 /* Every retryPeriod: leader election and the gateway report. */
-void pd_cluster_lease_tick(struct podvsd *d);
+void pd_cluster_lease_tick(struct pd_cluster *c);
 /* Shutdown: release both Leases; true once nothing is in flight. */
-void pd_cluster_release(struct podvsd *d);
-bool pd_cluster_released(const struct podvsd *d);
+void pd_cluster_release(struct pd_cluster *c);
+bool pd_cluster_released(const struct pd_cluster *c);
 /* May this podvsd write cluster-wide state (Pod conditions, pool VIPs)? */
-bool pd_cluster_leader(const struct podvsd *d);
-/* Post a Warning Event about a Service (fire and forget). */
-void pd_cluster_event(struct podvsd *d, const char *ns, const char *name,
-		      const char *uid, const char *reason,
-		      const char *message);
-/* The current time as the API's Time fields take it, e.g. Event
- * timestamps and condition transitions: "2026-01-02T03:04:05Z".
- */
-void pd_k8s_time_now(char *buf, size_t len);
+bool pd_cluster_leader(const struct pd_cluster *c);
 
 #endif /* PODVSD_CLUSTER_H */

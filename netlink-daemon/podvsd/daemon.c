@@ -25,9 +25,10 @@ static void on_signal(struct pd_loop *loop, struct pd_io *io, uint32_t events)
 	loop->exit_code = 0;
 	if (d->stop_deadline_ms)
 		return;
-	pd_cluster_release(d);
+	pd_cluster_release(&d->cluster);
 	d->stop_deadline_ms = pd_now_ms() + PD_RELEASE_WAIT_MS;
-	if (pd_cluster_released(d) || pd_timer_arm_ms(&d->stop_timer, 50, 50))
+	if (pd_cluster_released(&d->cluster) ||
+	    pd_timer_arm_ms(&d->stop_timer, 50, 50))
 		loop->stop = true;
 }
 
@@ -36,7 +37,8 @@ static void on_stop(struct pd_loop *loop, struct pd_timer *t)
 {
 	struct podvsd *d = t->ctx;
 
-	if (pd_cluster_released(d) || pd_now_ms() >= d->stop_deadline_ms)
+	if (pd_cluster_released(&d->cluster) ||
+	    pd_now_ms() >= d->stop_deadline_ms)
 		loop->stop = true;
 }
 
@@ -101,7 +103,7 @@ static void on_sync(struct pd_loop *loop, struct pd_timer *t)
 		return;
 	}
 	sync_vips(d);
-	pd_gate_eval(d);
+	pd_gate_eval(&d->gate);
 }
 
 void podvsd_schedule_sync(struct podvsd *d)
@@ -112,24 +114,32 @@ void podvsd_schedule_sync(struct podvsd *d)
 		d->sync_armed = true;
 }
 
+/* The leader writes pool VIPs once the caches are synced. */
+static void pool_pass(struct podvsd *d)
+{
+	/* followers wait for the leader's allocation to show in status */
+	if (d->caches_synced && pd_cluster_leader(&d->cluster))
+		pd_pool_pass(&d->pool);
+}
+
 static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 {
 	struct podvsd *d = t->ctx;
 	uint64_t now = pd_now_ms();
 
 	(void)loop;
-	pd_gate_publish(d);	/* the report the gateway Lease carries */
-	pd_cluster_lease_tick(d);
-	pd_gate_tick(d);
+	pd_gate_publish(&d->gate);	/* what the gateway Lease carries */
+	pd_cluster_lease_tick(&d->cluster);
+	pd_gate_tick(&d->gate);
 	if (!d->caches_synced)
 		return;
-	pd_gate_eval(d);
+	pd_gate_eval(&d->gate);
 	if (d->opts.resync_period && now >= d->next_resync_ms) {
 		d->next_resync_ms = now + d->opts.resync_period * 1000ULL;
 		pd_rec_request_full(&d->rec);
 	}
 	pd_rec_tick(&d->rec, now);
-	pd_cluster_pool_pass(d);
+	pool_pass(d);
 	if (pd_rec_pending(&d->rec) || d->vips_dirty)
 		podvsd_schedule_sync(d);
 }
@@ -151,18 +161,103 @@ static void on_recompute(void *ctx, const char *key)
 	char err[256];
 
 	pd_health_begin(&d->health, key);
-	pd_gate_recompute(d, key);
+	pd_gate_recompute(&d->gate, key);
 	if (s && pd_hc_parse(s, &cfg, err, sizeof(err)) &&
 	    pd_hc_report(&d->health, key, s->meta.resource_version))
-		pd_cluster_event(d, s->meta.ns, s->meta.name, s->meta.uid,
-				 "InvalidHealthCheck", err);
+		pd_event_service(&d->cluster.events, s->meta.ns, s->meta.name,
+				 s->meta.uid, "InvalidHealthCheck", err);
 }
 
 static void on_invalid(void *ctx, const struct k8s_service *s,
 		       const char *why)
 {
-	pd_cluster_event(ctx, s->meta.ns, s->meta.name, s->meta.uid,
-			 "InvalidPodvsConfig", why);
+	struct podvsd *d = ctx;
+
+	pd_event_service(&d->cluster.events, s->meta.ns, s->meta.name,
+			 s->meta.uid, "InvalidPodvsConfig", why);
+}
+
+static uint64_t on_grace(void *ctx, const struct pd_vs *have,
+			 const struct pd_dest *dst)
+{
+	struct podvsd *d = ctx;
+
+	return pd_gate_grace_ms(&d->gate, have, dst);
+}
+
+/* ---- the cluster and the gate ---------------------------------------- */
+
+static void on_changed(void *ctx)
+{
+	podvsd_schedule_sync(ctx);
+}
+
+/* An informer finished its first list: maybe every cache is synced. */
+static void on_synced(void *ctx)
+{
+	struct podvsd *d = ctx;
+
+	if (!pd_cluster_synced(&d->cluster) || d->caches_synced)
+		return;
+	pd_info(&d->log, "msg=\"caches synced, programming the kernel\" "
+		"services=%zu slices=%zu pods=%zu", d->rec.services.n,
+		d->rec.slices.n, d->gate.pods.n);
+	d->caches_synced = true;
+	d->next_resync_ms = pd_now_ms() + d->opts.resync_period * 1000ULL;
+	pool_pass(d);
+	pd_rec_request_full(&d->rec);
+	podvsd_schedule_sync(d);
+}
+
+static void on_leader(void *ctx, bool leader)
+{
+	if (leader)
+		pool_pass(ctx);
+}
+
+static void on_rejected(void *ctx)
+{
+	struct podvsd *d = ctx;
+
+	d->cluster.rejected++;
+}
+
+static bool is_leader(void *ctx)
+{
+	struct podvsd *d = ctx;
+
+	return pd_cluster_leader(&d->cluster);
+}
+
+static void gate_init(struct podvsd *d)
+{
+	const struct pd_gate_hooks hooks = {
+		.changed = on_changed, .synced = on_synced,
+		.rejected = on_rejected, .leader = is_leader, .ctx = d,
+	};
+
+	pd_gate_init(&d->gate, &d->log, &d->rec, &d->health, &hooks);
+	pd_pool_pass_init(&d->pool, &d->rec, &d->cluster.http, &d->log,
+			  d->opts.vip_pool, d->opts.n_vip_pools);
+}
+
+static int cluster_init(struct podvsd *d)
+{
+	const struct pd_cluster_cfg cfg = {
+		.kubeconfig = d->opts.kubeconfig,
+		.node_name = d->opts.node_name,
+		.loop = &d->loop, .log = &d->log, .rec = &d->rec,
+		.pod_ops = &pd_gate_pod_ops, .pod_ctx = &d->gate,
+	};
+	const struct pd_cluster_hooks hooks = {
+		.changed = on_changed, .synced = on_synced,
+		.leader = on_leader, .ctx = d,
+	};
+	int err = pd_cluster_init(&d->cluster, &cfg, &hooks);
+
+	if (!err)
+		pd_gate_connect(&d->gate, &d->cluster.http, &d->cluster.gw);
+	return err;
 }
 
 /* Forwarding sysctls and the VIP link: the node side of NAT mode. */
@@ -245,7 +340,9 @@ int podvsd_init(struct podvsd *d)
 	d->rec.hooks.invalid = on_invalid;
 	d->rec.hooks.vip = on_vip;
 	d->rec.hooks.recompute = on_recompute;
-	pd_gate_attach(d);
+	d->rec.hooks.grace_ms = on_grace;
+	d->rec.hooks.ctx = d;
+	gate_init(d);
 	err = pd_health_init(&d->health, &d->loop, &d->log, on_health, d);
 	err = err ?: signals_init(d);
 	err = err ?: pd_timer_init(&d->loop, &d->sync_timer, on_sync, d);
@@ -258,7 +355,7 @@ int podvsd_init(struct podvsd *d)
 		goto err_rec;
 	}
 	err = pd_metrics_init(d);
-	err = err ?: pd_cluster_init(d);
+	err = err ?: cluster_init(d);
 	err = err ?: pd_webhook_init(d);
 	if (err)
 		goto err_rec;
@@ -275,7 +372,9 @@ err_loop:
 void podvsd_fini(struct podvsd *d)
 {
 	pd_webhook_fini(d);
-	pd_cluster_fini(d);
+	pd_cluster_fini(&d->cluster);
+	pd_gate_fini(&d->gate);
+	pd_pool_pass_fini(&d->pool);
 	pd_metrics_fini(d);
 	pd_timer_fini(&d->loop, &d->tick_timer);
 	pd_timer_fini(&d->loop, &d->stop_timer);

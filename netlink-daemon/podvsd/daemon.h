@@ -19,6 +19,7 @@
 #include "metrics.h"
 #include "options.h"
 #include "sync/reconcile.h"
+#include "sync/vippool_pass.h"
 #include "node/viplink.h"
 #include "webhook/webhook.h"
 
@@ -50,7 +51,7 @@ struct podvsd {
 	struct pd_cluster cluster;
 	struct pd_gate gate;		/* readiness gate, Pod cache */
 	struct pd_health health;	/* active health checks */
-	struct pd_desired_view view;	/* gate + health, for desired.c */
+	struct pd_pool_pass pool;	/* --vip-pool, leader only */
 	struct pd_metrics metrics;
 	struct pd_webhook webhook;	/* --webhook-address */
 	struct pd_viplink vip;

@@ -181,7 +181,7 @@ static void render_cluster(struct podvsd *d, FILE *out)
 	  "Times the token file was re-read.", " %lu",
 	  c->http.stats.token_reloads);
 	M(out, "podvsd_events_posted_total", "counter",
-	  "Kubernetes Events written.", " %lu", c->events_posted);
+	  "Kubernetes Events written.", " %lu", c->events.posted);
 	M(out, "podvsd_is_leader", "gauge",
 	  "1 while this podvsd holds the leader Lease.", " %d",
 	  c->leader.leader);

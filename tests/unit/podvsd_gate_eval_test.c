@@ -22,48 +22,106 @@
 
 #include "podvsd_json.h"
 
-#include "podvsd/daemon.h"
+#include "podvsd/gate/gate.h"
 #include "podvsd/k8s/informer.h"
+#include "podvsd/sync/backend.h"
 
 static struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
 
+/* The gate and what it uses, wired as daemon.c wires them. */
+struct env {
+	struct pd_log log;
+	struct pd_memkernel mem;
+	struct pd_backend be;
+	struct pd_reconciler rec;
+	struct pd_health health;
+	struct pd_gate gate;
+	struct pd_elector gw;		/* fake: only carries the report */
+	unsigned long changes;		/* hook calls seen */
+	unsigned long synced;
+	unsigned long rejected;
+};
+
 static void on_recompute(void *ctx, const char *key)
 {
-	pd_gate_recompute(ctx, key);
+	struct env *d = ctx;
+
+	pd_gate_recompute(&d->gate, key);
 }
 
-static struct podvsd *env_new(void)
+static uint64_t on_grace(void *ctx, const struct pd_vs *have,
+			 const struct pd_dest *dst)
 {
-	struct podvsd *d = calloc(1, sizeof(*d));
+	struct env *d = ctx;
+
+	return pd_gate_grace_ms(&d->gate, have, dst);
+}
+
+static void on_changed(void *ctx)
+{
+	struct env *d = ctx;
+
+	d->changes++;
+}
+
+static void on_synced(void *ctx)
+{
+	struct env *d = ctx;
+
+	d->synced++;
+}
+
+static void on_rejected(void *ctx)
+{
+	struct env *d = ctx;
+
+	d->rejected++;
+}
+
+static bool never_leader(void *ctx)
+{
+	(void)ctx;
+	return false;	/* not leader: no patches */
+}
+
+static struct env *env_new(void)
+{
+	struct env *d = calloc(1, sizeof(*d));
+	struct pd_gate_hooks hooks = {
+		.changed = on_changed, .synced = on_synced,
+		.rejected = on_rejected, .leader = never_leader,
+	};
 
 	assert_non_null(d);
+	hooks.ctx = d;
 	d->log = quiet;
 	pd_memkernel_init(&d->mem, NULL);
 	pd_memkernel_backend(&d->mem, &d->be);
 	pd_rec_init(&d->rec, &d->log, &d->be, 0);
 	d->rec.hooks.recompute = on_recompute;
-	pd_gate_attach(d);
+	d->rec.hooks.grace_ms = on_grace;
+	d->rec.hooks.ctx = d;
+	pd_gate_init(&d->gate, &d->log, &d->rec, &d->health, &hooks);
+	assert_ptr_equal(d->rec.view, &d->gate.view);
 	assert_int_equal(pd_health_init(&d->health, NULL, &d->log, NULL, NULL),
 			 0);
-	pd_gate_maps_init(&d->gate);
-	d->caches_synced = true;
+	pd_gate_connect(&d->gate, NULL, &d->gw);
 	d->gate.synced = true;
-	d->cluster.up = true;	/* not leader: no patches */
 	return d;
 }
 
-static void env_free(struct podvsd *d)
+static void env_free(struct env *d)
 {
-	pd_gate_fini(d);
+	pd_gate_fini(&d->gate);
 	pd_health_fini(&d->health);
 	pd_rec_fini(&d->rec);
 	pd_memkernel_fini(&d->mem);
-	cJSON_Delete(d->cluster.gw.ann);
+	cJSON_Delete(d->gw.ann);
 	free(d);
 }
 
 /* Service ns/sN on 192.0.2.N:80, no health checks. */
-static void service(struct podvsd *d, int n)
+static void service(struct env *d, int n)
 {
 	char buf[1024], err[256];
 	struct k8s_service *s;
@@ -89,7 +147,7 @@ static void service(struct podvsd *d, int n)
  * The slice of ns/sN at @rv; @eps: "a1 x9" = Pod pa on 203.0.113.1, Pod
  * px on .9, all not ready (gated Pods are programmed ahead of ready).
  */
-static void slice(struct podvsd *d, int n, const char *rv, const char *eps)
+static void slice(struct env *d, int n, const char *rv, const char *eps)
 {
 	char buf[4096], err[256], name;
 	size_t o;
@@ -121,7 +179,7 @@ static void slice(struct podvsd *d, int n, const char *rv, const char *eps)
 }
 
 /* Gated Pod ns/pX (uid uX) on 203.0.113.@ip, containers ready. */
-static void pod(struct podvsd *d, char name, int ip, const char *rv,
+static void pod(struct env *d, char name, int ip, const char *rv,
 		bool deleting)
 {
 	char buf[1024];
@@ -137,30 +195,30 @@ static void pod(struct podvsd *d, char name, int ip, const char *rv,
 		 deleting ? ", 'deletionTimestamp': '2026-01-01T00:00:00Z'" :
 		 "", ip);
 	j = json(buf);
-	pd_gate_pod_ops.upsert(d, j);
+	pd_gate_pod_ops.upsert(&d->gate, j);
 	cJSON_Delete(j);
 }
 
 /* Sync, evaluate, publish (a tick); how many Pods were evaluated. */
-static unsigned long step(struct podvsd *d)
+static unsigned long step(struct env *d)
 {
 	unsigned long before = d->gate.stats.evals;
 
 	assert_int_equal(pd_rec_sync(&d->rec, 1000), 0);
-	pd_gate_eval(d);
-	pd_gate_publish(d);
+	pd_gate_eval(&d->gate);
+	pd_gate_publish(&d->gate);
 	return d->gate.stats.evals - before;
 }
 
-static const char *report(const struct podvsd *d)
+static const char *report(const struct env *d)
 {
 	return d->gate.report ? d->gate.report : "(none)";
 }
 
 /* pa, pb in s1; pc in s2 (with non-gated px); pd in s3; pe in s1 and s4 */
-static struct podvsd *populated(void)
+static struct env *populated(void)
 {
-	struct podvsd *d = env_new();
+	struct env *d = env_new();
 
 	pod(d, 'a', 1, "1", false);
 	pod(d, 'b', 2, "1", false);
@@ -182,7 +240,7 @@ static struct podvsd *populated(void)
 /* A slice change: that Service's Pods only, the one that left included. */
 static void test_slice_change(void **state)
 {
-	struct podvsd *d = populated();
+	struct env *d = populated();
 
 	(void)state;
 	assert_int_equal(step(d), 0);	/* nothing marked: nothing done */
@@ -199,7 +257,7 @@ static void test_slice_change(void **state)
 /* A Pod in two Services is judged across both, whichever was recomputed. */
 static void test_across_services(void **state)
 {
-	struct podvsd *d = populated();
+	struct env *d = populated();
 
 	(void)state;
 	slice(d, 4, "2", "");		/* still in s1: programmed */
@@ -217,7 +275,7 @@ static void test_across_services(void **state)
 /* A Pod event: its Services' Pods again, no others. */
 static void test_pod_event(void **state)
 {
-	struct podvsd *d = populated();
+	struct env *d = populated();
 
 	(void)state;
 	pod(d, 'a', 1, "2", true);	/* being deleted: out of the report */
@@ -232,7 +290,7 @@ static void test_pod_event(void **state)
 /* A full sync and a Pod relist evaluate every Pod. */
 static void test_full(void **state)
 {
-	struct podvsd *d = populated();
+	struct env *d = populated();
 	struct pd_hmap keep;
 
 	(void)state;
@@ -241,11 +299,31 @@ static void test_full(void **state)
 	assert_int_equal(d->gate.stats.full_evals, 2);
 	pd_hmap_init(&keep);
 	assert_int_equal(pd_hmap_sput(&keep, "ns/pa", (void *)1, NULL), 0);
-	pd_gate_pod_ops.prune(d, &keep);	/* relist: only pa left */
+	pd_gate_pod_ops.prune(&d->gate, &keep);	/* relist: only pa left */
 	assert_int_equal(step(d), 1);
 	assert_int_equal(d->gate.stats.full_evals, 3);
 	assert_string_equal(report(d), "[\"ua\"]");
 	pd_hmap_fini(&keep);
+	env_free(d);
+}
+
+/* The Pod informer's callbacks reach the owner through the gate's hooks. */
+static void test_hooks(void **state)
+{
+	struct env *d = env_new();
+	cJSON *j = json("{'metadata': {'name': 'bad'}}");
+
+	(void)state;
+	d->gate.synced = false;
+	pd_gate_pod_ops.changed(&d->gate);
+	assert_int_equal(d->changes, 1);
+	pd_gate_pod_ops.upsert(&d->gate, j);	/* no namespace: rejected */
+	assert_int_equal(d->rejected, 1);
+	assert_int_equal(d->gate.pods.n, 0);
+	pd_gate_pod_ops.synced(&d->gate);
+	assert_int_equal(d->synced, 1);
+	assert_true(d->gate.synced);
+	cJSON_Delete(j);
 	env_free(d);
 }
 
@@ -256,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_across_services),
 		cmocka_unit_test(test_pod_event),
 		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_hooks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

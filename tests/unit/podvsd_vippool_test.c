@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* podvsd --vip-pool: lowest free address, which Services want one, and
- * the status merge patch. */
+/* podvsd --vip-pool: lowest free address, which Services want one, the
+ * status merge patch, and the leader's pass over the reconciler's Services
+ * (the allocation recorded, kept, and written again after a failed
+ * status write). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +14,9 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
+#include "podvsd/sync/backend.h"
 #include "podvsd/sync/vippool.h"
+#include "podvsd/sync/vippool_pass.h"
 
 static void use(struct pd_hmap *m, const char *ip)
 {
@@ -120,12 +124,55 @@ static void test_patch(void **state)
 	free(p);
 }
 
+static const char *alloc_of(const struct pd_reconciler *rec, char *buf)
+{
+	const struct pd_alloc *a = pd_hmap_sget(&rec->allocs, "b/a");
+
+	assert_non_null(a);
+	assert_int_equal(a->n, 1);
+	return pd_addr_str(&a->addr[0], buf);
+}
+
+static void test_pass(void **state)
+{
+	struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
+	struct pd_memkernel mem;
+	struct pd_backend be;
+	struct pd_reconciler rec;
+	struct pd_pool_pass p;
+	struct pd_cidr pool;
+	char err[128], buf[PD_ADDR_STRLEN];
+
+	(void)state;
+	pd_memkernel_init(&mem, NULL);
+	pd_memkernel_backend(&mem, &be);
+	pd_rec_init(&rec, &quiet, &be, 0);
+	assert_int_equal(pd_cidr_parse("192.0.2.0/30", &pool, err,
+				       sizeof(err)), 0);
+	/* no API client: every status write fails to start */
+	pd_pool_pass_init(&p, &rec, NULL, &quiet, &pool, 1);
+	assert_int_equal(pd_rec_service_upsert(&rec, svc(LB ", \"ipFamilies\":"
+							 " [\"IPv4\"]", "")),
+			 0);
+	pd_pool_pass(&p);
+	assert_string_equal(alloc_of(&rec, buf), "192.0.2.1");
+	assert_int_equal(p.allocated, 1);
+	assert_int_equal(p.busy.n, 0);		/* not written: again next */
+	pd_pool_pass(&p);
+	assert_string_equal(alloc_of(&rec, buf), "192.0.2.1");	/* kept */
+	assert_int_equal(p.allocated, 2);
+	pd_pool_pass_fini(&p);
+	pd_rec_fini(&rec);
+	pd_memkernel_fini(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_alloc),
 		cmocka_unit_test(test_wants),
 		cmocka_unit_test(test_patch),
+		cmocka_unit_test(test_pass),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_vippool", tests, NULL, NULL);

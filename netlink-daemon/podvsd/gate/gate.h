@@ -26,6 +26,10 @@
  * leader's clock); False with a reason otherwise.  It PATCHes
  * pods/NAME/status only when status or reason would change
  * (lastTransitionTime only moves with status).
+ *
+ * The Pod cache, the view and Service membership are in pods.c, the
+ * evaluation here and our report in eval.c, the leader's verdicts, its
+ * PATCHes and the other gateways' reports in leader.c.
  */
 #ifndef PODVSD_GATE_H
 #define PODVSD_GATE_H
@@ -33,15 +37,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "sync/desired.h"
 #include "base/hmap.h"
+#include "base/log.h"
+#include "k8s/http_client.h"
 #include "k8s/k8s.h"
+#include "k8s/lease.h"
+#include "node/health.h"
+#include "sync/desired.h"
+#include "sync/reconcile.h"
 
 #define PD_GATE_TYPE		"podvs.io/backend-ready"
 #define PD_GONE_KEEP_MS		600000	/* remember deleted Pods' IPs */
 #define PD_GATE_MSG_LEN		160
-
-struct podvsd;
 
 struct pd_gate_stats {
 	unsigned long patches;
@@ -53,7 +60,26 @@ struct pd_gate_stats {
 	unsigned long full_evals;	/* evaluations of every Pod */
 };
 
+/* What the gate asks of its owner (each may be NULL: never leader). */
+struct pd_gate_hooks {
+	void (*changed)(void *ctx);	/* a Pod event: sync soon */
+	void (*synced)(void *ctx);	/* the first Pod list is in */
+	void (*rejected)(void *ctx);	/* a Pod failed to parse */
+	bool (*leader)(void *ctx);	/* may we write Pod conditions? */
+	void *ctx;
+};
+
 struct pd_gate {
+	/* what it uses, from pd_gate_init and pd_gate_connect */
+	struct pd_log *log;
+	struct pd_reconciler *rec;	/* plans, slices, the kernel image */
+	struct pd_health *health;	/* verdicts on dests */
+	struct pd_http *http;		/* the PATCHes, the Lease list */
+	struct pd_elector *gw;		/* our gateway Lease: our report */
+	struct pd_gate_hooks hooks;
+	struct pd_desired_view view;	/* the reconciler's view of Pods */
+	bool up;			/* connected to the API server */
+
 	struct pd_hmap pods;		/* "ns/name" -> struct gate_pod */
 	struct pd_hmap deleting;	/* pd_addr -> struct gate_pod */
 	struct pd_hmap gone;		/* pd_addr -> (uintptr_t) ms deleted */
@@ -75,43 +101,55 @@ struct pd_gate {
 
 struct pd_informer_ops;
 
-int pd_gate_init(struct podvsd *d);
-/* The maps only (pd_gate_init does it; tests without an informer). */
-void pd_gate_maps_init(struct pd_gate *g);
-/* The Pod informer's callbacks (ctx: the daemon). */
+/*
+ * pd_gate_init - an empty gate consulted by @rec: @rec->view becomes the
+ * gate's view of the desired state (gated, deleting, unhealthy
+ * endpoints).  The reconciler's recompute and grace_ms hooks belong to
+ * its owner, which forwards them to pd_gate_recompute() and
+ * pd_gate_grace_ms().  Nothing is evaluated before pd_gate_connect().
+ */
+void pd_gate_init(struct pd_gate *g, struct pd_log *log,
+		  struct pd_reconciler *rec, struct pd_health *health,
+		  const struct pd_gate_hooks *hooks);
+/* The API client is up: @http writes, @gw carries our report. */
+void pd_gate_connect(struct pd_gate *g, struct pd_http *http,
+		     struct pd_elector *gw);
+/* The Pod informer's callbacks (ctx: the gate). */
 extern const struct pd_informer_ops pd_gate_pod_ops;
 /*
  * pd_gate_recompute - Service @svc is about to be recomputed: its Pods
  * (those its slices list now and those they listed before) are evaluated
- * again after the sync.  The reconciler's recompute hook.
+ * again after the sync.  For the reconciler's recompute hook.
  */
-void pd_gate_recompute(struct podvsd *d, const char *svc);
-void pd_gate_fini(struct podvsd *d);
+void pd_gate_recompute(struct pd_gate *g, const char *svc);
 /*
- * pd_gate_attach - make d->rec consult the gate: its view of the desired
- * state (gated, deleting, unhealthy endpoints) and its linger limit.  The
- * reconciler's hooks all get @d as their context.
+ * pd_gate_grace_ms - for the reconciler's grace_ms hook: a removed dest
+ * of a deleting Pod lingers at most its grace period; of a Pod deleted
+ * already, not at all; else 0 (drain_timeout).
  */
-void pd_gate_attach(struct podvsd *d);
+uint64_t pd_gate_grace_ms(const struct pd_gate *g, const struct pd_vs *have,
+			  const struct pd_dest *dst);
+void pd_gate_fini(struct pd_gate *g);
 /*
  * pd_gate_eval - recompute the gated Pods' conditions here, update our
  * report, and (leader only) patch what changed.  After every sync and
- * every tick.  Incremental: only the Pods marked since the last call (by
- * their own events, their Services' recomputes, their patches) are
- * evaluated, across the Services that list them; every Pod after a full
- * sync, a Pod relist, or a call that could not run.  The leader decides
- * every gated Pod again when it becomes leader or another gateway's
- * report or liveness moves.  Our report: pd_gate_publish().
+ * every tick, once the caches are synced.  Incremental: only the Pods
+ * marked since the last call (by their own events, their Services'
+ * recomputes, their patches) are evaluated, across the Services that list
+ * them; every Pod after a full sync, a Pod relist, or a call that could
+ * not run.  The leader decides every gated Pod again when it becomes
+ * leader or another gateway's report or liveness moves.  Our report:
+ * pd_gate_publish().
  */
-void pd_gate_eval(struct podvsd *d);
+void pd_gate_eval(struct pd_gate *g);
 /*
  * pd_gate_publish - our report for the gateway Lease, rebuilt if a result
  * flipped since.  O(gated Pods): once a tick, before the Lease's renewal,
  * not after every change.
  */
-void pd_gate_publish(struct podvsd *d);
+void pd_gate_publish(struct pd_gate *g);
 /* Every retryPeriod: leader reads the gateway Leases; forget old IPs. */
-void pd_gate_tick(struct podvsd *d);
+void pd_gate_tick(struct pd_gate *g);
 
 /* ---- pure parts, exported for tests ----------------------------------- */
 
@@ -129,8 +167,9 @@ bool pd_gate_current(const struct k8s_pod *p, bool status,
  * lastTransitionTime is @now unless the Pod's condition already has
  * @status (then its own time is kept).  Malloc'ed JSON or NULL.
  */
-char *pd_gate_cond_patch(const struct k8s_pod *p, bool status, const char *reason,
-		    const char *message, const char *now);
+char *pd_gate_cond_patch(const struct k8s_pod *p, bool status,
+			 const char *reason, const char *message,
+			 const char *now);
 /* "Programmed" or "NotProgrammed" or "HealthCheckFailed: ..." -> the
  * CamelCase reason word (up to ':'), into @buf. */
 const char *pd_gate_reason_word(const char *why, char *buf, size_t len);

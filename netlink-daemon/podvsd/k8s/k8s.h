@@ -165,6 +165,10 @@ const char *k8s_key(const struct k8s_meta *m, char *buf);
 const char *k8s_label(const struct k8s_meta *m, const char *key);
 const char *k8s_annotation(const struct k8s_meta *m, const char *key);
 const char *k8s_proto_name(enum k8s_proto p);
+/* The current time as the API's Time fields take it, e.g. Event
+ * timestamps and condition transitions: "2026-01-02T03:04:05Z".
+ */
+void pd_k8s_time_now(char *buf, size_t len);
 
 /* Shared by the parsers: "TCP", "UDP", "SCTP"; absent = TCP. */
 int k8s_parse_proto(struct jp *jp, const cJSON *o, const char *path,

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "k8s/k8s.h"
 
@@ -114,4 +115,13 @@ int k8s_parse_ip(struct jp *jp, const char *path, const char *s, uint16_t af,
 		return jp_fail(jp, path, NULL, "'%.64s' is not an %s address",
 			       s, af == AF_INET ? "IPv4" : "IPv6");
 	return 0;
+}
+
+void pd_k8s_time_now(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

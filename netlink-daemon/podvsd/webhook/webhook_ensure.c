@@ -85,7 +85,7 @@ static void config_repair(struct podvsd *d, cJSON *want, const char *rv,
 {
 	char *body;
 
-	if (!pd_cluster_leader(d))
+	if (!pd_cluster_leader(&d->cluster))
 		return finish(d, true);		/* the leader's job */
 	pd_warn(&d->log, "msg=\"MutatingWebhookConfiguration %s, %s it\" "
 		"name=" PD_WH_CONFIG_NAME, why, rv ? "repairing" : "creating");
@@ -185,7 +185,7 @@ static void secret_repair(struct podvsd *d, const char *rv, const char *why)
 	const char *dns[PD_CERT_MAX_NAMES];
 	size_t n = names(d, buf, dns);
 
-	if (!pd_cluster_leader(d))
+	if (!pd_cluster_leader(&d->cluster))
 		return finish(d, false);	/* until the leader writes it */
 	pd_warn(&d->log, "msg=\"webhook certificate Secret %s, generating a "
 		"new CA and certificate\" secret=%s/%s", why,

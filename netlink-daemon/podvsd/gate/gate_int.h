@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The gate's private parts, shared by its files: the Pod cache and its
+ * indexes (pods.c), the evaluation here (eval.c), the leader's verdicts
+ * and the other gateways' reports (leader.c), setup and the pure
+ * condition helpers (gate.c).  All run on the daemon's one thread.
+ */
+#ifndef PODVSD_GATE_INT_H
+#define PODVSD_GATE_INT_H
+
+#include "gate/gate.h"
+
+/* The leader's last decision on a Pod (counted in the stats). */
+enum gate_verdict {
+	GATE_UNDECIDED,
+	GATE_TRUE,
+	GATE_FALSE,
+};
+
+struct gate_pod {
+	struct k8s_pod *pod;
+	uint64_t deleting_ms;		/* first seen deleting; 0: not */
+	/* the last evaluation */
+	bool found;
+	bool local_ok;
+	bool was_ok;			/* local_ok before evaluating */
+	enum gate_verdict verdict;
+	char why[PD_GATE_MSG_LEN];
+	/* the last patch */
+	bool inflight;
+	bool sent_status;
+	char sent_rv[64];
+	char sent_reason[32];
+	char key[];
+};
+
+/* Services with an endpoint for one Pod; or Pods of one Service. */
+struct gate_refs {
+	char **svc;
+	size_t n;
+};
+
+/* Another gateway's report. */
+struct gate_gw {
+	struct pd_lease_obs obs;
+	struct pd_hmap uids;		/* Pod UID -> (void *)1 */
+	char *raw;			/* the annotation as last read */
+	bool reporting;			/* the annotation is there */
+	bool seen;			/* in the last list */
+};
+
+/* pods.c */
+extern const struct pd_desired_view gate_view;
+void gate_refs_free(void *p);
+/* Evaluate @gp again at the next pd_gate_eval(). */
+void gate_pod_dirty(struct pd_gate *g, struct gate_pod *gp);
+void gate_verdict_set(struct pd_gate *g, struct gate_pod *gp,
+		      enum gate_verdict v);
+/* The cached Pod of endpoint @e (indexed under @svc unless NULL). */
+struct gate_pod *gate_ep_pod(struct pd_gate *g, const char *svc,
+			     const struct k8s_endpoint *e);
+
+/* leader.c */
+bool gate_leader(struct pd_gate *g);
+/* Leader: decide the Pods of @work, or all if the gateways moved. */
+void gate_decide_pods(struct pd_gate *g, const struct pd_hmap *work,
+		      bool all);
+/* No longer leader: nothing decided here any more. */
+void gate_undecide_all(struct pd_gate *g);
+void gate_gw_free(void *p);
+
+#endif /* PODVSD_GATE_INT_H */

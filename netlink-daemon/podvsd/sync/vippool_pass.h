@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The leader's --vip-pool pass (rules in vippool.h): every Service that
+ * needs a pool VIP gets one, recorded in the reconciler's allocations and
+ * written to the Service's status with a merge patch (pd_api_write()).
+ * A Service whose patch is in flight or written waits in @busy until its
+ * status shows the VIP; a failed patch leaves @busy, so the next pass
+ * writes it again.  The owner runs the pass only on the leader, once the
+ * caches are synced (followers wait for the status).
+ */
+#ifndef PODVSD_VIPPOOL_PASS_H
+#define PODVSD_VIPPOOL_PASS_H
+
+#include "base/addr.h"
+#include "base/hmap.h"
+#include "base/log.h"
+#include "k8s/http_client.h"
+#include "sync/reconcile.h"
+
+#define PD_POOL_PASS_MAX	2	/* pools: one per family */
+
+struct pd_pool_pass {
+	struct pd_reconciler *rec;
+	struct pd_http *http;
+	struct pd_log *log;
+	const struct pd_cidr *pools;
+	unsigned int n_pools;
+	struct pd_hmap busy;		/* "ns/name": status patch sent */
+	unsigned long allocated;	/* VIPs handed out */
+};
+
+void pd_pool_pass_init(struct pd_pool_pass *p, struct pd_reconciler *rec,
+		       struct pd_http *http, struct pd_log *log,
+		       const struct pd_cidr *pools, unsigned int n_pools);
+void pd_pool_pass_fini(struct pd_pool_pass *p);
+/*
+ * pd_pool_pass - give pool VIPs to the Services that need them and write
+ * them to their status; forget allocations whose Service now shows its
+ * VIPs in status.  No-op without pools.
+ */
+void pd_pool_pass(struct pd_pool_pass *p);
+
+#endif /* PODVSD_VIPPOOL_PASS_H */
