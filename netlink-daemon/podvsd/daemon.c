@@ -227,13 +227,73 @@ static void backend_fini(struct podvsd *d)
 		pd_kernel_close(&d->kernel);
 }
 
+static bool caches_synced(void *ctx)
+{
+	const struct podvsd *d = ctx;
+
+	return d->caches_synced;
+}
+
+/* The families of other modules at the end of /metrics. */
+static void metrics_more(void *ctx, FILE *out)
+{
+	struct podvsd *d = ctx;
+
+	pd_webhook_render(&d->webhook, out);
+}
+
+/* /metrics reads the counters where their modules keep them. */
+static int metrics_init(struct podvsd *d)
+{
+	const struct pd_metrics_src src = {
+		.rec = &d->rec,
+		.health = &d->health,
+		.gate = &d->gate.stats,
+		.rejected = &d->cluster.rejected,
+		.api_up = &d->cluster.up,
+		.informers = { &d->cluster.services, &d->cluster.slices },
+		.api = &d->cluster.http.stats,
+		.events_posted = &d->cluster.events_posted,
+		.leader = &d->cluster.leader,
+		.gw = &d->cluster.gw,
+	};
+	const struct pd_metrics_hooks hooks = {
+		.synced = caches_synced,
+		.render = metrics_more,
+		.ctx = d,
+	};
+
+	return pd_metrics_init(&d->metrics, &d->loop, &d->log,
+			       d->opts.metrics_off ? NULL : &d->opts.metrics,
+			       &src, &hooks);
+}
+
+static bool is_leader(void *ctx)
+{
+	return pd_cluster_leader(ctx);
+}
+
+/* The webhook needs the API server (its Secret, its configuration). */
+static int webhook_init(struct podvsd *d)
+{
+	const struct pd_webhook_hooks hooks = {
+		.is_leader = is_leader,
+		.ctx = d,
+	};
+
+	if (!d->cluster.up)
+		return 0;
+	return pd_webhook_init(&d->webhook, &d->loop, &d->log,
+			       &d->opts.webhook, &d->cluster.http,
+			       &d->rec.services, &hooks);
+}
+
 int podvsd_init(struct podvsd *d)
 {
 	int err;
 
 	d->sig.fd = -1;
 	d->sync_timer.io.fd = d->tick_timer.io.fd = d->stop_timer.io.fd = -1;
-	d->metrics.io.fd = d->metrics.timer.io.fd = -1;
 	d->log.level = d->opts.log_level;
 	err = pd_loop_init(&d->loop);
 	if (err)
@@ -257,9 +317,9 @@ int podvsd_init(struct podvsd *d)
 			strerror(-err));
 		goto err_rec;
 	}
-	err = pd_metrics_init(d);
+	err = metrics_init(d);
 	err = err ?: pd_cluster_init(d);
-	err = err ?: pd_webhook_init(d);
+	err = err ?: webhook_init(d);
 	if (err)
 		goto err_rec;
 	return 0;
@@ -274,9 +334,9 @@ err_loop:
 
 void podvsd_fini(struct podvsd *d)
 {
-	pd_webhook_fini(d);
+	pd_webhook_fini(&d->webhook);
 	pd_cluster_fini(d);
-	pd_metrics_fini(d);
+	pd_metrics_fini(&d->metrics);
 	pd_timer_fini(&d->loop, &d->tick_timer);
 	pd_timer_fini(&d->loop, &d->stop_timer);
 	pd_timer_fini(&d->loop, &d->sync_timer);
