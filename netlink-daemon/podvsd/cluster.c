@@ -96,8 +96,8 @@ void pd_cluster_synced(void *ctx)
 	    !d->cluster.pods.synced || d->caches_synced)
 		return;
 	pd_info(&d->log, "msg=\"caches synced, programming the kernel\" "
-		"services=%zu slices=%zu pods=%zu", d->rec.services.n,
-		d->rec.slices.n, d->gate.pods.n);
+		"services=%zu slices=%zu pods=%zu", d->rec.store.services.n,
+		d->rec.store.slices.n, d->gate.pods.n);
 	d->caches_synced = true;
 	d->next_resync_ms = pd_now_ms() + d->opts.resync_period * 1000ULL;
 	pd_cluster_pool_pass(d);
@@ -407,11 +407,12 @@ static void patch_status(struct podvsd *d, const struct k8s_service *s,
 /* Every VIP in use: Services' ingress and externalIPs, allocations. */
 static int used_vips(struct podvsd *d, struct pd_hmap *used)
 {
+	const struct pd_hmap *svcs = &d->rec.store.services;
 	struct pd_hmap_iter it;
 	int err = 0;
 
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->rec.services, &it);
-	     !err && e; e = pd_hmap_next(&d->rec.services, &it))
+	for (struct pd_hmap_ent *e = pd_hmap_first(svcs, &it);
+	     !err && e; e = pd_hmap_next(svcs, &it))
 		err = pd_pool_mark_used(used, e->val);
 	for (struct pd_hmap_ent *e = pd_hmap_first(&d->rec.allocs, &it);
 	     !err && e; e = pd_hmap_next(&d->rec.allocs, &it)) {
@@ -463,7 +464,7 @@ static void pool_service(struct podvsd *d, const char *key,
 
 void pd_cluster_pool_pass(struct podvsd *d)
 {
-	struct pd_hmap used, *svcs = &d->rec.services;
+	struct pd_hmap used, *svcs = &d->rec.store.services;
 	struct pd_hmap_iter it;
 
 	/* followers wait for the leader's allocation to show in status */

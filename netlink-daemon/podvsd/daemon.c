@@ -146,7 +146,8 @@ static void on_health(void *ctx, const char *svc)
 static void on_recompute(void *ctx, const char *key)
 {
 	struct podvsd *d = ctx;
-	const struct k8s_service *s = pd_hmap_sget(&d->rec.services, key);
+	const struct k8s_service *s = pd_hmap_sget(&d->rec.store.services,
+						   key);
 	struct pd_hc_cfg cfg;
 	char err[256];
 
@@ -285,7 +286,7 @@ static int webhook_init(struct podvsd *d)
 		return 0;
 	return pd_webhook_init(&d->webhook, &d->loop, &d->log,
 			       &d->opts.webhook, &d->cluster.http,
-			       &d->rec.services, &hooks);
+			       &d->rec.store.services, &hooks);
 }
 
 int podvsd_init(struct podvsd *d)

@@ -158,8 +158,8 @@ static void render_cluster(const struct pd_metrics_src *src, FILE *out)
 
 	M(out, "podvsd_objects_cached", "gauge", "Objects in the caches.",
 	  "{kind=\"Service\"} %zu\npodvsd_objects_cached"
-	  "{kind=\"EndpointSlice\"} %zu", src->rec->services.n,
-	  src->rec->slices.n);
+	  "{kind=\"EndpointSlice\"} %zu", src->rec->store.services.n,
+	  src->rec->store.slices.n);
 	M(out, "podvsd_rejected_objects_total", "counter",
 	  "Objects that failed to parse (cached version kept).", " %lu",
 	  *src->rejected);
