@@ -11,6 +11,7 @@
 
 #include "libpodvs.h"
 #include "daemon.h"
+#include "node/sysctl.h"
 
 static void on_signal(struct pd_loop *loop, struct pd_io *io, uint32_t events)
 {
