@@ -11,6 +11,7 @@
 
 #include "libpodvs.h"
 #include "daemon.h"
+#include "node/sysctl.h"
 
 static void on_signal(struct pd_loop *loop, struct pd_io *io, uint32_t events)
 {
@@ -156,7 +157,8 @@ static void on_health(void *ctx, const char *svc)
 static void on_recompute(void *ctx, const char *key)
 {
 	struct podvsd *d = ctx;
-	const struct k8s_service *s = pd_hmap_sget(&d->rec.services, key);
+	const struct k8s_service *s = pd_hmap_sget(&d->rec.store.services,
+						   key);
 	struct pd_hc_cfg cfg;
 	char err[256];
 
@@ -200,8 +202,8 @@ static void on_synced(void *ctx)
 	if (!pd_cluster_synced(&d->cluster) || d->caches_synced)
 		return;
 	pd_info(&d->log, "msg=\"caches synced, programming the kernel\" "
-		"services=%zu slices=%zu pods=%zu", d->rec.services.n,
-		d->rec.slices.n, d->gate.pods.n);
+		"services=%zu slices=%zu pods=%zu", d->rec.store.services.n,
+		d->rec.store.slices.n, d->gate.pods.n);
 	d->caches_synced = true;
 	d->next_resync_ms = pd_now_ms() + d->opts.resync_period * 1000ULL;
 	pool_pass(d);
@@ -322,13 +324,68 @@ static void backend_fini(struct podvsd *d)
 		pd_kernel_close(&d->kernel);
 }
 
+static bool caches_synced(void *ctx)
+{
+	const struct podvsd *d = ctx;
+
+	return d->caches_synced;
+}
+
+/* The families of other modules at the end of /metrics. */
+static void metrics_more(void *ctx, FILE *out)
+{
+	struct podvsd *d = ctx;
+
+	pd_webhook_render(&d->webhook, out);
+}
+
+/* /metrics reads the counters where their modules keep them. */
+static int metrics_init(struct podvsd *d)
+{
+	const struct pd_metrics_src src = {
+		.rec = &d->rec,
+		.health = &d->health,
+		.gate = &d->gate.stats,
+		.rejected = &d->cluster.rejected,
+		.api_up = &d->cluster.up,
+		.informers = { &d->cluster.services, &d->cluster.slices },
+		.api = &d->cluster.http.stats,
+		.events_posted = &d->cluster.events.posted,
+		.leader = &d->cluster.leader,
+		.gw = &d->cluster.gw,
+	};
+	const struct pd_metrics_hooks hooks = {
+		.synced = caches_synced,
+		.render = metrics_more,
+		.ctx = d,
+	};
+
+	return pd_metrics_init(&d->metrics, &d->loop, &d->log,
+			       d->opts.metrics_off ? NULL : &d->opts.metrics,
+			       &src, &hooks);
+}
+
+/* The webhook needs the API server (its Secret, its configuration). */
+static int webhook_init(struct podvsd *d)
+{
+	const struct pd_webhook_hooks hooks = {
+		.is_leader = is_leader,
+		.ctx = d,
+	};
+
+	if (!d->cluster.up)
+		return 0;
+	return pd_webhook_init(&d->webhook, &d->loop, &d->log,
+			       &d->opts.webhook, &d->cluster.http,
+			       &d->rec.store.services, &hooks);
+}
+
 int podvsd_init(struct podvsd *d)
 {
 	int err;
 
 	d->sig.fd = -1;
 	d->sync_timer.io.fd = d->tick_timer.io.fd = d->stop_timer.io.fd = -1;
-	d->metrics.io.fd = d->metrics.timer.io.fd = -1;
 	d->log.level = d->opts.log_level;
 	err = pd_loop_init(&d->loop);
 	if (err)
@@ -354,9 +411,9 @@ int podvsd_init(struct podvsd *d)
 			strerror(-err));
 		goto err_rec;
 	}
-	err = pd_metrics_init(d);
+	err = metrics_init(d);
 	err = err ?: cluster_init(d);
-	err = err ?: pd_webhook_init(d);
+	err = err ?: webhook_init(d);
 	if (err)
 		goto err_rec;
 	return 0;
@@ -371,11 +428,11 @@ err_loop:
 
 void podvsd_fini(struct podvsd *d)
 {
-	pd_webhook_fini(d);
+	pd_webhook_fini(&d->webhook);
 	pd_cluster_fini(&d->cluster);
 	pd_gate_fini(&d->gate);
 	pd_pool_pass_fini(&d->pool);
-	pd_metrics_fini(d);
+	pd_metrics_fini(&d->metrics);
 	pd_timer_fini(&d->loop, &d->tick_timer);
 	pd_timer_fini(&d->loop, &d->stop_timer);
 	pd_timer_fini(&d->loop, &d->sync_timer);

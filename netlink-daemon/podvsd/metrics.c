@@ -4,13 +4,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/epoll.h>
-#include <time.h>
 #include <microhttpd.h>
 
-#include "daemon.h"
 #include "metrics.h"
 
 #define M(out, name, type, help, fmt, ...) \
@@ -41,9 +36,9 @@ static void render_latency(const struct pd_rec_stats *s, FILE *out)
 		(unsigned long long)s->change_count);
 }
 
-static void render_sync(struct podvsd *d, FILE *out)
+static void render_sync(const struct pd_reconciler *rec, FILE *out)
 {
-	const struct pd_rec_stats *s = &d->rec.stats;
+	const struct pd_rec_stats *s = &rec->stats;
 
 	M(out, "podvsd_syncs_total", "counter", "Successful syncs.",
 	  " %llu", (unsigned long long)s->syncs);
@@ -73,22 +68,22 @@ static void render_sync(struct podvsd *d, FILE *out)
 	  (unsigned long long)s->conflicts);
 	M(out, "podvsd_programmed_services", "gauge",
 	  "Virtual services in the kernel (as podvsd sees them).", " %zu",
-	  pd_rec_programmed_services(&d->rec));
+	  pd_rec_programmed_services(rec));
 	M(out, "podvsd_programmed_dests", "gauge",
 	  "Dests in the kernel (as podvsd sees them).", " %zu",
-	  pd_rec_programmed_dests(&d->rec));
+	  pd_rec_programmed_dests(rec));
 	M(out, "podvsd_draining_services", "gauge",
 	  "Virtual services with removed dests still draining.", " %zu",
-	  d->rec.linger.n);
+	  rec->linger.n);
 	render_latency(s, out);
 }
 
 /* One counter family over both informers (samples grouped by family). */
-static void render_inf_family(const struct pd_cluster *c, FILE *out,
+static void render_inf_family(const struct pd_metrics_src *src, FILE *out,
 			      const char *name, const char *help,
 			      size_t offset, bool restarts)
 {
-	const struct pd_informer *infs[] = { &c->services, &c->slices };
+	const struct pd_informer *const *infs = src->informers;
 
 	fprintf(out, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
 	for (size_t i = 0; i < 2; i++) {
@@ -102,33 +97,33 @@ static void render_inf_family(const struct pd_cluster *c, FILE *out,
 	}
 }
 
-#define FAM(c, out, name, help, field, restarts) \
-	render_inf_family(c, out, name, help, \
+#define FAM(src, out, name, help, field, restarts) \
+	render_inf_family(src, out, name, help, \
 			  offsetof(struct pd_informer_stats, field), restarts)
 
 /* One counter family over both informers (samples grouped by family). */
-static void render_informers(const struct pd_cluster *c, FILE *out)
+static void render_informers(const struct pd_metrics_src *src, FILE *out)
 {
-	FAM(c, out, "podvsd_lists_total", "Full lists.", lists, false);
-	FAM(c, out, "podvsd_watch_restarts_total",
+	FAM(src, out, "podvsd_lists_total", "Full lists.", lists, false);
+	FAM(src, out, "podvsd_watch_restarts_total",
 	    "Watch requests after the first.", watches, true);
-	FAM(c, out, "podvsd_watch_events_total",
+	FAM(src, out, "podvsd_watch_events_total",
 	    "ADDED, MODIFIED and DELETED events.", events, false);
-	FAM(c, out, "podvsd_watch_bookmarks_total", "BOOKMARK events.",
+	FAM(src, out, "podvsd_watch_bookmarks_total", "BOOKMARK events.",
 	    bookmarks, false);
-	FAM(c, out, "podvsd_watch_gone_total", "410 Gone answers.", gone,
+	FAM(src, out, "podvsd_watch_gone_total", "410 Gone answers.", gone,
 	    false);
-	FAM(c, out, "podvsd_watch_errors_total",
+	FAM(src, out, "podvsd_watch_errors_total",
 	    "Transport errors, error statuses and ERROR events.", errors,
 	    false);
-	FAM(c, out, "podvsd_malformed_total", "Unparsable responses.",
+	FAM(src, out, "podvsd_malformed_total", "Unparsable responses.",
 	    malformed, false);
 }
 
-static void render_gate(struct podvsd *d, FILE *out)
+static void render_gate(const struct pd_metrics_src *src, FILE *out)
 {
-	const struct pd_hc_stats *h = &d->health.stats;
-	const struct pd_gate_stats *g = &d->gate.stats;
+	const struct pd_hc_stats *h = &src->health->stats;
+	const struct pd_gate_stats *g = src->gate;
 
 	M(out, "podvsd_health_checks_total", "counter",
 	  "Health check probes run.", " %lu", h->probes);
@@ -140,9 +135,9 @@ static void render_gate(struct podvsd *d, FILE *out)
 	M(out, "podvsd_health_dests", "gauge", "Checked dests by state.",
 	  "{state=\"healthy\"} %zu\npodvsd_health_dests{state=\"unhealthy\"} "
 	  "%zu\npodvsd_health_dests{state=\"unknown\"} %zu",
-	  pd_health_count(&d->health, PD_HC_UP),
-	  pd_health_count(&d->health, PD_HC_DOWN),
-	  pd_health_count(&d->health, PD_HC_UNKNOWN));
+	  pd_health_count(src->health, PD_HC_UP),
+	  pd_health_count(src->health, PD_HC_DOWN),
+	  pd_health_count(src->health, PD_HC_UNKNOWN));
 	M(out, "podvsd_gate_patches_total", "counter",
 	  "Readiness gate condition patches sent.", " %lu", g->patches);
 	M(out, "podvsd_gate_patch_failures_total", "counter",
@@ -157,68 +152,70 @@ static void render_gate(struct podvsd *d, FILE *out)
 	  g->live_gateways);
 }
 
-static void render_cluster(struct podvsd *d, FILE *out)
+static void render_cluster(const struct pd_metrics_src *src, FILE *out)
 {
-	const struct pd_cluster *c = &d->cluster;
+	const struct pd_http_stats *api = src->api;
 
 	M(out, "podvsd_objects_cached", "gauge", "Objects in the caches.",
 	  "{kind=\"Service\"} %zu\npodvsd_objects_cached"
-	  "{kind=\"EndpointSlice\"} %zu", d->rec.services.n, d->rec.slices.n);
+	  "{kind=\"EndpointSlice\"} %zu", src->rec->store.services.n,
+	  src->rec->store.slices.n);
 	M(out, "podvsd_rejected_objects_total", "counter",
 	  "Objects that failed to parse (cached version kept).", " %lu",
-	  c->rejected);
-	if (!c->up)
+	  *src->rejected);
+	if (!*src->api_up)
 		return;
-	render_informers(c, out);
+	render_informers(src, out);
 	M(out, "podvsd_api_requests_total", "counter",
-	  "Requests sent to the API server.", " %lu", c->http.stats.requests);
+	  "Requests sent to the API server.", " %lu", api->requests);
 	M(out, "podvsd_api_failures_total", "counter",
-	  "Requests that failed in transport.", " %lu",
-	  c->http.stats.failures);
+	  "Requests that failed in transport.", " %lu", api->failures);
 	M(out, "podvsd_api_unauthorized_total", "counter",
-	  "401 responses.", " %lu", c->http.stats.unauthorized);
+	  "401 responses.", " %lu", api->unauthorized);
 	M(out, "podvsd_token_reloads_total", "counter",
-	  "Times the token file was re-read.", " %lu",
-	  c->http.stats.token_reloads);
+	  "Times the token file was re-read.", " %lu", api->token_reloads);
 	M(out, "podvsd_events_posted_total", "counter",
-	  "Kubernetes Events written.", " %lu", c->events.posted);
+	  "Kubernetes Events written.", " %lu", *src->events_posted);
 	M(out, "podvsd_is_leader", "gauge",
 	  "1 while this podvsd holds the leader Lease.", " %d",
-	  c->leader.leader);
+	  src->leader->leader);
 	M(out, "podvsd_leader_transitions_total", "counter",
 	  "Changes between leader and follower.", " %lu",
-	  c->leader.stats.transitions);
+	  src->leader->stats.transitions);
 	M(out, "podvsd_lease_conflicts_total", "counter",
 	  "Lease writes refused with 409 Conflict.", " %lu",
-	  c->leader.stats.conflicts + c->gw.stats.conflicts);
+	  src->leader->stats.conflicts + src->gw->stats.conflicts);
 	M(out, "podvsd_lease_errors_total", "counter",
 	  "Lease reads or writes that failed.", " %lu",
-	  c->leader.stats.errors + c->gw.stats.errors);
-	render_gate(d, out);
+	  src->leader->stats.errors + src->gw->stats.errors);
+	render_gate(src, out);
 }
 
-void pd_metrics_render(struct podvsd *d, FILE *out)
+void pd_metrics_render(const struct pd_metrics *m, FILE *out)
 {
 	const char *why;
 
 	M(out, "podvsd_ready", "gauge", "1 when /readyz answers 200.", " %d",
-	  pd_ready(d, &why));
-	render_sync(d, out);
-	render_cluster(d, out);
-	pd_webhook_render(d, out);
+	  pd_metrics_ready(m, &why));
+	render_sync(m->src.rec, out);
+	render_cluster(&m->src, out);
+	if (m->hooks.render)
+		m->hooks.render(m->hooks.ctx, out);
 }
 
-bool pd_ready(struct podvsd *d, const char **why)
+bool pd_metrics_ready(const struct pd_metrics *m, const char **why)
 {
-	if (!d->caches_synced) {
+	const struct pd_reconciler *rec = m->src.rec;
+
+	if (!m->hooks.synced(m->hooks.ctx)) {
 		*why = "caches not synced yet";
 		return false;
 	}
-	if (!d->rec.stats.syncs) {
+	if (!rec->stats.syncs) {
 		*why = "no successful sync yet";
 		return false;
 	}
-	if (d->rec.need_full && d->rec.stats.sync_errors) {
+	if (rec->need_full && rec->stats.sync_errors) {
 		*why = "the last sync failed";
 		return false;
 	}
@@ -255,30 +252,12 @@ void pd_table_render(const struct pd_table *t, FILE *out)
 
 /* ---- HTTP ------------------------------------------------------------- */
 
-/* Queue body (malloc'ed, freed here) as the whole response. */
-enum MHD_Result pd_http_reply(struct MHD_Connection *c, unsigned int code,
-			      const char *type, char *body, size_t len)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		len, body, MHD_RESPMEM_MUST_FREE);
-	enum MHD_Result ret;
-
-	if (!r) {
-		free(body);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, "Content-Type", type);
-	ret = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 			      const char *url, const char *method,
 			      const char *version, const char *upload,
 			      size_t *upload_size, void **con_cls)
 {
-	struct podvsd *d = cls;
+	struct pd_metrics *m = cls;
 	unsigned int code = 200;
 	const char *type = "text/plain; charset=utf-8", *why;
 	char *body = NULL;
@@ -289,7 +268,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 	(void)upload;
 	(void)upload_size;
 	(void)con_cls;
-	d->metrics.requests++;
+	m->requests++;
 	out = open_memstream(&body, &len);
 	if (!out)
 		return MHD_NO;
@@ -298,115 +277,56 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		fputs("method not allowed\n", out);
 	} else if (!strcmp(url, "/metrics")) {
 		type = "text/plain; version=0.0.4; charset=utf-8";
-		pd_metrics_render(d, out);
+		pd_metrics_render(m, out);
 	} else if (!strcmp(url, "/healthz")) {
 		fputs("ok\n", out);
 	} else if (!strcmp(url, "/readyz")) {
-		code = pd_ready(d, &why) ? 200 : 503;
+		code = pd_metrics_ready(m, &why) ? 200 : 503;
 		fprintf(out, "%s\n", why);
 	} else if (!strcmp(url, "/debug/table")) {
-		pd_table_render(&d->rec.actual, out);
+		pd_table_render(&m->src.rec->actual, out);
 	} else {
 		code = 404;
 		fputs("not found: /metrics /healthz /readyz /debug/table\n", out);
 	}
 	fclose(out);
-	return pd_http_reply(c, code, type, body, len);
+	return pd_httpd_reply(c, code, type, body, len);
 }
 
-static void mhd_rearm(struct podvsd *d)
+int pd_metrics_init(struct pd_metrics *m, struct pd_loop *loop,
+		    struct pd_log *log, const struct pd_hostport *at,
+		    const struct pd_metrics_src *src,
+		    const struct pd_metrics_hooks *hooks)
 {
-	MHD_UNSIGNED_LONG_LONG ms;
-
-	if (MHD_get_timeout(d->metrics.mhd, &ms) == MHD_YES)
-		pd_timer_arm_ms(&d->metrics.timer, ms ? ms : 1, 0);
-	else
-		pd_timer_arm_ms(&d->metrics.timer, 0, 0);
-}
-
-static void on_mhd(struct pd_loop *loop, struct pd_io *io, uint32_t events)
-{
-	struct podvsd *d = io->ctx;
-
-	(void)loop;
-	(void)events;
-	MHD_run(d->metrics.mhd);
-	mhd_rearm(d);
-}
-
-static void on_mhd_timer(struct pd_loop *loop, struct pd_timer *t)
-{
-	struct podvsd *d = t->ctx;
-
-	(void)loop;
-	MHD_run(d->metrics.mhd);
-	mhd_rearm(d);
-}
-
-static socklen_t sockaddr_of(const struct pd_hostport *hp,
-			     struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (hp->addr.af == AF_INET) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(hp->port);
-		memcpy(&s4->sin_addr, hp->addr.b, 4);
-		return sizeof(*s4);
-	}
-	((struct sockaddr_in6 *)ss)->sin6_family = AF_INET6;
-	((struct sockaddr_in6 *)ss)->sin6_port = htons(hp->port);
-	memcpy(&((struct sockaddr_in6 *)ss)->sin6_addr, hp->addr.b, 16);
-	return sizeof(struct sockaddr_in6);
-}
-
-int pd_metrics_init(struct podvsd *d)
-{
-	struct pd_metrics *m = &d->metrics;
-	unsigned int flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	const union MHD_DaemonInfo *info;
-	struct sockaddr_storage ss;
+	const struct pd_httpd_cfg cfg = {
+		.at = at, .handler = handle, .ctx = m,
+	};
 	char a[PD_ADDR_STRLEN];
 
-	m->io.fd = m->timer.io.fd = -1;
-	if (d->opts.metrics_off)
+	memset(m, 0, sizeof(*m));
+	m->log = log;
+	m->src = *src;
+	m->hooks = *hooks;
+	pd_httpd_init(&m->httpd, loop);
+	if (!at)
 		return 0;
-	pd_addr_str(&d->opts.metrics.addr, a);
-	sockaddr_of(&d->opts.metrics, &ss);
-	if (d->opts.metrics.addr.af == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	m->mhd = MHD_start_daemon(flags, d->opts.metrics.port, NULL, NULL,
-				  handle, d, MHD_OPTION_SOCK_ADDR, &ss,
-				  MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				  MHD_OPTION_END);
-	info = m->mhd ? MHD_get_daemon_info(m->mhd, MHD_DAEMON_INFO_EPOLL_FD) :
-			NULL;
-	if (!info) {
+	pd_addr_str(&at->addr, a);
+	switch (pd_httpd_start(&m->httpd, &cfg)) {
+	case 0:
+		break;
+	case -EADDRINUSE:
 		fprintf(stderr, "podvsd: cannot serve metrics on %s port %u "
-			"(in use?)\n", a, d->opts.metrics.port);
+			"(in use?)\n", a, at->port);
 		return -EADDRINUSE;
-	}
-	m->io.fd = info->epoll_fd;
-	m->io.fn = on_mhd;
-	m->io.ctx = d;
-	if (pd_loop_watch(&d->loop, &m->io, EPOLLIN) ||
-	    pd_timer_init(&d->loop, &m->timer, on_mhd_timer, d))
+	default:
 		return -EIO;
-	mhd_rearm(d);
-	pd_info(&d->log, "msg=\"serving /metrics /healthz /readyz\" "
-		"address=%s port=%u", a, d->opts.metrics.port);
+	}
+	pd_info(log, "msg=\"serving /metrics /healthz /readyz\" "
+		"address=%s port=%u", a, at->port);
 	return 0;
 }
 
-void pd_metrics_fini(struct podvsd *d)
+void pd_metrics_fini(struct pd_metrics *m)
 {
-	struct pd_metrics *m = &d->metrics;
-
-	if (!m->mhd)
-		return;
-	pd_loop_unwatch(&d->loop, &m->io);
-	pd_timer_fini(&d->loop, &m->timer);
-	MHD_stop_daemon(m->mhd);
-	m->mhd = NULL;
+	pd_httpd_fini(&m->httpd);
 }

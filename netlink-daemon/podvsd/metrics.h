@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * podvsd's HTTP endpoints (libmicrohttpd, driven by the daemon's epoll
- * loop through MHD's own epoll descriptor):
+ * podvsd's HTTP endpoints (base/http_server.h, on the daemon's loop):
  *
  *   /metrics      Prometheus text format (see pd_metrics_render)
  *   /healthz      200 while the event loop runs
@@ -9,39 +8,71 @@
  *                 succeeded, else 503 with the reason
  *   /debug/table  the VS table podvsd believes the kernel holds, one
  *                 "proto vip:port sched owner = dest..." line per VS
+ *
+ * The module owns only its server and a request counter.  What it shows
+ * it reads, never writes, through struct pd_metrics_src: pointers into
+ * the modules that keep the counters, set once by the daemon.  Two hooks
+ * ask the daemon what only it knows: whether the initial lists are done,
+ * and the families of other modules (the webhook's) to append.
  */
 #ifndef PODVSD_METRICS_H
 #define PODVSD_METRICS_H
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <microhttpd.h>
 
-#include "base/loop.h"
+#include "base/http_server.h"
+#include "base/log.h"
+#include "gate/gate.h"
+#include "k8s/http_client.h"
+#include "k8s/informer.h"
+#include "k8s/lease.h"
+#include "node/health.h"
+#include "sync/reconcile.h"
 #include "sync/table.h"
 
-struct podvsd;
+/* Read-only views; each pointer must stay valid while the module runs. */
+struct pd_metrics_src {
+	const struct pd_reconciler *rec;
+	const struct pd_health *health;
+	const struct pd_gate_stats *gate;
+	const unsigned long *rejected;	/* objects that failed to parse */
+	/* the API side, shown only while *api_up */
+	const bool *api_up;
+	const struct pd_informer *informers[2];	/* Services, EndpointSlices */
+	const struct pd_http_stats *api;
+	const unsigned long *events_posted;
+	const struct pd_elector *leader;	/* the leader Lease */
+	const struct pd_elector *gw;		/* this gateway's Lease */
+};
+
+struct pd_metrics_hooks {
+	/* Have the initial lists completed (the caches are synced)? */
+	bool (*synced)(void *ctx);
+	/* Append more families to /metrics; may be NULL. */
+	void (*render)(void *ctx, FILE *out);
+	void *ctx;
+};
 
 struct pd_metrics {
-	struct MHD_Daemon *mhd;
-	struct pd_io io;		/* MHD's epoll fd */
-	struct pd_timer timer;		/* MHD's timeout */
+	struct pd_httpd httpd;
+	struct pd_log *log;
+	struct pd_metrics_src src;
+	struct pd_metrics_hooks hooks;
 	unsigned long requests;
 };
 
-int pd_metrics_init(struct podvsd *d);
-void pd_metrics_fini(struct podvsd *d);
+/* Serve on @at (NULL: only render, no server).  Errors go to stderr. */
+int pd_metrics_init(struct pd_metrics *m, struct pd_loop *loop,
+		    struct pd_log *log, const struct pd_hostport *at,
+		    const struct pd_metrics_src *src,
+		    const struct pd_metrics_hooks *hooks);
+void pd_metrics_fini(struct pd_metrics *m);
 
-/* Prometheus text for @d into @out. */
-void pd_metrics_render(struct podvsd *d, FILE *out);
+/* Prometheus text into @out. */
+void pd_metrics_render(const struct pd_metrics *m, FILE *out);
 /* Ready?  If not, why (a static string). */
-bool pd_ready(struct podvsd *d, const char **why);
-
-/* For the HTTP servers (metrics, webhook): queue body, malloc'ed and freed
- * here, as the whole response.
- */
-enum MHD_Result pd_http_reply(struct MHD_Connection *c, unsigned int code,
-			      const char *type, char *body, size_t len);
+bool pd_metrics_ready(const struct pd_metrics *m, const char **why);
 /* The table dump of /debug/table. */
 void pd_table_render(const struct pd_table *t, FILE *out);
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "podvsd/node/viplink.h"
+#include "podvsd/node/sysctl.h"
 
 static void test_sysctl(void **state)
 {

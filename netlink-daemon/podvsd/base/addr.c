@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "base/addr.h"
@@ -34,6 +35,25 @@ const char *pd_addr_str(const struct pd_addr *a, char *buf)
 	if (!inet_ntop(a->af, a->b, buf, PD_ADDR_STRLEN))
 		snprintf(buf, PD_ADDR_STRLEN, "<af %u>", a->af);
 	return buf;
+}
+
+size_t pd_addr_sockaddr(const struct pd_addr *a, uint16_t port,
+			struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->af == AF_INET) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		memcpy(&s4->sin_addr, a->b, 4);
+		return sizeof(*s4);
+	}
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	memcpy(&s6->sin6_addr, a->b, 16);
+	return sizeof(*s6);
 }
 
 int pd_addr_cmp(const struct pd_addr *a, const struct pd_addr *b)

@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct sockaddr_storage;
+
 /* Longest formatted address, incl. NUL (INET6_ADDRSTRLEN). */
 #define PD_ADDR_STRLEN	46
 
@@ -32,6 +34,9 @@ size_t pd_addr_len(uint16_t af);
 int pd_addr_parse(const char *s, struct pd_addr *a);
 /* Returns @buf (PD_ADDR_STRLEN bytes). */
 const char *pd_addr_str(const struct pd_addr *a, char *buf);
+/* @a and @port as a socket address in @ss; returns its length. */
+size_t pd_addr_sockaddr(const struct pd_addr *a, uint16_t port,
+			struct sockaddr_storage *ss);
 int pd_addr_cmp(const struct pd_addr *a, const struct pd_addr *b);
 bool pd_addr_in_cidr(const struct pd_addr *a, const struct pd_cidr *c);
 

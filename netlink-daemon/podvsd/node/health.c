@@ -363,30 +363,10 @@ static void on_probe(struct pd_loop *loop, struct pd_io *io, uint32_t events)
 	http_send(t);
 }
 
-static socklen_t sockaddr_of(const struct hc_target *t,
-			     struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (t->addr.af == AF_INET) {
-		struct sockaddr_in *s4 = (void *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(t->port);
-		memcpy(&s4->sin_addr, t->addr.b, 4);
-		return sizeof(*s4);
-	}
-	struct sockaddr_in6 *s6 = (void *)ss;
-
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(t->port);
-	memcpy(&s6->sin6_addr, t->addr.b, 16);
-	return sizeof(*s6);
-}
-
 static void probe_open(struct hc_target *t, uint64_t now)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = sockaddr_of(t, &ss);
+	socklen_t sl = pd_addr_sockaddr(&t->addr, t->port, &ss);
 	int fd = socket(t->addr.af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			0);
 	char why[96];

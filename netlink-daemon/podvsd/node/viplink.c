@@ -1,101 +1,201 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The VIP dummy link (libnl-route-3) and forwarding sysctls. */
+/* The VIP dummy link over rtnetlink (libmnl). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 #include <net/if.h>
 #include <sys/socket.h>
 #include <linux/if_addr.h>
-#include <netlink/netlink.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <libmnl/libmnl.h>
 
 #include "base/addr.h"
 #include "node/viplink.h"
 
-static int find_or_create(struct pd_viplink *l, struct rtnl_link **link,
+/* Room for one dump batch: the kernel fills up to 32 KiB per read. */
+#define PD_VIPLINK_BUF	32768
+
+/* ---- one request, its answers ----------------------------------------- */
+
+static struct nlmsghdr *msg_start(struct pd_viplink *l, uint16_t type,
+				  uint16_t flags, size_t hdrlen)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(l->buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++l->seq;
+	mnl_nlmsg_put_extra_header(nlh, hdrlen);
+	return nlh;
+}
+
+/*
+ * Send @nlh, then read until its ACK, error or NLMSG_DONE, handing data
+ * messages to @cb.  0 or -errno (the kernel's answer).
+ */
+static int xfer(struct pd_viplink *l, struct nlmsghdr *nlh, mnl_cb_t cb,
+		void *data)
+{
+	uint32_t seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int ret;
+
+	if (mnl_socket_sendto(l->sk, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		n = mnl_socket_recvfrom(l->sk, l->buf, PD_VIPLINK_BUF);
+		if (n < 0)
+			return -errno;
+		ret = mnl_cb_run(l->buf, n, seq, l->portid, cb, data);
+	} while (ret > MNL_CB_STOP);
+	return ret < 0 ? -(errno ? errno : EIO) : 0;
+}
+
+/* ---- the link ---------------------------------------------------------- */
+
+struct link_info {
+	int ifindex;
+	unsigned int flags;
+	char kind[32];		/* IFLA_INFO_KIND, "" if none */
+};
+
+static int linkinfo_attr(const struct nlattr *a, void *data)
+{
+	struct link_info *li = data;
+
+	if (mnl_attr_get_type(a) == IFLA_INFO_KIND &&
+	    !mnl_attr_validate(a, MNL_TYPE_STRING))
+		snprintf(li->kind, sizeof(li->kind), "%s",
+			 mnl_attr_get_str(a));
+	return MNL_CB_OK;
+}
+
+static int link_attr(const struct nlattr *a, void *data)
+{
+	if (mnl_attr_get_type(a) == IFLA_LINKINFO &&
+	    !mnl_attr_validate(a, MNL_TYPE_NESTED))
+		mnl_attr_parse_nested(a, linkinfo_attr, data);
+	return MNL_CB_OK;
+}
+
+static int link_msg(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct link_info *li = data;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_OK;
+	li->ifindex = ifi->ifi_index;
+	li->flags = ifi->ifi_flags;
+	mnl_attr_parse(nlh, sizeof(*ifi), link_attr, li);
+	return MNL_CB_OK;
+}
+
+static int link_get(struct pd_viplink *l, struct link_info *li)
+{
+	struct nlmsghdr *nlh = msg_start(l, RTM_GETLINK, NLM_F_ACK,
+					 sizeof(struct ifinfomsg));
+
+	memset(li, 0, sizeof(*li));
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, l->name);
+	return xfer(l, nlh, link_msg, li);
+}
+
+static int link_create(struct pd_viplink *l)
+{
+	struct nlmsghdr *nlh = msg_start(l, RTM_NEWLINK, NLM_F_CREATE |
+					 NLM_F_EXCL | NLM_F_ACK,
+					 sizeof(struct ifinfomsg));
+	struct nlattr *info;
+
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, l->name);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "dummy");
+	mnl_attr_nest_end(nlh, info);
+	return xfer(l, nlh, NULL, NULL);
+}
+
+static int find_or_create(struct pd_viplink *l, struct link_info *li,
 			  char *err, size_t errlen)
 {
-	struct rtnl_link *n;
-	int ret = rtnl_link_get_kernel(l->sk, 0, l->name, link);
+	int ret = link_get(l, li);
 
 	if (!ret)
 		return 0;
-	n = rtnl_link_alloc();
-	if (!n)
-		return -ENOMEM;
-	rtnl_link_set_name(n, l->name);
-	rtnl_link_set_type(n, "dummy");
-	ret = rtnl_link_add(l->sk, n, NLM_F_CREATE | NLM_F_EXCL);
-	rtnl_link_put(n);
+	ret = link_create(l);
 	if (ret) {
 		snprintf(err, errlen, "creating dummy link %s: %s", l->name,
-			 nl_geterror(ret));
+			 strerror(-ret));
 		return -EIO;
 	}
 	pd_info(l->log, "msg=\"created VIP link\" link=%s", l->name);
-	ret = rtnl_link_get_kernel(l->sk, 0, l->name, link);
+	ret = link_get(l, li);
 	if (ret)
 		snprintf(err, errlen, "link %s vanished: %s", l->name,
-			 nl_geterror(ret));
+			 strerror(-ret));
 	return ret ? -EIO : 0;
 }
 
-static int set_up(struct pd_viplink *l, struct rtnl_link *link, char *err,
-		  size_t errlen)
+static int set_up(struct pd_viplink *l, const struct link_info *li,
+		  char *err, size_t errlen)
 {
-	struct rtnl_link *change;
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
 	int ret;
 
-	if (rtnl_link_get_flags(link) & IFF_UP)
+	if (li->flags & IFF_UP)
 		return 0;
-	change = rtnl_link_alloc();
-	if (!change)
-		return -ENOMEM;
-	rtnl_link_set_flags(change, IFF_UP);
-	ret = rtnl_link_change(l->sk, link, change, 0);
-	rtnl_link_put(change);
+	nlh = msg_start(l, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
+	ifi = mnl_nlmsg_get_payload(nlh);
+	ifi->ifi_index = li->ifindex;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	ret = xfer(l, nlh, NULL, NULL);
 	if (ret)
 		snprintf(err, errlen, "setting %s up: %s", l->name,
-			 nl_geterror(ret));
+			 strerror(-ret));
 	return ret ? -EIO : 0;
+}
+
+static int sock_open(struct pd_viplink *l)
+{
+	l->buf = malloc(PD_VIPLINK_BUF);
+	l->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	if (!l->buf || !l->sk || mnl_socket_bind(l->sk, 0, MNL_SOCKET_AUTOPID))
+		return -EIO;
+	l->portid = mnl_socket_get_portid(l->sk);
+	l->seq = time(NULL);
+	return 0;
 }
 
 int pd_viplink_open(struct pd_viplink *l, const char *name,
 		    struct pd_log *log, char *err, size_t errlen)
 {
-	struct rtnl_link *link = NULL;
-	const char *type;
+	struct link_info li;
 	int ret;
 
 	memset(l, 0, sizeof(*l));
 	snprintf(l->name, sizeof(l->name), "%s", name);
 	l->log = log;
-	l->sk = nl_socket_alloc();
-	if (!l->sk || nl_connect(l->sk, NETLINK_ROUTE)) {
+	if (sock_open(l)) {
 		snprintf(err, errlen, "rtnetlink socket failed");
 		pd_viplink_close(l);
 		return -EIO;
 	}
-	ret = find_or_create(l, &link, err, errlen);
-	if (ret)
-		goto out;
-	type = rtnl_link_get_type(link);
-	if (!type || strcmp(type, "dummy")) {
+	ret = find_or_create(l, &li, err, errlen);
+	if (!ret && strcmp(li.kind, "dummy")) {
 		snprintf(err, errlen, "link %s exists and is not a dummy link "
 			 "(type %s): choose another with --link", name,
-			 type ? type : "none");
+			 li.kind[0] ? li.kind : "none");
 		ret = -EEXIST;
-		goto out;
 	}
-	l->ifindex = rtnl_link_get_ifindex(link);
-	ret = set_up(l, link, err, errlen);
-out:
-	if (link)
-		rtnl_link_put(link);
+	if (!ret) {
+		l->ifindex = li.ifindex;
+		ret = set_up(l, &li, err, errlen);
+	}
 	if (ret)
 		pd_viplink_close(l);
 	return ret;
@@ -104,39 +204,40 @@ out:
 void pd_viplink_close(struct pd_viplink *l)
 {
 	if (l->sk)
-		nl_socket_free(l->sk);
+		mnl_socket_close(l->sk);
 	l->sk = NULL;
+	free(l->buf);
+	l->buf = NULL;
 }
+
+/* ---- addresses --------------------------------------------------------- */
 
 static int addr_change(struct pd_viplink *l, const struct pd_addr *a,
 		       bool add)
 {
-	struct rtnl_addr *ra = rtnl_addr_alloc();
-	struct nl_addr *local;
+	size_t len = pd_addr_len(a->af);
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
 	char s[PD_ADDR_STRLEN];
 	int ret;
 
-	if (!ra)
-		return -ENOMEM;
-	local = nl_addr_build(a->af, a->b, pd_addr_len(a->af));
-	if (!local) {
-		rtnl_addr_put(ra);
-		return -ENOMEM;
-	}
-	nl_addr_set_prefixlen(local, pd_addr_len(a->af) * 8);
-	rtnl_addr_set_ifindex(ra, l->ifindex);
-	rtnl_addr_set_local(ra, local);
-	if (a->af == AF_INET6)
-		rtnl_addr_set_flags(ra, IFA_F_NODAD);
-	ret = add ? rtnl_addr_add(l->sk, ra, NLM_F_REPLACE) :
-		    rtnl_addr_delete(l->sk, ra, 0);
-	nl_addr_put(local);
-	rtnl_addr_put(ra);
+	nlh = msg_start(l, add ? RTM_NEWADDR : RTM_DELADDR, NLM_F_ACK |
+			(add ? NLM_F_CREATE | NLM_F_REPLACE : 0),
+			sizeof(*ifa));
+	ifa = mnl_nlmsg_get_payload(nlh);
+	ifa->ifa_family = a->af;
+	ifa->ifa_prefixlen = len * 8;
+	ifa->ifa_flags = a->af == AF_INET6 ? IFA_F_NODAD : 0;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = l->ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, len, a->b);
+	mnl_attr_put(nlh, IFA_ADDRESS, len, a->b);
+	ret = xfer(l, nlh, NULL, NULL);
 	if (ret) {
 		l->errors++;
 		pd_err(l->log, "msg=\"VIP %s failed\" link=%s vip=%s err=\"%s\"",
 		       add ? "add" : "remove", l->name, pd_addr_str(a, s),
-		       nl_geterror(ret));
+		       strerror(-ret));
 		return -EIO;
 	}
 	if (add)
@@ -156,42 +257,72 @@ struct scan {
 	size_t n_stale;
 };
 
-static void scan_one(struct nl_object *obj, void *arg)
+/* IFA_LOCAL, else IFA_ADDRESS (IPv6 has only the latter). */
+struct addr_attrs {
+	const struct nlattr *local, *address;
+};
+
+static int addr_attr(const struct nlattr *a, void *data)
 {
-	struct rtnl_addr *ra = (struct rtnl_addr *)obj;
-	struct nl_addr *local = rtnl_addr_get_local(ra);
-	struct scan *sc = arg;
+	struct addr_attrs *aa = data;
+
+	if (mnl_attr_get_type(a) == IFA_LOCAL)
+		aa->local = a;
+	else if (mnl_attr_get_type(a) == IFA_ADDRESS)
+		aa->address = a;
+	return MNL_CB_OK;
+}
+
+static int scan_one(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	struct addr_attrs aa = { 0 };
+	const struct nlattr *local;
+	struct scan *sc = data;
 	struct pd_addr a = { 0 };
 
-	if (rtnl_addr_get_ifindex(ra) != sc->l->ifindex || !local ||
-	    rtnl_addr_get_scope(ra) != RT_SCOPE_UNIVERSE)
-		return;
-	a.af = nl_addr_get_family(local);
-	if (!pd_addr_len(a.af) ||
-	    nl_addr_get_len(local) != pd_addr_len(a.af))
-		return;
-	memcpy(a.b, nl_addr_get_binary_addr(local), pd_addr_len(a.af));
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    (int)ifa->ifa_index != sc->l->ifindex ||
+	    ifa->ifa_scope != RT_SCOPE_UNIVERSE)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr, &aa);
+	local = aa.local ? aa.local : aa.address;
+	a.af = ifa->ifa_family;
+	if (!local || !pd_addr_len(a.af) ||
+	    mnl_attr_get_payload_len(local) != pd_addr_len(a.af))
+		return MNL_CB_OK;
+	memcpy(a.b, mnl_attr_get_payload(local), pd_addr_len(a.af));
 	pd_hmap_put(&sc->present, &a, sizeof(a), (void *)1, NULL);
 	if (!pd_hmap_get(sc->vips, &a, sizeof(a)) &&
 	    sc->n_stale < sizeof(sc->stale) / sizeof(*sc->stale))
 		sc->stale[sc->n_stale++] = a;
+	return MNL_CB_OK;
+}
+
+static int addr_dump(struct pd_viplink *l, struct scan *sc)
+{
+	struct nlmsghdr *nlh = msg_start(l, RTM_GETADDR, NLM_F_DUMP,
+					 sizeof(struct ifaddrmsg));
+
+	((struct ifaddrmsg *)mnl_nlmsg_get_payload(nlh))->ifa_family =
+		AF_UNSPEC;
+	return xfer(l, nlh, scan_one, sc);
 }
 
 int pd_viplink_sync(struct pd_viplink *l, const struct pd_hmap *vips)
 {
 	struct scan sc = { .l = l, .vips = vips };
-	struct nl_cache *cache;
 	struct pd_hmap_iter it;
-	int ret = rtnl_addr_alloc_cache(l->sk, &cache);
+	int ret;
 
+	pd_hmap_init(&sc.present);
+	ret = addr_dump(l, &sc);
 	if (ret) {
+		pd_hmap_fini(&sc.present);
 		pd_err(l->log, "msg=\"listing addresses failed\" err=\"%s\"",
-		       nl_geterror(ret));
+		       strerror(-ret));
 		return -EIO;
 	}
-	pd_hmap_init(&sc.present);
-	nl_cache_foreach(cache, scan_one, &sc);
-	nl_cache_free(cache);
 	for (size_t i = 0; i < sc.n_stale; i++)
 		ret |= addr_change(l, &sc.stale[i], false);
 	for (struct pd_hmap_ent *e = pd_hmap_first(vips, &it); e;
@@ -201,41 +332,4 @@ int pd_viplink_sync(struct pd_viplink *l, const struct pd_hmap *vips)
 	pd_hmap_fini(&sc.present);
 	/* more than 64 stale addresses: the next sync takes the rest */
 	return ret ? -EIO : 0;
-}
-
-/* ---- sysctls ---------------------------------------------------------- */
-
-int pd_sysctl_ensure(const char *root, const char *name, const char *value,
-		     struct pd_log *log)
-{
-	char path[512], cur[64] = "";
-	size_t base;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/", root ? root : "/proc/sys");
-	base = strlen(path);
-	snprintf(path + base, sizeof(path) - base, "%s", name);
-	for (char *p = path + base; *p; p++)
-		if (*p == '.')
-			*p = '/';
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, cur, sizeof(cur) - 1);
-	cur[n > 0 ? n : 0] = '\0';
-	cur[strcspn(cur, "\n")] = '\0';
-	if (!strcmp(cur, value)) {
-		close(fd);
-		return 0;
-	}
-	if (pwrite(fd, value, strlen(value), 0) < 0) {
-		n = -errno;
-		close(fd);
-		return n;
-	}
-	close(fd);
-	pd_info(log, "msg=\"sysctl set\" path=%s old=%s new=%s", path, cur,
-		value);
-	return 0;
 }

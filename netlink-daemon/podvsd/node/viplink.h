@@ -1,26 +1,31 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * VIPs on a dummy link (podvs0 by default), through libnl-route-3, so the
- * node answers ARP/ND for them and accepts them as local, as kube-proxy's
- * IPVS mode does with kube-ipvs0.  The link is podvsd's: every global
- * address on it that no selected Service uses is removed (link-local
- * addresses the kernel adds are left alone).
+ * VIPs on a dummy link (podvs0 by default), through rtnetlink (libmnl, as
+ * libpodvs speaks generic netlink), so the node answers ARP/ND for them
+ * and accepts them as local, as kube-proxy's IPVS mode does with
+ * kube-ipvs0.  The link is podvsd's: every global address on it that no
+ * selected Service uses is removed (link-local addresses the kernel adds
+ * are left alone).
  *
- * Also the sysctls NAT forwarding to Pods needs, set once at start with a
- * log line each: net.ipv4.ip_forward=1, net.ipv6.conf.all.forwarding=1.
+ * Each request waits for its answer on the one blocking socket: a few per
+ * VIP change, at sync time only.  The forwarding sysctls are node/sysctl.h.
  */
 #ifndef PODVSD_VIPLINK_H
 #define PODVSD_VIPLINK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "base/hmap.h"
 #include "base/log.h"
 
-struct nl_sock;
+struct mnl_socket;
 
 struct pd_viplink {
-	struct nl_sock *sk;
+	struct mnl_socket *sk;
+	unsigned int portid;
+	uint32_t seq;
+	char *buf;			/* requests and replies, 32 KiB */
 	char name[16];
 	int ifindex;
 	struct pd_log *log;
@@ -33,13 +38,5 @@ int pd_viplink_open(struct pd_viplink *l, const char *name,
 void pd_viplink_close(struct pd_viplink *l);
 /* Make the link's global addresses the keys of @vips (struct pd_addr). */
 int pd_viplink_sync(struct pd_viplink *l, const struct pd_hmap *vips);
-
-/*
- * pd_sysctl_ensure - make /proc/sys/@name (dots as in sysctl(8)) hold
- * @value; @root replaces "/proc/sys" (tests).  Logs when it changes.
- * 0, or -errno.
- */
-int pd_sysctl_ensure(const char *root, const char *name, const char *value,
-		     struct pd_log *log);
 
 #endif /* PODVSD_VIPLINK_H */

@@ -10,12 +10,6 @@
 #include "sync/diff.h"
 #include "sync/reconcile.h"
 
-struct slice_list {
-	const struct k8s_slice **v;
-	size_t n;
-	size_t cap;
-};
-
 /* The plan of one Service, and the resourceVersion last reported bad. */
 struct plan_entry {
 	struct pd_plan plan;
@@ -46,11 +40,7 @@ struct linger_list {
 	size_t n;
 };
 
-static const char *svc_key(const char *ns, const char *name, char *buf)
-{
-	snprintf(buf, K8S_KEY_LEN, "%s/%s", ns, name);
-	return buf;
-}
+static void store_changed(void *ctx, const char *key);
 
 void pd_rec_init(struct pd_reconciler *r, struct pd_log *log,
 		 const struct pd_backend *be, unsigned int drain_timeout_s)
@@ -59,9 +49,7 @@ void pd_rec_init(struct pd_reconciler *r, struct pd_log *log,
 	r->log = log;
 	r->be = *be;
 	r->drain_timeout_ms = (uint64_t)drain_timeout_s * 1000;
-	pd_hmap_init(&r->services);
-	pd_hmap_init(&r->slices);
-	pd_hmap_init(&r->svc_slices);
+	pd_store_init(&r->store, store_changed, r);
 	pd_hmap_init(&r->plans);
 	pd_hmap_init(&r->allocs);
 	pd_hmap_init(&r->claims);
@@ -85,30 +73,12 @@ static void free_map(struct pd_hmap *m, void (*fn)(void *))
 	pd_hmap_fini(m);
 }
 
-static void free_service(void *p)
-{
-	k8s_service_free(p);
-}
-
-static void free_slice(void *p)
-{
-	k8s_slice_free(p);
-}
-
 static void free_plan(void *p)
 {
 	struct plan_entry *pe = p;
 
 	pd_plan_fini(&pe->plan);
 	free(pe);
-}
-
-static void free_slice_list(void *p)
-{
-	struct slice_list *l = p;
-
-	free(l->v);
-	free(l);
 }
 
 static void free_claims(void *p)
@@ -131,9 +101,7 @@ void pd_rec_fini(struct pd_reconciler *r)
 {
 	free_map(&r->claims, free_claims);
 	free_map(&r->plans, free_plan);
-	free_map(&r->svc_slices, free_slice_list);
-	free_map(&r->services, free_service);
-	free_map(&r->slices, free_slice);
+	pd_store_fini(&r->store);
 	free_map(&r->allocs, free);
 	free_map(&r->linger, free_linger);
 	free_map(&r->vips, NULL);
@@ -166,6 +134,17 @@ static void mark_pending(struct pd_reconciler *r, const struct pd_vs_key *k)
 		r->need_full = true;
 }
 
+/* The store saw Service @key's inputs change; NULL: it lost track. */
+static void store_changed(void *ctx, const char *key)
+{
+	struct pd_reconciler *r = ctx;
+
+	if (key)
+		mark_dirty(r, key);
+	else
+		r->need_full = true;
+}
+
 void pd_rec_mark_service(struct pd_reconciler *r, const char *key)
 {
 	mark_dirty(r, key);
@@ -181,179 +160,39 @@ bool pd_rec_pending(const struct pd_reconciler *r)
 	return r->need_full || r->dirty.n || r->pending.n;
 }
 
-/* ---- caches ----------------------------------------------------------- */
+/* ---- caches (k8s/store.c) --------------------------------------------- */
 
 int pd_rec_service_upsert(struct pd_reconciler *r, struct k8s_service *s)
 {
-	char key[K8S_KEY_LEN];
-	struct k8s_service *old = pd_hmap_sget(&r->services,
-					       k8s_key(&s->meta, key));
-
-	if (old && !strcmp(old->meta.resource_version,
-			   s->meta.resource_version)) {
-		k8s_service_free(s);
-		return 0;
-	}
-	if (pd_hmap_sput(&r->services, key, s, NULL)) {
-		k8s_service_free(s);
-		return -ENOMEM;
-	}
-	k8s_service_free(old);
-	mark_dirty(r, key);
-	return 0;
+	return pd_store_service_upsert(&r->store, s);
 }
 
 void pd_rec_service_delete(struct pd_reconciler *r, const char *ns,
 			   const char *name)
 {
-	char key[K8S_KEY_LEN];
-	struct k8s_service *old = pd_hmap_sdel(&r->services,
-					       svc_key(ns, name, key));
-
-	if (!old)
-		return;
-	k8s_service_free(old);
-	mark_dirty(r, key);
-}
-
-static int slice_index_add(struct pd_reconciler *r, const struct k8s_slice *s)
-{
-	char key[K8S_KEY_LEN];
-	struct slice_list *l;
-
-	if (!s->service_name)
-		return 0;
-	svc_key(s->meta.ns, s->service_name, key);
-	l = pd_hmap_sget(&r->svc_slices, key);
-	if (!l) {
-		l = calloc(1, sizeof(*l));
-		if (!l || pd_hmap_sput(&r->svc_slices, key, l, NULL)) {
-			free(l);
-			return -ENOMEM;
-		}
-	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 4;
-		const struct k8s_slice **v = realloc(l->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = s;
-	mark_dirty(r, key);
-	return 0;
-}
-
-static void slice_index_del(struct pd_reconciler *r, const struct k8s_slice *s)
-{
-	char key[K8S_KEY_LEN];
-	struct slice_list *l;
-
-	if (!s->service_name)
-		return;
-	svc_key(s->meta.ns, s->service_name, key);
-	l = pd_hmap_sget(&r->svc_slices, key);
-	mark_dirty(r, key);
-	for (size_t i = 0; l && i < l->n; i++) {
-		if (l->v[i] != s)
-			continue;
-		l->v[i] = l->v[--l->n];
-		break;
-	}
-	if (l && !l->n)
-		free_slice_list(pd_hmap_sdel(&r->svc_slices, key));
+	pd_store_service_delete(&r->store, ns, name);
 }
 
 int pd_rec_slice_upsert(struct pd_reconciler *r, struct k8s_slice *s)
 {
-	char key[K8S_KEY_LEN];
-	struct k8s_slice *old = pd_hmap_sget(&r->slices,
-					     k8s_key(&s->meta, key));
-
-	if (old && !strcmp(old->meta.resource_version,
-			   s->meta.resource_version)) {
-		k8s_slice_free(s);
-		return 0;
-	}
-	if (pd_hmap_sput(&r->slices, key, s, NULL)) {
-		k8s_slice_free(s);
-		return -ENOMEM;
-	}
-	if (old) {
-		slice_index_del(r, old);
-		k8s_slice_free(old);
-	}
-	if (slice_index_add(r, s)) {
-		/* cached but not indexed: only a full recompute helps */
-		r->need_full = true;
-		return -ENOMEM;
-	}
-	return 0;
+	return pd_store_slice_upsert(&r->store, s);
 }
 
 void pd_rec_slice_delete(struct pd_reconciler *r, const char *ns,
 			 const char *name)
 {
-	char key[K8S_KEY_LEN];
-	struct k8s_slice *old = pd_hmap_sdel(&r->slices,
-					     svc_key(ns, name, key));
-
-	if (!old)
-		return;
-	slice_index_del(r, old);
-	k8s_slice_free(old);
-}
-
-/* Keys of @m absent from @keep, malloc'ed strings in a malloc'ed array. */
-static char **missing_keys(const struct pd_hmap *m, const struct pd_hmap *keep,
-			   size_t *n)
-{
-	char **v = calloc(m->n + 1, sizeof(*v));
-	struct pd_hmap_iter it;
-
-	*n = 0;
-	for (struct pd_hmap_ent *e = pd_hmap_first(m, &it); v && e;
-	     e = pd_hmap_next(m, &it))
-		if (!pd_hmap_get(keep, e->key, e->klen))
-			v[(*n)++] = strndup((const char *)e->key, e->klen);
-	return v;
-}
-
-static void prune(struct pd_reconciler *r, const struct pd_hmap *m,
-		  const struct pd_hmap *keep,
-		  void (*del)(struct pd_reconciler *, const char *,
-			      const char *))
-{
-	size_t n;
-	char **keys = missing_keys(m, keep, &n);
-
-	if (!keys) {
-		r->need_full = true;
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		char *slash = keys[i] ? strchr(keys[i], '/') : NULL;
-
-		if (slash) {
-			*slash = '\0';
-			del(r, keys[i], slash + 1);
-		}
-		free(keys[i]);
-	}
-	free(keys);
+	pd_store_slice_delete(&r->store, ns, name);
 }
 
 void pd_rec_services_prune(struct pd_reconciler *r,
 			   const struct pd_hmap *keep)
 {
-	prune(r, &r->services, keep, pd_rec_service_delete);
+	pd_store_services_prune(&r->store, keep);
 }
 
 void pd_rec_slices_prune(struct pd_reconciler *r, const struct pd_hmap *keep)
 {
-	prune(r, &r->slices, keep, pd_rec_slice_delete);
+	pd_store_slices_prune(&r->store, keep);
 }
 
 int pd_rec_set_alloc(struct pd_reconciler *r, const char *key,
@@ -524,12 +363,9 @@ static int swap_plan(struct pd_reconciler *r, struct plan_entry *pe,
 static int compute(struct pd_reconciler *r, const struct k8s_service *s,
 		   struct plan_entry *pe, struct pd_plan *np)
 {
-	const struct slice_list *sl = pd_hmap_sget(&r->svc_slices, pe->key);
 	const struct pd_alloc *al = pd_hmap_sget(&r->allocs, pe->key);
 	struct pd_desired_in in = {
 		.svc = s,
-		.slices = sl ? sl->v : NULL,
-		.n_slices = sl ? sl->n : 0,
 		.alloc = al ? al->addr : NULL,
 		.n_alloc = al ? al->n : 0,
 		.log = r->log,
@@ -537,7 +373,10 @@ static int compute(struct pd_reconciler *r, const struct k8s_service *s,
 		.key = pe->key,
 	};
 	char why[256];
-	int err = pd_desired_service(&in, np, why, sizeof(why));
+	int err;
+
+	in.slices = pd_store_service_slices(&r->store, pe->key, &in.n_slices);
+	err = pd_desired_service(&in, np, why, sizeof(why));
 
 	if (err == -EINVAL) {
 		report_invalid(r, pe, s, why);
@@ -569,7 +408,7 @@ static void log_plan(struct pd_reconciler *r, struct plan_entry *pe)
 /* Recompute Service @key's plan and re-claim its VS keys. */
 static int recompute(struct pd_reconciler *r, const char *key)
 {
-	const struct k8s_service *s = pd_hmap_sget(&r->services, key);
+	const struct k8s_service *s = pd_hmap_sget(&r->store.services, key);
 	struct plan_entry *pe = pd_hmap_sget(&r->plans, key);
 	struct pd_plan np = { 0 };
 	int err;
@@ -983,10 +822,11 @@ void pd_rec_each_plan(const struct pd_reconciler *r, pd_rec_plan_fn fn,
 	for (struct pd_hmap_ent *e = pd_hmap_first(&r->plans, &it); e;
 	     e = pd_hmap_next(&r->plans, &it)) {
 		const struct plan_entry *pe = e->val;
-		const struct slice_list *sl = pd_hmap_sget(&r->svc_slices,
-							   pe->key);
+		size_t n;
+		const struct k8s_slice *const *v =
+			pd_store_service_slices(&r->store, pe->key, &n);
 
-		fn(ctx, pe->key, &pe->plan, sl ? sl->v : NULL, sl ? sl->n : 0);
+		fn(ctx, pe->key, &pe->plan, v, n);
 	}
 }
 
@@ -1005,10 +845,7 @@ const struct k8s_slice *const *
 pd_rec_service_slices(const struct pd_reconciler *r, const char *svc,
 		      size_t *n)
 {
-	const struct slice_list *sl = pd_hmap_sget(&r->svc_slices, svc);
-
-	*n = sl ? sl->n : 0;
-	return sl ? sl->v : NULL;
+	return pd_store_service_slices(&r->store, svc, n);
 }
 
 size_t pd_rec_programmed_services(const struct pd_reconciler *r)

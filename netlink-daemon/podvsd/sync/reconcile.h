@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The reconciler: keeps the Kubernetes caches (Services, EndpointSlices),
- * each Service's plan (its desired VSes), and an image of what the kernel
- * holds; turns changes into the minimal operations and applies them.
+ * The reconciler: owns the object store of Services and EndpointSlices
+ * (k8s/store.h), each Service's plan (its desired VSes), and an image of
+ * what the kernel holds; turns changes into the minimal operations and
+ * applies them.
  *
  *  - Incremental: a changed object marks its Service dirty; a sync
  *    recomputes only dirty Services and diffs only the VS keys they touch,
@@ -28,6 +29,7 @@
 #include "sync/desired.h"
 #include "base/hmap.h"
 #include "k8s/k8s.h"
+#include "k8s/store.h"
 #include "base/log.h"
 #include "sync/table.h"
 
@@ -85,9 +87,7 @@ struct pd_reconciler {
 	const struct pd_desired_view *view;	/* NULL: slices only */
 	uint64_t drain_timeout_ms;	/* 0: delete removed dests at once */
 
-	struct pd_hmap services;	/* "ns/name" -> struct k8s_service */
-	struct pd_hmap slices;		/* "ns/name" -> struct k8s_slice */
-	struct pd_hmap svc_slices;	/* "ns/service" -> struct slice_list */
+	struct pd_store store;		/* Services, EndpointSlices */
 	struct pd_hmap plans;		/* "ns/name" -> struct pd_plan */
 	struct pd_hmap allocs;		/* "ns/name" -> struct pd_alloc */
 	struct pd_hmap claims;		/* pd_vs_key -> struct claim_list */
@@ -117,7 +117,8 @@ void pd_rec_init(struct pd_reconciler *r, struct pd_log *log,
 void pd_rec_fini(struct pd_reconciler *r);
 
 /*
- * Cache updates.  Upserts take ownership of the object (freed at once if
+ * Cache updates, into ->store (see k8s/store.h); a change marks the
+ * Service dirty.  Upserts take ownership of the object (freed at once if
  * its resourceVersion is the cached one: nothing changed).
  */
 int pd_rec_service_upsert(struct pd_reconciler *r, struct k8s_service *s);

@@ -62,11 +62,12 @@ static void patch_status(struct pd_pool_pass *p, const struct k8s_service *s,
 /* Every VIP in use: Services' ingress and externalIPs, allocations. */
 static int used_vips(struct pd_pool_pass *p, struct pd_hmap *used)
 {
+	const struct pd_hmap *svcs = &p->rec->store.services;
 	struct pd_hmap_iter it;
 	int err = 0;
 
-	for (struct pd_hmap_ent *e = pd_hmap_first(&p->rec->services, &it);
-	     !err && e; e = pd_hmap_next(&p->rec->services, &it))
+	for (struct pd_hmap_ent *e = pd_hmap_first(svcs, &it);
+	     !err && e; e = pd_hmap_next(svcs, &it))
 		err = pd_pool_mark_used(used, e->val);
 	for (struct pd_hmap_ent *e = pd_hmap_first(&p->rec->allocs, &it);
 	     !err && e; e = pd_hmap_next(&p->rec->allocs, &it)) {
@@ -119,7 +120,7 @@ static void pool_service(struct pd_pool_pass *p, const char *key,
 
 void pd_pool_pass(struct pd_pool_pass *p)
 {
-	struct pd_hmap used, *svcs = &p->rec->services;
+	struct pd_hmap used, *svcs = &p->rec->store.services;
 	struct pd_hmap_iter it;
 
 	if (!p->n_pools)

@@ -3,17 +3,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/epoll.h>
 #include <microhttpd.h>
 
-#include "webhook/admission.h"
-#include "daemon.h"
 #include "sync/desired.h"
-#include "metrics.h"
-#include "webhook/webhook_config.h"
+#include "webhook/admission.h"
 #include "webhook/webhook.h"
+#include "webhook/webhook_config.h"
 
 /* ---- the view: labelled namespaces, podvs Services -------------------- */
 
@@ -23,10 +18,9 @@
  */
 static bool ns_enabled(void *ctx, const char *ns)
 {
-	struct podvsd *d = ctx;
+	struct pd_webhook *wh = ctx;
 
-	return !d->webhook.namespaces.synced ||
-	       pd_hmap_sget(&d->webhook.ns_on, ns) != NULL;
+	return !wh->namespaces.synced || pd_hmap_sget(&wh->ns_on, ns) != NULL;
 }
 
 static bool gates_pods(const struct k8s_service *s, const char *ns)
@@ -39,11 +33,11 @@ static bool gates_pods(const struct k8s_service *s, const char *ns)
 static const char *service_for(void *ctx, const char *ns,
 			       const struct k8s_kv *labels, size_t n)
 {
-	struct podvsd *d = ctx;
+	struct pd_webhook *wh = ctx;
 	struct pd_hmap_iter it;
 
-	for (struct pd_hmap_ent *e = pd_hmap_first(&d->rec.services, &it); e;
-	     e = pd_hmap_next(&d->rec.services, &it)) {
+	for (struct pd_hmap_ent *e = pd_hmap_first(wh->services, &it); e;
+	     e = pd_hmap_next(wh->services, &it)) {
 		const struct k8s_service *s = e->val;
 
 		if (gates_pods(s, ns) &&
@@ -57,7 +51,7 @@ static const char *service_for(void *ctx, const char *ns,
 
 static void ns_upsert(void *ctx, const cJSON *obj)
 {
-	struct podvsd *d = ctx;
+	struct pd_webhook *wh = ctx;
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
@@ -67,20 +61,19 @@ static void ns_upsert(void *ctx, const cJSON *obj)
 	if (!cJSON_IsString(name))
 		return;
 	if (cJSON_IsString(v) && !strcmp(v->valuestring, PD_NS_INJECT_VALUE))
-		pd_hmap_sput(&d->webhook.ns_on, name->valuestring, (void *)1,
-			     NULL);
+		pd_hmap_sput(&wh->ns_on, name->valuestring, (void *)1, NULL);
 	else
-		pd_hmap_sdel(&d->webhook.ns_on, name->valuestring);
+		pd_hmap_sdel(&wh->ns_on, name->valuestring);
 }
 
 static void ns_remove(void *ctx, const cJSON *obj)
 {
-	struct podvsd *d = ctx;
+	struct pd_webhook *wh = ctx;
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(md, "name");
 
 	if (cJSON_IsString(name))
-		pd_hmap_sdel(&d->webhook.ns_on, name->valuestring);
+		pd_hmap_sdel(&wh->ns_on, name->valuestring);
 }
 
 /*
@@ -122,13 +115,13 @@ static enum MHD_Result reply_text(struct MHD_Connection *c, unsigned int code,
 {
 	char *body = strdup(text);
 
-	return body ? pd_http_reply(c, code, "text/plain; charset=utf-8", body,
-			    strlen(body)) : MHD_NO;
+	return body ? pd_httpd_reply(c, code, "text/plain; charset=utf-8",
+				     body, strlen(body)) : MHD_NO;
 }
 
-static void count(struct podvsd *d, const struct pd_admit_out *out)
+static void count(struct pd_webhook *wh, const struct pd_admit_out *out)
 {
-	struct pd_webhook_stats *s = &d->webhook.stats;
+	struct pd_webhook_stats *s = &wh->stats;
 	char q[300];
 
 	switch (out->verdict) {
@@ -145,7 +138,7 @@ static void count(struct podvsd *d, const struct pd_admit_out *out)
 		s->bad++;
 		break;
 	}
-	pd_log(&d->log, out->verdict == PD_ADMIT_PATCHED ? PD_LOG_INFO :
+	pd_log(wh->log, out->verdict == PD_ADMIT_PATCHED ? PD_LOG_INFO :
 	       out->verdict == PD_ADMIT_UNCHANGED ? PD_LOG_DEBUG : PD_LOG_WARN,
 	       "msg=\"admission\" uid=%s verdict=%s reason=%s",
 	       out->uid[0] ? out->uid : "-",
@@ -155,13 +148,14 @@ static void count(struct podvsd *d, const struct pd_admit_out *out)
 	       pd_quote(out->why, q, sizeof(q)));
 }
 
-static enum MHD_Result mutate(struct podvsd *d, struct MHD_Connection *c,
+static enum MHD_Result mutate(struct pd_webhook *wh,
+			      struct MHD_Connection *c,
 			      const struct wh_conn *wc)
 {
 	const struct pd_admit_view view = {
 		.ns_enabled = ns_enabled,
 		.service_for = service_for,
-		.ctx = d,
+		.ctx = wh,
 	};
 	struct pd_admit_out out;
 
@@ -171,8 +165,9 @@ static enum MHD_Result mutate(struct podvsd *d, struct MHD_Connection *c,
 	if (pd_admit(wc->buf ? wc->buf : "", wc->len, &view, &out))
 		return reply_text(c, 500, "podvs admission webhook: out of "
 				  "memory\n");
-	count(d, &out);
-	return pd_http_reply(c, out.status, out.content_type, out.body, out.len);
+	count(wh, &out);
+	return pd_httpd_reply(c, out.status, out.content_type, out.body,
+			      out.len);
 }
 
 static void take_upload(struct wh_conn *wc, const char *data, size_t n)
@@ -236,105 +231,21 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-/* ---- MHD in the epoll loop -------------------------------------------- */
+/* ---- serving --------------------------------------------------------- */
 
-static void mhd_rearm(struct pd_webhook *wh)
+static int mhd_start(struct pd_webhook *wh, const struct pd_certs *c)
 {
-	MHD_UNSIGNED_LONG_LONG ms;
+	const struct pd_httpd_cfg cfg = {
+		.at = &wh->opts->address,
+		.handler = handle,
+		.completed = completed,
+		.ctx = wh,
+		.tls_key = c->tls_key,
+		.tls_crt = c->tls_crt,
+		.reuse_port = true,
+	};
 
-	if (MHD_get_timeout(wh->mhd, &ms) == MHD_YES)
-		pd_timer_arm_ms(&wh->mhd_timer, ms ? ms : 1, 0);
-	else
-		pd_timer_arm_ms(&wh->mhd_timer, 0, 0);
-}
-
-static void on_mhd(struct pd_loop *loop, struct pd_io *io, uint32_t events)
-{
-	struct pd_webhook *wh = io->ctx;
-
-	(void)loop;
-	(void)events;
-	MHD_run(wh->mhd);
-	mhd_rearm(wh);
-}
-
-static void on_mhd_timer(struct pd_loop *loop, struct pd_timer *t)
-{
-	struct pd_webhook *wh = t->ctx;
-
-	(void)loop;
-	if (!wh->mhd)
-		return;
-	MHD_run(wh->mhd);
-	mhd_rearm(wh);
-}
-
-static socklen_t sockaddr_of(const struct pd_hostport *hp,
-			     struct sockaddr_storage *ss)
-{
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (hp->addr.af == AF_INET) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(hp->port);
-		memcpy(&s4->sin_addr, hp->addr.b, 4);
-		return sizeof(*s4);
-	}
-	s6->sin6_family = AF_INET6;
-	s6->sin6_port = htons(hp->port);
-	memcpy(&s6->sin6_addr, hp->addr.b, 16);
-	return sizeof(*s6);
-}
-
-static void mhd_stop(struct podvsd *d)
-{
-	struct pd_webhook *wh = &d->webhook;
-
-	if (!wh->mhd)
-		return;
-	pd_loop_unwatch(&d->loop, &wh->io);
-	pd_timer_arm_ms(&wh->mhd_timer, 0, 0);
-	MHD_stop_daemon(wh->mhd);
-	wh->mhd = NULL;
-}
-
-static int mhd_start(struct podvsd *d, const struct pd_certs *c)
-{
-	const struct pd_hostport *hp = &d->opts.webhook.address;
-	unsigned int flags = MHD_USE_EPOLL | MHD_USE_TLS | MHD_USE_ERROR_LOG;
-	struct pd_webhook *wh = &d->webhook;
-	const union MHD_DaemonInfo *info;
-	struct sockaddr_storage ss;
-
-	sockaddr_of(hp, &ss);
-	if (hp->addr.af == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	wh->mhd = MHD_start_daemon(flags, hp->port, NULL, NULL, handle, d,
-				   MHD_OPTION_SOCK_ADDR, &ss,
-				   MHD_OPTION_HTTPS_MEM_KEY, c->tls_key,
-				   MHD_OPTION_HTTPS_MEM_CERT, c->tls_crt,
-				   MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-				   MHD_OPTION_CONNECTION_TIMEOUT, 10u,
-				   MHD_OPTION_NOTIFY_COMPLETED, completed, d,
-				   MHD_OPTION_END);
-	info = wh->mhd ? MHD_get_daemon_info(wh->mhd,
-					     MHD_DAEMON_INFO_EPOLL_FD) : NULL;
-	if (!info) {
-		mhd_stop(d);
-		return -EADDRINUSE;
-	}
-	wh->io.fd = info->epoll_fd;
-	wh->io.fn = on_mhd;
-	wh->io.ctx = wh;
-	wh->io.added = false;
-	if (pd_loop_watch(&d->loop, &wh->io, EPOLLIN)) {
-		mhd_stop(d);
-		return -EIO;
-	}
-	mhd_rearm(wh);
-	return 0;
+	return pd_httpd_start(&wh->httpd, &cfg);
 }
 
 static bool same_certs(const struct pd_certs *a, const struct pd_certs *b)
@@ -343,9 +254,10 @@ static bool same_certs(const struct pd_certs *a, const struct pd_certs *b)
 	       a->tls_key && b->tls_key && !strcmp(a->tls_key, b->tls_key);
 }
 
-int pd_webhook_serve(struct podvsd *d, struct pd_certs *c, const char *ca)
+int pd_webhook_serve(struct pd_webhook *wh, struct pd_certs *c,
+		     const char *ca)
 {
-	struct pd_webhook *wh = &d->webhook;
+	const struct pd_hostport *at = &wh->opts->address;
 	char a[PD_ADDR_STRLEN], *bundle = strdup(ca);
 	int err;
 
@@ -353,61 +265,67 @@ int pd_webhook_serve(struct podvsd *d, struct pd_certs *c, const char *ca)
 		return -ENOMEM;
 	free(wh->ca_bundle);
 	wh->ca_bundle = bundle;
-	if (wh->mhd && same_certs(&wh->serving, c)) {
+	if (wh->httpd.mhd && same_certs(&wh->serving, c)) {
 		pd_certs_fini(c);
 		return 0;
 	}
-	mhd_stop(d);
+	pd_httpd_stop(&wh->httpd);
 	pd_certs_fini(&wh->serving);
 	wh->serving = *c;
 	memset(c, 0, sizeof(*c));
-	err = mhd_start(d, &wh->serving);
-	pd_addr_str(&d->opts.webhook.address.addr, a);
+	err = mhd_start(wh, &wh->serving);
+	pd_addr_str(&at->addr, a);
 	if (err)
-		pd_err(&d->log, "msg=\"cannot serve the admission webhook "
+		pd_err(wh->log, "msg=\"cannot serve the admission webhook "
 		       "(address in use, or a certificate MHD refuses)\" "
-		       "address=%s port=%u", a, d->opts.webhook.address.port);
+		       "address=%s port=%u", a, at->port);
 	else
-		pd_info(&d->log, "msg=\"serving the admission webhook\" "
-			"address=%s port=%u path=" PD_WH_PATH, a,
-			d->opts.webhook.address.port);
+		pd_info(wh->log, "msg=\"serving the admission webhook\" "
+			"address=%s port=%u path=" PD_WH_PATH, a, at->port);
 	return err;
 }
 
 /* ---- setup ------------------------------------------------------------ */
 
-static int informer_init(struct podvsd *d)
+static int informer_init(struct pd_webhook *wh)
 {
-	struct pd_webhook *wh = &d->webhook;
 	struct pd_informer_transport tr;
 	int err;
 
-	pd_informer_http_transport(&d->cluster.http, &tr);
-	err = pd_informer_init(&wh->namespaces, &d->loop, &d->log, &tr,
-			       "namespaces", "/api/v1/namespaces", &ns_ops, d);
+	pd_informer_http_transport(wh->http, &tr);
+	err = pd_informer_init(&wh->namespaces, wh->loop, wh->log, &tr,
+			       "namespaces", "/api/v1/namespaces", &ns_ops, wh);
 	if (err)
 		return err;
 	pd_informer_start(&wh->namespaces);
 	return 0;
 }
 
-int pd_webhook_init(struct podvsd *d)
+int pd_webhook_init(struct pd_webhook *wh, struct pd_loop *loop,
+		    struct pd_log *log, const struct pd_webhook_opts *o,
+		    struct pd_http *http, const struct pd_hmap *services,
+		    const struct pd_webhook_hooks *hooks)
 {
-	struct pd_webhook *wh = &d->webhook;
 	int err;
 
-	if (!d->opts.webhook.on || !d->cluster.up)
+	memset(wh, 0, sizeof(*wh));
+	if (!o->on)
 		return 0;
-	wh->io.fd = -1;
+	wh->loop = loop;
+	wh->log = log;
+	wh->opts = o;
+	wh->http = http;
+	wh->services = services;
+	wh->hooks = *hooks;
+	pd_httpd_init(&wh->httpd, loop);
 	pd_hmap_init(&wh->ns_on);
 	snprintf(wh->secret_name, sizeof(wh->secret_name), "%s"
-		 PD_WH_SECRET_SUFFIX, d->opts.webhook.service);
-	err = pd_timer_init(&d->loop, &wh->mhd_timer, on_mhd_timer, wh);
-	err = err ?: pd_timer_init(&d->loop, &wh->check_timer,
-				   pd_webhook_check_timer, d);
+		 PD_WH_SECRET_SUFFIX, o->service);
+	err = pd_timer_init(loop, &wh->check_timer, pd_webhook_check_timer,
+			    wh);
 	wh->started = true;
-	err = err ?: informer_init(d);
-	err = err ?: pd_webhook_load_files(d);
+	err = err ?: informer_init(wh);
+	err = err ?: pd_webhook_load_files(wh);
 	err = err ?: pd_timer_arm_ms(&wh->check_timer, 1, 0);
 	if (err)
 		fprintf(stderr, "podvsd: admission webhook: %s\n",
@@ -415,20 +333,17 @@ int pd_webhook_init(struct podvsd *d)
 	return err;
 }
 
-void pd_webhook_fini(struct podvsd *d)
+void pd_webhook_fini(struct pd_webhook *wh)
 {
-	struct pd_webhook *wh = &d->webhook;
-
 	if (!wh->started)
 		return;
 	if (wh->step != PD_WH_IDLE)
-		pd_http_cancel(&d->cluster.http, &wh->req);
+		pd_http_cancel(wh->http, &wh->req);
 	free(wh->req_body);
 	wh->req_body = NULL;
 	pd_informer_fini(&wh->namespaces);
-	mhd_stop(d);
-	pd_timer_fini(&d->loop, &wh->mhd_timer);
-	pd_timer_fini(&d->loop, &wh->check_timer);
+	pd_httpd_fini(&wh->httpd);
+	pd_timer_fini(wh->loop, &wh->check_timer);
 	pd_hmap_fini(&wh->ns_on);
 	pd_certs_fini(&wh->serving);
 	pd_certs_fini(&wh->pending);
@@ -437,11 +352,11 @@ void pd_webhook_fini(struct podvsd *d)
 	wh->started = false;
 }
 
-void pd_webhook_render(struct podvsd *d, FILE *out)
+void pd_webhook_render(const struct pd_webhook *wh, FILE *out)
 {
-	const struct pd_webhook_stats *s = &d->webhook.stats;
+	const struct pd_webhook_stats *s = &wh->stats;
 
-	if (!d->webhook.started)
+	if (!wh->started)
 		return;
 	fprintf(out, "# HELP podvsd_webhook_requests_total Admission requests "
 		"by verdict.\n# TYPE podvsd_webhook_requests_total counter\n"
@@ -461,5 +376,5 @@ void pd_webhook_render(struct podvsd *d, FILE *out)
 		"podvsd_webhook_check_errors_total %lu\n"
 		"# HELP podvsd_webhook_serving 1 while the webhook serves.\n"
 		"# TYPE podvsd_webhook_serving gauge\npodvsd_webhook_serving "
-		"%d\n", s->check_errors, d->webhook.mhd != NULL);
+		"%d\n", s->check_errors, wh->httpd.mhd != NULL);
 }

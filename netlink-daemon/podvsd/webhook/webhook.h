@@ -10,9 +10,13 @@
  * --webhook-check-period): read the Secret SERVICE-tls and the
  * MutatingWebhookConfiguration (webhook_config.h); a missing or damaged
  * one is re-created (one warning line each).  Every podvsd serves the
- * certificate of the Secret; only the leader (pd_cluster_leader) writes,
+ * certificate of the Secret; only the leader (hooks.is_leader) writes,
  * so gateways never fight over the CA.  With --webhook-cert the Secret is
  * not used and only the configuration is kept.
+ *
+ * The module owns its state (struct pd_webhook); the daemon lends it the
+ * loop, the log, the API client and the reconciler's Service cache
+ * (read only), and answers "are we the leader?" through the hooks.
  */
 #ifndef PODVSD_WEBHOOK_H
 #define PODVSD_WEBHOOK_H
@@ -20,16 +24,16 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "webhook/certs.h"
 #include "base/hmap.h"
+#include "base/http_server.h"
+#include "base/log.h"
+#include "base/loop.h"
 #include "k8s/http_client.h"
 #include "k8s/informer.h"
-#include "base/loop.h"
+#include "webhook/certs.h"
+#include "webhook/webhook_opts.h"
 
 #define PD_WH_RETRY_MS	2000	/* an unfinished check runs again after */
-
-struct podvsd;
-struct MHD_Daemon;
 
 struct pd_webhook_stats {
 	unsigned long patched;		/* requests by verdict */
@@ -49,11 +53,21 @@ enum pd_wh_step {
 	PD_WH_CONFIG_WRITE,
 };
 
+struct pd_webhook_hooks {
+	/* May this podvsd write the Secret and the configuration? */
+	bool (*is_leader)(void *ctx);
+	void *ctx;
+};
+
 struct pd_webhook {
 	bool started;			/* init ran: fini has work */
-	struct MHD_Daemon *mhd;		/* NULL until a certificate is known */
-	struct pd_io io;		/* MHD's epoll fd */
-	struct pd_timer mhd_timer;	/* MHD's timeout */
+	struct pd_loop *loop;
+	struct pd_log *log;
+	const struct pd_webhook_opts *opts;
+	struct pd_http *http;		/* the API client */
+	const struct pd_hmap *services;	/* "ns/name" -> struct k8s_service */
+	struct pd_webhook_hooks hooks;
+	struct pd_httpd httpd;		/* mhd NULL until a certificate */
 	struct pd_timer check_timer;	/* the next pd_webhook_ensure() */
 	struct pd_informer namespaces;
 	struct pd_hmap ns_on;		/* labelled namespace names */
@@ -68,21 +82,28 @@ struct pd_webhook {
 	struct pd_webhook_stats stats;
 };
 
-/* Start serving (if --webhook-address) and the first check. */
-int pd_webhook_init(struct podvsd *d);
-void pd_webhook_fini(struct podvsd *d);
+/*
+ * Start serving (if @o->on) and the first check.  @http, @services and
+ * @o must outlive the module.  Errors go to stderr.
+ */
+int pd_webhook_init(struct pd_webhook *wh, struct pd_loop *loop,
+		    struct pd_log *log, const struct pd_webhook_opts *o,
+		    struct pd_http *http, const struct pd_hmap *services,
+		    const struct pd_webhook_hooks *hooks);
+void pd_webhook_fini(struct pd_webhook *wh);
 /* Check the Secret and the configuration now (no-op while one runs). */
-void pd_webhook_ensure(struct podvsd *d);
+void pd_webhook_ensure(struct pd_webhook *wh);
 /* Prometheus lines for /metrics. */
-void pd_webhook_render(struct podvsd *d, FILE *out);
+void pd_webhook_render(const struct pd_webhook *wh, FILE *out);
 
 /* For webhook_ensure.c: serve @c (restarts MHD if it changed); takes
  * ownership of @c's strings.  0 or -errno. */
-int pd_webhook_serve(struct podvsd *d, struct pd_certs *c, const char *ca);
+int pd_webhook_serve(struct pd_webhook *wh, struct pd_certs *c,
+		     const char *ca);
 
 /* webhook_ensure.c, for webhook.c: the check timer's callback (the first
  * check runs from it once the loop runs) and --webhook-cert loading. */
 void pd_webhook_check_timer(struct pd_loop *loop, struct pd_timer *t);
-int pd_webhook_load_files(struct podvsd *d);
+int pd_webhook_load_files(struct pd_webhook *wh);
 
 #endif /* PODVSD_WEBHOOK_H */

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "daemon.h"
 #include "webhook/webhook.h"
 #include "webhook/webhook_config.h"
 
@@ -21,10 +20,9 @@
 static void on_done(struct pd_http_req *r, int res, long status,
 		    const char *body, size_t len, const char *errmsg);
 
-static void finish(struct podvsd *d, bool complete)
+static void finish(struct pd_webhook *wh, bool complete)
 {
-	struct pd_webhook *wh = &d->webhook;
-	unsigned int period = d->opts.webhook.period;
+	unsigned int period = wh->opts->period;
 
 	wh->step = PD_WH_IDLE;
 	free(wh->req_body);
@@ -38,10 +36,9 @@ static void finish(struct podvsd *d, bool complete)
 }
 
 /* Issue the request of @step; @body (taken) for POST and PUT. */
-static void issue(struct podvsd *d, enum pd_wh_step step, const char *method,
-		  char *body, const char *path)
+static void issue(struct pd_webhook *wh, enum pd_wh_step step,
+		  const char *method, char *body, const char *path)
 {
-	struct pd_webhook *wh = &d->webhook;
 	struct pd_http_req *r = &wh->req;
 
 	free(wh->req_body);
@@ -53,56 +50,56 @@ static void issue(struct podvsd *d, enum pd_wh_step step, const char *method,
 	r->content_type = body ? "application/json" : NULL;
 	r->timeout_s = 15;
 	r->on_done = on_done;
-	r->ctx = d;
+	r->ctx = wh;
 	wh->step = step;
-	if (pd_http_start(&d->cluster.http, r)) {
+	if (pd_http_start(wh->http, r)) {
 		wh->stats.check_errors++;
-		finish(d, false);
+		finish(wh, false);
 	}
 }
 
-static void api_error(struct podvsd *d, const char *what, int res,
+static void api_error(struct pd_webhook *wh, const char *what, int res,
 		      long status, const char *body, const char *errmsg)
 {
 	char q[300];
 
-	d->webhook.stats.check_errors++;
-	pd_warn(&d->log, "msg=\"webhook check: %s failed, retrying\" "
+	wh->stats.check_errors++;
+	pd_warn(wh->log, "msg=\"webhook check: %s failed, retrying\" "
 		"status=%ld err=%s", what, status,
 		pd_quote(res ? errmsg : body, q, sizeof(q)));
 }
 
 /* ---- the configuration ------------------------------------------------ */
 
-static void config_get(struct podvsd *d)
+static void config_get(struct pd_webhook *wh)
 {
-	issue(d, PD_WH_CONFIG_GET, NULL, NULL,
+	issue(wh, PD_WH_CONFIG_GET, NULL, NULL,
 	      CONFIGS_PATH "/" PD_WH_CONFIG_NAME);
 }
 
-static void config_repair(struct podvsd *d, cJSON *want, const char *rv,
+static void config_repair(struct pd_webhook *wh, cJSON *want, const char *rv,
 			  const char *why)
 {
 	char *body;
 
-	if (!pd_cluster_leader(&d->cluster))
-		return finish(d, true);		/* the leader's job */
-	pd_warn(&d->log, "msg=\"MutatingWebhookConfiguration %s, %s it\" "
+	if (!wh->hooks.is_leader(wh->hooks.ctx))
+		return finish(wh, true);		/* the leader's job */
+	pd_warn(wh->log, "msg=\"MutatingWebhookConfiguration %s, %s it\" "
 		"name=" PD_WH_CONFIG_NAME, why, rv ? "repairing" : "creating");
 	if (rv)
 		cJSON_AddStringToObject(cJSON_GetObjectItem(want, "metadata"),
 					"resourceVersion", rv);
 	body = cJSON_PrintUnformatted(want);
 	if (!body)
-		return finish(d, false);
+		return finish(wh, false);
 	if (rv)
-		issue(d, PD_WH_CONFIG_WRITE, "PUT", body,
+		issue(wh, PD_WH_CONFIG_WRITE, "PUT", body,
 		      CONFIGS_PATH "/" PD_WH_CONFIG_NAME);
 	else
-		issue(d, PD_WH_CONFIG_WRITE, "POST", body, CONFIGS_PATH);
+		issue(wh, PD_WH_CONFIG_WRITE, "POST", body, CONFIGS_PATH);
 }
 
-static void config_check(struct podvsd *d, cJSON *want, const char *body,
+static void config_check(struct pd_webhook *wh, cJSON *want, const char *body,
 			 size_t len)
 {
 	cJSON *have = cJSON_ParseWithLength(body, len);
@@ -112,122 +109,122 @@ static void config_check(struct podvsd *d, cJSON *want, const char *body,
 	char why[200], rvs[64];
 
 	if (!cJSON_IsString(rv)) {
-		api_error(d, "reading the configuration", 0, 200,
+		api_error(wh, "reading the configuration", 0, 200,
 			  "no metadata.resourceVersion", "");
-		finish(d, false);
+		finish(wh, false);
 	} else if (pd_wh_config_check(have, want, why + 9,
 				      sizeof(why) - 10)) {
 		memcpy(why, "damaged (", 9);
 		strcat(why, ")");
 		snprintf(rvs, sizeof(rvs), "%s", rv->valuestring);
-		config_repair(d, want, rvs, why);
+		config_repair(wh, want, rvs, why);
 	} else {
-		finish(d, true);
+		finish(wh, true);
 	}
 	cJSON_Delete(have);
 }
 
-static void config_got(struct podvsd *d, int res, long status,
+static void config_got(struct pd_webhook *wh, int res, long status,
 		       const char *body, size_t len, const char *errmsg)
 {
-	const struct pd_webhook_opts *o = &d->opts.webhook;
+	const struct pd_webhook_opts *o = wh->opts;
 	cJSON *want;
 
 	if (res || (status != 200 && status != 404)) {
-		api_error(d, "reading the configuration", res, status, body,
+		api_error(wh, "reading the configuration", res, status, body,
 			  errmsg);
-		return finish(d, false);
+		return finish(wh, false);
 	}
-	want = pd_wh_config(o->service, o->ns, d->webhook.ca_bundle);
+	want = pd_wh_config(o->service, o->ns, wh->ca_bundle);
 	if (!want)
-		return finish(d, false);
+		return finish(wh, false);
 	if (status == 404)
-		config_repair(d, want, NULL, "is missing");
+		config_repair(wh, want, NULL, "is missing");
 	else
-		config_check(d, want, body, len);
+		config_check(wh, want, body, len);
 	cJSON_Delete(want);
 }
 
-static void config_written(struct podvsd *d, int res, long status,
+static void config_written(struct pd_webhook *wh, int res, long status,
 			   const char *body, const char *errmsg)
 {
 	if (res || status / 100 != 2) {
-		api_error(d, "writing the configuration", res, status, body,
+		api_error(wh, "writing the configuration", res, status, body,
 			  errmsg);
-		return finish(d, false);
+		return finish(wh, false);
 	}
-	d->webhook.stats.config_writes++;
-	finish(d, true);
+	wh->stats.config_writes++;
+	finish(wh, true);
 }
 
 /* ---- the Secret ------------------------------------------------------- */
 
-static void secret_get(struct podvsd *d)
+static void secret_get(struct pd_webhook *wh)
 {
 	char path[300];
 
-	snprintf(path, sizeof(path), SECRETS_PATH "/%s", d->opts.webhook.ns,
-		 d->webhook.secret_name);
-	issue(d, PD_WH_SECRET_GET, NULL, NULL, path);
+	snprintf(path, sizeof(path), SECRETS_PATH "/%s", wh->opts->ns,
+		 wh->secret_name);
+	issue(wh, PD_WH_SECRET_GET, NULL, NULL, path);
 }
 
-static size_t names(struct podvsd *d, char buf[PD_CERT_MAX_NAMES][256],
+static size_t names(struct pd_webhook *wh, char buf[PD_CERT_MAX_NAMES][256],
 		    const char *out[PD_CERT_MAX_NAMES])
 {
-	return pd_certs_service_names(d->opts.webhook.service,
-				      d->opts.webhook.ns, buf, out);
+	return pd_certs_service_names(wh->opts->service,
+				      wh->opts->ns, buf, out);
 }
 
-static void secret_repair(struct podvsd *d, const char *rv, const char *why)
+static void secret_repair(struct pd_webhook *wh, const char *rv,
+			  const char *why)
 {
-	struct pd_webhook *wh = &d->webhook;
 	char buf[PD_CERT_MAX_NAMES][256], err[256], path[300], *body;
 	const char *dns[PD_CERT_MAX_NAMES];
-	size_t n = names(d, buf, dns);
+	size_t n = names(wh, buf, dns);
 
-	if (!pd_cluster_leader(&d->cluster))
-		return finish(d, false);	/* until the leader writes it */
-	pd_warn(&d->log, "msg=\"webhook certificate Secret %s, generating a "
+	if (!wh->hooks.is_leader(wh->hooks.ctx))
+		return finish(wh, false);	/* until the leader writes it */
+	pd_warn(wh->log, "msg=\"webhook certificate Secret %s, generating a "
 		"new CA and certificate\" secret=%s/%s", why,
-		d->opts.webhook.ns, wh->secret_name);
+		wh->opts->ns, wh->secret_name);
 	pd_certs_fini(&wh->pending);
 	if (pd_certs_generate(&wh->pending, dns, n, time(NULL), PD_CERT_DAYS,
 			      err, sizeof(err))) {
-		pd_err(&d->log, "msg=\"%s\"", err);
-		return finish(d, false);
+		pd_err(wh->log, "msg=\"%s\"", err);
+		return finish(wh, false);
 	}
-	body = pd_wh_secret_json(wh->secret_name, d->opts.webhook.ns,
+	body = pd_wh_secret_json(wh->secret_name, wh->opts->ns,
 				 &wh->pending, rv);
 	if (!body)
-		return finish(d, false);
-	snprintf(path, sizeof(path), SECRETS_PATH "%s%s", d->opts.webhook.ns,
+		return finish(wh, false);
+	snprintf(path, sizeof(path), SECRETS_PATH "%s%s", wh->opts->ns,
 		 rv ? "/" : "", rv ? wh->secret_name : "");
-	issue(d, PD_WH_SECRET_WRITE, rv ? "PUT" : "POST", body, path);
+	issue(wh, PD_WH_SECRET_WRITE, rv ? "PUT" : "POST", body, path);
 }
 
 /* A Secret that exists: serve it if sound, else replace it. */
-static void secret_check(struct podvsd *d, const cJSON *secret,
+static void secret_check(struct pd_webhook *wh, const cJSON *secret,
 			 const char *rv)
 {
 	char buf[PD_CERT_MAX_NAMES][256], why[256] = "damaged (", *w;
 	const char *dns[PD_CERT_MAX_NAMES];
-	size_t n = names(d, buf, dns);
+	size_t n = names(wh, buf, dns);
 	struct pd_certs c;
 
 	w = why + strlen(why);
 	if (!pd_wh_secret_parse(secret, &c, w, sizeof(why) - (w - why) - 1) &&
 	    !pd_certs_check(&c, dns, n, time(NULL), w,
 			    sizeof(why) - (w - why) - 1)) {
-		if (pd_webhook_serve(d, &c, c.ca_crt))
-			return finish(d, false);
-		return config_get(d);
+		if (pd_webhook_serve(wh, &c, c.ca_crt))
+			return finish(wh, false);
+		return config_get(wh);
 	}
 	pd_certs_fini(&c);
 	strcat(why, ")");
-	secret_repair(d, rv, why);
+	secret_repair(wh, rv, why);
 }
 
-static void secret_got(struct podvsd *d, int res, long status,
+static void secret_got(struct pd_webhook *wh, int res, long status,
 		       const char *body, size_t len, const char *errmsg)
 {
 	cJSON *s;
@@ -235,41 +232,39 @@ static void secret_got(struct podvsd *d, int res, long status,
 	char rvs[64];
 
 	if (res || (status != 200 && status != 404)) {
-		api_error(d, "reading the Secret", res, status, body, errmsg);
-		return finish(d, false);
+		api_error(wh, "reading the Secret", res, status, body, errmsg);
+		return finish(wh, false);
 	}
 	if (status == 404)
-		return secret_repair(d, NULL, "is missing");
+		return secret_repair(wh, NULL, "is missing");
 	s = cJSON_ParseWithLength(body, len);
 	rv = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(s, "metadata"),
 		"resourceVersion");
 	if (!cJSON_IsString(rv)) {
-		api_error(d, "reading the Secret", 0, status,
+		api_error(wh, "reading the Secret", 0, status,
 			  "no metadata.resourceVersion", "");
-		finish(d, false);
+		finish(wh, false);
 	} else {
 		snprintf(rvs, sizeof(rvs), "%s", rv->valuestring);
-		secret_check(d, s, rvs);
+		secret_check(wh, s, rvs);
 	}
 	cJSON_Delete(s);
 }
 
-static void secret_written(struct podvsd *d, int res, long status,
+static void secret_written(struct pd_webhook *wh, int res, long status,
 			   const char *body, const char *errmsg)
 {
-	struct pd_webhook *wh = &d->webhook;
-
 	if (res || status / 100 != 2) {
 		/* 409: another podvsd wrote it first; read theirs */
-		api_error(d, "writing the Secret", res, status, body, errmsg);
+		api_error(wh, "writing the Secret", res, status, body, errmsg);
 		pd_certs_fini(&wh->pending);
-		return finish(d, false);
+		return finish(wh, false);
 	}
 	wh->stats.secret_writes++;
-	if (pd_webhook_serve(d, &wh->pending, wh->pending.ca_crt))
-		return finish(d, false);
-	config_get(d);
+	if (pd_webhook_serve(wh, &wh->pending, wh->pending.ca_crt))
+		return finish(wh, false);
+	config_get(wh);
 }
 
 /* ---- driving ---------------------------------------------------------- */
@@ -277,32 +272,30 @@ static void secret_written(struct podvsd *d, int res, long status,
 static void on_done(struct pd_http_req *r, int res, long status,
 		    const char *body, size_t len, const char *errmsg)
 {
-	struct podvsd *d = r->ctx;
+	struct pd_webhook *wh = r->ctx;
 
-	switch (d->webhook.step) {
+	switch (wh->step) {
 	case PD_WH_SECRET_GET:
-		return secret_got(d, res, status, body, len, errmsg);
+		return secret_got(wh, res, status, body, len, errmsg);
 	case PD_WH_SECRET_WRITE:
-		return secret_written(d, res, status, body, errmsg);
+		return secret_written(wh, res, status, body, errmsg);
 	case PD_WH_CONFIG_GET:
-		return config_got(d, res, status, body, len, errmsg);
+		return config_got(wh, res, status, body, len, errmsg);
 	case PD_WH_CONFIG_WRITE:
-		return config_written(d, res, status, body, errmsg);
+		return config_written(wh, res, status, body, errmsg);
 	case PD_WH_IDLE:
 		break;
 	}
 }
 
-void pd_webhook_ensure(struct podvsd *d)
+void pd_webhook_ensure(struct pd_webhook *wh)
 {
-	struct pd_webhook *wh = &d->webhook;
-
 	if (!wh->started || wh->step != PD_WH_IDLE)
 		return;
-	if (d->opts.webhook.cert)
-		config_get(d);
+	if (wh->opts->cert)
+		config_get(wh);
 	else
-		secret_get(d);
+		secret_get(wh);
 }
 
 void pd_webhook_check_timer(struct pd_loop *loop, struct pd_timer *t)
@@ -339,9 +332,9 @@ static char *slurp(const char *path, char *err, size_t errlen)
 	return buf;
 }
 
-int pd_webhook_load_files(struct podvsd *d)
+int pd_webhook_load_files(struct pd_webhook *wh)
 {
-	const struct pd_webhook_opts *o = &d->opts.webhook;
+	const struct pd_webhook_opts *o = wh->opts;
 	struct pd_certs c = { 0 };
 	char err[300], *ca;
 	int ret = -EINVAL;
@@ -353,7 +346,7 @@ int pd_webhook_load_files(struct podvsd *d)
 	ca = c.tls_key ? slurp(o->ca ? o->ca : o->cert, err, sizeof(err)) :
 			 NULL;
 	if (ca)
-		ret = pd_webhook_serve(d, &c, ca);
+		ret = pd_webhook_serve(wh, &c, ca);
 	else
 		fprintf(stderr, "podvsd: --webhook-cert: %s\n", err);
 	free(ca);
