@@ -28,8 +28,9 @@
  * (lastTransitionTime only moves with status).
  *
  * The Pod cache, the view and Service membership are in pods.c, the
- * evaluation here and our report in eval.c, the leader's verdicts, its
- * PATCHes and the other gateways' reports in leader.c.
+ * evaluation and our report in eval.c, the leader's verdicts, its PATCHes
+ * and the other gateways' reports in leader.c, the pure condition helpers
+ * in cond.c, setup in gate.c.
  */
 #ifndef PODVSD_GATE_H
 #define PODVSD_GATE_H

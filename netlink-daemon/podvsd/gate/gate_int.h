@@ -2,8 +2,10 @@
 /*
  * The gate's private parts, shared by its files: the Pod cache and its
  * indexes (pods.c), the evaluation here (eval.c), the leader's verdicts
- * and the other gateways' reports (leader.c), setup and the pure
- * condition helpers (gate.c).  All run on the daemon's one thread.
+ * and the other gateways' reports (leader.c), setup (gate.c); the pure
+ * condition helpers (cond.c) need none of this.  All run on the daemon's
+ * one thread.  Calls go one way: gate.c and eval.c -> leader.c ->
+ * pods.c -> cond.c, so the files make no circle (scripts/check-layers.py).
  */
 #ifndef PODVSD_GATE_INT_H
 #define PODVSD_GATE_INT_H

@@ -96,8 +96,9 @@ void pd_webhook_ensure(struct pd_webhook *wh);
 /* Prometheus lines for /metrics. */
 void pd_webhook_render(const struct pd_webhook *wh, FILE *out);
 
-/* For webhook_ensure.c: serve @c (restarts MHD if it changed); takes
- * ownership of @c's strings.  0 or -errno. */
+/* webhook_server.c, for webhook_ensure.c: serve @c (restarts MHD if it
+ * changed); takes ownership of @c's strings.  0 or -errno.  Calls go
+ * webhook.c -> webhook_ensure.c -> webhook_server.c, never back. */
 int pd_webhook_serve(struct pd_webhook *wh, struct pd_certs *c,
 		     const char *ca);
 
