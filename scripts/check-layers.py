@@ -2,15 +2,21 @@
 # SPDX-License-Identifier: GPL-2.0
 """Fail on import circles and on layer violations in kmod/ and userspace.
 
-A module is a pair x.c + x.h.  Module A depends on module B when A's .c or
-.h includes B's header, or when A's object file calls a function or uses a
-variable that B's object file defines (read with nm, so a call through a
-header that only declares it still counts).  The check then fails on:
+A module is a pair x.c + x.h.  Module A calls module B when A's object
+file uses a function or variable that B's object file defines (read with
+nm, so a call through a header that only declares it still counts, and a
+header's inline functions count for the file that uses them); A uses B
+when it calls B or when A's .c or .h includes B's header.  The check
+fails on:
 
-  - a circle: two or more modules that depend on each other, directly or
-    through others (a strongly connected component of more than one);
-  - a layer rule broken in podvsd: a folder may use only the folders below
-    it (LAYERS), and only daemon.c and main.c may use daemon.h.
+  - a circle: two or more modules that call each other, directly or
+    through others (a strongly connected component of more than one).
+    Includes alone make no circle: a feature split over several files
+    shares one header for its struct (gate/gate.h), which is an interface,
+    not a call into gate.c;
+  - a layer rule broken in podvsd, on "uses": a folder may use only the
+    folders below it (LAYERS), and only daemon.c and main.c may include
+    daemon.h.
 
 Objects must be built first (make kmod userspace).  Usage:
   scripts/check-layers.py [--verbose]
@@ -160,12 +166,13 @@ def check_part(name, root, objroot, objs, search, verbose):
               file=sys.stderr)
         return 1, {}
     files = sources(root, objroot != root)
+    calls = symbol_edges(objs, objroot)
     edges = include_edges(files, root, search)
-    for a, bs in symbol_edges(objs, objroot).items():
+    for a, bs in calls.items():
         edges[a] |= bs
     nodes = {module_of(f, root) for f in files}
     bad = 0
-    for comp in sccs(nodes, edges):
+    for comp in sccs(nodes, calls):
         if len(comp) > 1:
             print(f'{name}: import circle: {" <-> ".join(comp)}')
             bad += 1
@@ -173,7 +180,8 @@ def check_part(name, root, objroot, objs, search, verbose):
         for a in sorted(edges):
             print(f'{name}: {a} -> {", ".join(sorted(edges[a]))}')
     print(f'{name}: {len(nodes)} modules, '
-          f'{sum(len(v) for v in edges.values())} edges, {bad} circles')
+          f'{sum(len(v) for v in calls.values())} call edges, '
+          f'{sum(len(v) for v in edges.values())} use edges, {bad} circles')
     return bad, edges
 
 
