@@ -30,8 +30,6 @@
 #include <netinet/in.h>
 #include <linux/podvs.h>
 
-#define PODVS_LIB_VERSION	"0.1.0"
-
 /* Size of the buffer holding the last error message (incl. the NUL). */
 #define PODVS_ERRMSG_LEN	512
 

@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include "libpodvs.h"
 
-#define PODVSADM_VERSION	"0.1.0"
-
 /* Exit statuses. */
 enum {
 	EXIT_OK		= 0,

@@ -442,7 +442,7 @@ static int version_main(struct ctx *x, const char *prog)
 	char err[PODVS_ERRMSG_LEN];
 
 	(void)prog;
-	fprintf(x->out, "podvsadm v" PODVSADM_VERSION " (libpodvs " PODVS_LIB_VERSION
+	fprintf(x->out, "podvsadm v" PODVS_VERSION " (libpodvs " PODVS_VERSION
 		", genl ABI %d)\n", PODVS_GENL_VERSION);
 	fflush(x->out);
 	if (podvs_open(&h, err, sizeof(err))) {
