@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "handle.h"
@@ -121,6 +122,25 @@ static size_t op_at(const struct podvs_batch *b, size_t first, size_t last,
 			hi = mid;
 	}
 	return lo;
+}
+
+long podvs_rebase_op_msg(const char *kmsg, size_t base, char *out,
+			 size_t outlen)
+{
+	unsigned long n;
+	char *end;
+
+	if (strncmp(kmsg, "op ", 3) || kmsg[3] < '0' || kmsg[3] > '9')
+		goto verbatim;
+	errno = 0;
+	n = strtoul(kmsg + 3, &end, 10);
+	if (errno || *end != ':' || n > 0x7fffffff)
+		goto verbatim;
+	snprintf(out, outlen, "op %zu%s", (size_t)n + base, end);
+	return (long)n;
+verbatim:
+	snprintf(out, outlen, "%s", kmsg);
+	return -1;
 }
 
 /* Which op of message [first, last) failed; rewrite "op N:" in errmsg. */

@@ -67,4 +67,13 @@ int podvs_xfer(struct podvs_handle *h, struct nlmsghdr *req,
 int podvs_dump(struct podvs_handle *h, struct nlmsghdr *req,
 	       podvs_msg_cb cb, podvs_reset_cb reset, void *data);
 
+/*
+ * batch.c, exported for its unit test: batch error mapping.  @kmsg is the kernel's message for a batch whose
+ * first op has the caller's index @base; "op N: rest" becomes
+ * "op N+base: rest" in @out.  Returns N (the kernel's index) or -1 when
+ * @kmsg does not start with "op N:" (then it is copied unchanged).
+ */
+long podvs_rebase_op_msg(const char *kmsg, size_t base, char *out,
+			 size_t outlen);
+
 #endif /* _LIBPODVS_HANDLE_H */

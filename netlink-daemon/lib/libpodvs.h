@@ -272,6 +272,8 @@ int podvs_batch_append(struct podvs_batch *b, uint8_t cmd,
 		       const struct podvs_service *svc,
 		       const struct podvs_dest *dest);
 size_t podvs_batch_count(const struct podvs_batch *b);
+/* True if @cmd is a dest command (NEW/SET/DEL_DEST: append needs a dest). */
+bool podvs_cmd_is_dest(uint8_t cmd);
 /* Bound the size of each message (0: the socket's limit).  For tests. */
 void podvs_batch_set_max_msg(struct podvs_batch *b, size_t bytes);
 /*

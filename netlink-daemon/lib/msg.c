@@ -707,22 +707,3 @@ int podvs_parse_family(const struct nlmsghdr *nlh, const char *grp,
 		return family_grp(tb[CTRL_ATTR_MCAST_GROUPS], grp, grp_id);
 	return 0;
 }
-
-long podvs_rebase_op_msg(const char *kmsg, size_t base, char *out,
-			 size_t outlen)
-{
-	unsigned long n;
-	char *end;
-
-	if (strncmp(kmsg, "op ", 3) || kmsg[3] < '0' || kmsg[3] > '9')
-		goto verbatim;
-	errno = 0;
-	n = strtoul(kmsg + 3, &end, 10);
-	if (errno || *end != ':' || n > 0x7fffffff)
-		goto verbatim;
-	snprintf(out, outlen, "op %zu%s", (size_t)n + base, end);
-	return (long)n;
-verbatim:
-	snprintf(out, outlen, "%s", kmsg);
-	return -1;
-}

@@ -38,8 +38,6 @@ int podvs_put_op(struct nlmsghdr *nlh, size_t buflen, uint8_t cmd,
 
 /* True if @cmd may appear in a batch. */
 bool podvs_cmd_is_op(uint8_t cmd);
-/* True if @cmd is a dest command (needs a dest). */
-bool podvs_cmd_is_dest(uint8_t cmd);
 
 /*
  * Parsers.  Unknown attributes are ignored (newer kernels may add some);
@@ -71,14 +69,5 @@ int podvs_parse_ack(const struct nlmsghdr *nlh, struct podvs_ack *ack);
  */
 int podvs_parse_family(const struct nlmsghdr *nlh, const char *grp,
 		       uint16_t *id, uint32_t *grp_id);
-
-/*
- * Batch error mapping.  @kmsg is the kernel's message for a batch whose
- * first op has the caller's index @base; "op N: rest" becomes
- * "op N+base: rest" in @out.  Returns N (the kernel's index) or -1 when
- * @kmsg does not start with "op N:" (then it is copied unchanged).
- */
-long podvs_rebase_op_msg(const char *kmsg, size_t base, char *out,
-			 size_t outlen);
 
 #endif /* _LIBPODVS_MSG_H */

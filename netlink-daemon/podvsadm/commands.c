@@ -361,12 +361,13 @@ static int plan_flush(struct restore *rs, unsigned int line)
 static int restore_line(void *priv, unsigned int line, const struct adm_cmd *c)
 {
 	struct restore *rs = priv;
-	bool dest = c->opts & (1U << OPT_SERVER);
+	uint8_t cmd = op_cmd(c->cmd);
 	int err;
 
 	if (c->cmd == ADM_FLUSH)
 		return plan_flush(rs, line);
-	err = plan_op(&rs->p, op_cmd(c->cmd), &c->svc, dest ? &c->dest : NULL, line);
+	err = plan_op(&rs->p, cmd, &c->svc,
+		      podvs_cmd_is_dest(cmd) ? &c->dest : NULL, line);
 	if (err || (c->cmd != ADM_ADD_SERVICE && c->cmd != ADM_DEL_SERVICE))
 		return err;
 	if (rs->l.loaded)

@@ -24,7 +24,7 @@
  */
 #define ADM_PERSIST_TIMEOUT	360
 
-const char *const adm_schedulers[] = { "mh", "sh", "rr", "wrr", "lc", NULL };
+const char *const adm_schedulers[] = { PODVS_SCHED_NAMES, NULL };
 
 bool adm_sched_known(const char *name)
 {

@@ -15,7 +15,7 @@
 #include <arpa/inet.h>
 #include <linux/genetlink.h>
 #include <cmocka.h>
-#include "lib/msg.h"
+#include "lib/handle.h"
 
 #define FAMILY	0x1d
 

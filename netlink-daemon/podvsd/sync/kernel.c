@@ -175,11 +175,11 @@ static int append_op(struct podvs_batch *b, const struct pd_op *op)
 	if (op->cmd == PODVS_CMD_NEW_SERVICE ||
 	    op->cmd == PODVS_CMD_SET_SERVICE)
 		svc_attrs(op, mask, &s);
-	if (op->cmd < PODVS_CMD_NEW_DEST)
-		ret = podvs_batch_append(b, op->cmd, &s, NULL);
-	else {
+	if (podvs_cmd_is_dest(op->cmd)) {
 		dest_attrs(op, mask, &d);
 		ret = podvs_batch_append(b, op->cmd, &s, &d);
+	} else {
+		ret = podvs_batch_append(b, op->cmd, &s, NULL);
 	}
 	return ret < 0 ? ret : 0;
 }
