@@ -14,15 +14,15 @@ static const char *proto_name(uint8_t proto)
 }
 
 static bool add_addr(cJSON *o, const char *key, uint16_t af,
-		     const union podvs_addr *a)
+		     const union lpv_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	return cJSON_AddStringToObject(o, key, podvs_addr_str(af, a, buf,
-							      sizeof(buf))) != NULL;
+	return cJSON_AddStringToObject(o, key, lpv_addr_str(af, a, buf,
+							    sizeof(buf))) != NULL;
 }
 
-static cJSON *stats_json(const struct podvs_stats *st)
+static cJSON *stats_json(const struct lpv_stats *st)
 {
 	const struct {
 		const char *key;
@@ -45,7 +45,7 @@ static cJSON *stats_json(const struct podvs_stats *st)
 	return o;
 }
 
-static cJSON *dest_json(uint16_t af, const struct podvs_dest *d)
+static cJSON *dest_json(uint16_t af, const struct lpv_dest *d)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;
@@ -67,7 +67,7 @@ static cJSON *dest_json(uint16_t af, const struct podvs_dest *d)
 	return o;
 }
 
-static bool svc_fields(cJSON *o, const struct podvs_service *s)
+static bool svc_fields(cJSON *o, const struct lpv_service *s)
 {
 	char flags[64];
 	bool ok;
@@ -81,7 +81,7 @@ static bool svc_fields(cJSON *o, const struct podvs_service *s)
 	     cJSON_AddBoolToObject(o, "persistent",
 				   !!(s->flags & PODVS_SVC_F_PERSISTENT)) &&
 	     cJSON_AddNumberToObject(o, "timeout", s->timeout) &&
-	     cJSON_AddNumberToObject(o, "netmask", s->present & PODVS_SVC_HAS_NETMASK ?
+	     cJSON_AddNumberToObject(o, "netmask", s->present & LPV_SVC_HAS_NETMASK ?
 				     s->netmask : (s->af == AF_INET6 ? 128 : 32)) &&
 	     cJSON_AddNumberToObject(o, "mh_table_size", s->mh_table_size) &&
 	     cJSON_AddStringToObject(o, "owner", s->owner);
@@ -140,7 +140,7 @@ int adm_json_services(FILE *f, const struct adm_svc_entry *e, size_t n)
 	return emit(f, arr ? root : (cJSON_Delete(root), NULL));
 }
 
-static cJSON *conn_json(const struct podvs_conn *c)
+static cJSON *conn_json(const struct lpv_conn *c)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;
@@ -152,7 +152,7 @@ static cJSON *conn_json(const struct podvs_conn *c)
 	ok = ok && cJSON_AddNumberToObject(o, "virtual_port", c->vport);
 	ok = ok && add_addr(o, "dest", c->af, &c->daddr);
 	ok = ok && cJSON_AddNumberToObject(o, "dest_port", c->dport);
-	ok = ok && cJSON_AddStringToObject(o, "state", podvs_conn_state_name(c->state));
+	ok = ok && cJSON_AddStringToObject(o, "state", lpv_conn_state_name(c->state));
 	ok = ok && cJSON_AddNumberToObject(o, "expires", c->expires);
 	if (!ok) {
 		cJSON_Delete(o);
@@ -161,7 +161,7 @@ static cJSON *conn_json(const struct podvs_conn *c)
 	return o;
 }
 
-int adm_json_conns(FILE *f, const struct podvs_conn *c, size_t n)
+int adm_json_conns(FILE *f, const struct lpv_conn *c, size_t n)
 {
 	cJSON *root = cJSON_CreateObject(), *arr;
 	size_t i;
@@ -178,7 +178,7 @@ int adm_json_conns(FILE *f, const struct podvs_conn *c, size_t n)
 	return emit(f, arr ? root : (cJSON_Delete(root), NULL));
 }
 
-int adm_json_config(FILE *f, const struct podvs_config *cfg)
+int adm_json_config(FILE *f, const struct lpv_config *cfg)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;
@@ -192,7 +192,7 @@ int adm_json_config(FILE *f, const struct podvs_config *cfg)
 	return emit(f, ok ? o : (cJSON_Delete(o), NULL));
 }
 
-static cJSON *drops_json(const struct podvs_drops *d)
+static cJSON *drops_json(const struct lpv_drops *d)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;
@@ -211,7 +211,7 @@ static cJSON *drops_json(const struct podvs_drops *d)
 	return o;
 }
 
-int adm_json_info(FILE *f, const struct podvs_info *i)
+int adm_json_info(FILE *f, const struct lpv_info *i)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;

@@ -195,7 +195,7 @@ static int node_init(struct podvsd *d)
 
 static int backend_init(struct podvsd *d)
 {
-	char err[PODVS_ERRMSG_LEN];
+	char err[LPV_ERRMSG_LEN];
 	int ret;
 
 	if (d->opts.dry_run) {
