@@ -123,21 +123,40 @@ static int emit(FILE *f, cJSON *root)
 	return 0;
 }
 
-int adm_json_services(FILE *f, const struct adm_svc_entry *e, size_t n)
+/*
+ * Print { "@name": [ item(items, 0), ... item(items, n - 1) ] }; nothing is
+ * printed when an item cannot be built.
+ */
+static int emit_array(FILE *f, const char *name, const void *items, size_t n,
+		      cJSON *(*item)(const void *items, size_t i))
 {
 	cJSON *root = cJSON_CreateObject(), *arr;
 	size_t i;
 
-	arr = root ? cJSON_AddArrayToObject(root, "services") : NULL;
-	for (i = 0; arr && i < n; i++) {
-		cJSON *s = svc_json(&e[i]);
+	arr = root ? cJSON_AddArrayToObject(root, name) : NULL;
+	if (!arr) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		cJSON *o = item(items, i);
 
-		if (!s || !cJSON_AddItemToArray(arr, s)) {
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(root);
 			return -1;
 		}
 	}
-	return emit(f, arr ? root : (cJSON_Delete(root), NULL));
+	return emit(f, root);
+}
+
+static cJSON *svc_item(const void *items, size_t i)
+{
+	return svc_json((const struct adm_svc_entry *)items + i);
+}
+
+int adm_json_services(FILE *f, const struct adm_svc_entry *e, size_t n)
+{
+	return emit_array(f, "services", e, n, svc_item);
 }
 
 static cJSON *conn_json(const struct lpv_conn *c)
@@ -161,21 +180,14 @@ static cJSON *conn_json(const struct lpv_conn *c)
 	return o;
 }
 
+static cJSON *conn_item(const void *items, size_t i)
+{
+	return conn_json((const struct lpv_conn *)items + i);
+}
+
 int adm_json_conns(FILE *f, const struct lpv_conn *c, size_t n)
 {
-	cJSON *root = cJSON_CreateObject(), *arr;
-	size_t i;
-
-	arr = root ? cJSON_AddArrayToObject(root, "connections") : NULL;
-	for (i = 0; arr && i < n; i++) {
-		cJSON *o = conn_json(&c[i]);
-
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(root);
-			return -1;
-		}
-	}
-	return emit(f, arr ? root : (cJSON_Delete(root), NULL));
+	return emit_array(f, "connections", c, n, conn_item);
 }
 
 int adm_json_config(FILE *f, const struct lpv_config *cfg)
