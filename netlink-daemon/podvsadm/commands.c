@@ -436,13 +436,12 @@ static int restore_main(struct ctx *x)
 
 /* ---- version, help, dispatch --------------------------------------------- */
 
-static int version_main(struct ctx *x, const char *prog)
+static int version_main(struct ctx *x)
 {
 	struct lpv_handle *h;
 	struct lpv_info info;
 	char err[LPV_ERRMSG_LEN];
 
-	(void)prog;
 	fprintf(x->out, "podvsadm v" PODVS_VERSION " (libpodvs " PODVS_VERSION
 		", genl ABI %d)\n", PODVS_GENL_VERSION);
 	fflush(x->out);
@@ -526,6 +525,6 @@ int podvsadm_main(int argc, char **argv)
 	}
 	x.c = &c;
 	if (c.cmd == ADM_VERSION)
-		return version_main(&x, prog);
+		return version_main(&x);
 	return run(&c);
 }
