@@ -17,7 +17,7 @@ KVER_DEBIAN := $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev
 		 grep -o 'linux-headers-[0-9][^ ,]*-amd64' | head -n1 | sed 's/^linux-headers-//')
 KDIR    ?= /lib/modules/$(KVER_DEBIAN)/build
 PREFIX  ?= /usr/local
-VERSION := 0.1.0
+VERSION := $(shell cat $(CURDIR)/VERSION)
 B       := $(CURDIR)/build
 
 all: kmod userspace

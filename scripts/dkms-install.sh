@@ -3,10 +3,11 @@
 # scripts/dkms-install.sh VERSION: install podvs as DKMS source and build it
 # for the running kernel (`make dkms-install`).
 #
-# Copies the module's sources (dkms.conf, Kbuild, kmod/, include/) to
-# /usr/src/podvs-VERSION, replacing an earlier copy of the same version, then
-# dkms add, build and install for `uname -r`.  DKMS rebuilds it for every
-# kernel installed later (AUTOINSTALL).  Refuses when the running kernel has
+# Copies the module's sources (VERSION, Kbuild, kmod/, include/) to
+# /usr/src/podvs-VERSION, replacing an earlier copy of the same version,
+# writes dkms.conf there from dkms.conf.in (@VERSION@ -> VERSION; kmod/Kbuild
+# reads VERSION too), then dkms add, build and install for `uname -r`.  DKMS
+# rebuilds it for every kernel installed later (AUTOINSTALL).  Refuses when the running kernel has
 # no headers: podvs would not build, and installing a module into a kernel
 # other than the running one is what DKMS does by itself later.
 set -euo pipefail
@@ -23,9 +24,9 @@ dest=/usr/src/$NAME-$version
 
 [ "$(id -u)" -eq 0 ] || die "must run as root"
 command -v dkms >/dev/null || die "dkms is not installed (scripts/deps.sh)"
-conf_version=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$REPO/dkms.conf")
-[ "$conf_version" = "$version" ] ||
-	die "version $version differs from dkms.conf's PACKAGE_VERSION ($conf_version)"
+tree_version=$(cat "$REPO/VERSION")
+[ "$tree_version" = "$version" ] ||
+	die "version $version differs from the VERSION file ($tree_version)"
 [ -e "/lib/modules/$kver/build" ] ||
 	die "no headers for the running kernel $kver (/lib/modules/$kver/build is missing):" \
 		"install linux-headers-$kver, or run this on the machine that will load podvs"
@@ -36,9 +37,10 @@ if dkms status -m "$NAME" -v "$version" | grep -q .; then
 fi
 rm -rf "$dest"
 mkdir -p "$dest"
-(cd "$REPO" && find dkms.conf Kbuild kmod include -type f \
-	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile -o -name dkms.conf \) \
+(cd "$REPO" && find VERSION Kbuild kmod include -type f \
+	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile -o -name VERSION \) \
 	! -name '*.mod.c' -print0 | cpio -0 -pdm --quiet "$dest")
+sed "s/@VERSION@/$version/g" "$REPO/dkms.conf.in" >"$dest/dkms.conf"
 
 dkms add -m "$NAME" -v "$version"
 dkms build -m "$NAME" -v "$version" -k "$kver"

@@ -7,6 +7,8 @@
 #   - ShellCheck on every shell script under tests/, scripts/ and .ci/
 #   - clang-format with the kernel's .clang-format on kmod/ and
 #     netlink-daemon/: advice only, never a failure
+#   - the written copies of the release version (man page, DaemonSet image
+#     tags) match the top-level VERSION file; the builds read it directly
 #
 # checkpatch.pl, spelling.txt, const_structs.checkpatch and .clang-format
 # come from Debian's linux-source-6.1 tarball, extracted once into
@@ -103,8 +105,27 @@ run_clang_format() {
 		".clang-format; see: clang-format --style=file:$dir/.clang-format --dry-run FILE"
 }
 
+# Places that cannot read VERSION at build time carry a copy: check them.
+run_version_copies() {
+	local v bad
+	v=$(cat VERSION)
+	say "version copies: $v"
+	bad=$({
+		grep -Hn '^\.TH ' netlink-daemon/podvsadm/podvsadm.8 |
+			grep -v "\"podvs $v\""
+		grep -Hn 'image: podvs/podvsd:' netlink-daemon/deploy/daemonset.yaml |
+			grep -v "podvsd:$v\$"
+	}) || true
+	if [ -n "$bad" ]; then
+		say "these lines do not name version $v (VERSION):" >&2
+		echo "$bad" >&2
+		failed=1
+	fi
+}
+
 run_checkpatch
 run_shellcheck
+run_version_copies
 run_clang_format
 if [ "$failed" -ne 0 ]; then
 	say "FAILED"

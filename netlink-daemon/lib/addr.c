@@ -7,7 +7,7 @@
 #include <arpa/inet.h>
 #include "libpodvs.h"
 
-size_t podvs_addr_len(uint16_t af)
+size_t lpv_addr_len(uint16_t af)
 {
 	switch (af) {
 	case AF_INET:
@@ -19,7 +19,7 @@ size_t podvs_addr_len(uint16_t af)
 	}
 }
 
-int podvs_addr_parse(const char *s, uint16_t *af, union podvs_addr *addr)
+int lpv_addr_parse(const char *s, uint16_t *af, union lpv_addr *addr)
 {
 	memset(addr, 0, sizeof(*addr));
 	if (inet_pton(AF_INET, s, &addr->v4) == 1) {
@@ -33,15 +33,15 @@ int podvs_addr_parse(const char *s, uint16_t *af, union podvs_addr *addr)
 	return -EINVAL;
 }
 
-const char *podvs_addr_str(uint16_t af, const union podvs_addr *addr,
-			   char *buf, size_t len)
+const char *lpv_addr_str(uint16_t af, const union lpv_addr *addr,
+			 char *buf, size_t len)
 {
 	if (!inet_ntop(af, addr->raw, buf, len) && len)
 		buf[0] = '\0';
 	return buf;
 }
 
-const char *podvs_conn_state_name(uint8_t state)
+const char *lpv_conn_state_name(uint8_t state)
 {
 	static const char *const names[] = {
 		[PODVS_CONN_S_NONE] = "NONE",

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "handle.h"
@@ -16,7 +17,7 @@
 /* One op is a few hundred bytes at most (two nests, two owner strings). */
 #define OP_SCRATCH	512
 
-struct podvs_batch {
+struct lpv_batch {
 	char *buf;		/* encoded ops */
 	size_t len, cap;
 	size_t *off;		/* start of each op in buf */
@@ -24,12 +25,12 @@ struct podvs_batch {
 	size_t max_msg;
 };
 
-struct podvs_batch *podvs_batch_new(void)
+struct lpv_batch *lpv_batch_new(void)
 {
-	return calloc(1, sizeof(struct podvs_batch));
+	return calloc(1, sizeof(struct lpv_batch));
 }
 
-void podvs_batch_free(struct podvs_batch *b)
+void lpv_batch_free(struct lpv_batch *b)
 {
 	if (!b)
 		return;
@@ -38,12 +39,12 @@ void podvs_batch_free(struct podvs_batch *b)
 	free(b);
 }
 
-size_t podvs_batch_count(const struct podvs_batch *b)
+size_t lpv_batch_count(const struct lpv_batch *b)
 {
 	return b->n;
 }
 
-void podvs_batch_set_max_msg(struct podvs_batch *b, size_t bytes)
+void lpv_batch_set_max_msg(struct lpv_batch *b, size_t bytes)
 {
 	b->max_msg = bytes;
 }
@@ -65,16 +66,16 @@ static int grow(void **p, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-int podvs_batch_append(struct podvs_batch *b, uint8_t cmd,
-		       const struct podvs_service *svc,
-		       const struct podvs_dest *dest)
+int lpv_batch_append(struct lpv_batch *b, uint8_t cmd,
+		     const struct lpv_service *svc,
+		     const struct lpv_dest *dest)
 {
 	char scratch[OP_SCRATCH];
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(scratch);
 	size_t len;
 	int err;
 
-	err = podvs_put_op(nlh, sizeof(scratch), cmd, svc, dest);
+	err = lpv_put_op(nlh, sizeof(scratch), cmd, svc, dest);
 	if (err)
 		return err;
 	len = nlh->nlmsg_len - MNL_NLMSG_HDRLEN;
@@ -89,13 +90,13 @@ int podvs_batch_append(struct podvs_batch *b, uint8_t cmd,
 	return (int)b->n++;
 }
 
-static size_t op_end(const struct podvs_batch *b, size_t i)
+static size_t op_end(const struct lpv_batch *b, size_t i)
 {
 	return i + 1 < b->n ? b->off[i + 1] : b->len;
 }
 
 /* Ops [first, return value) fit in a payload of @room bytes. */
-static size_t fit(const struct podvs_batch *b, size_t first, size_t room)
+static size_t fit(const struct lpv_batch *b, size_t first, size_t room)
 {
 	size_t j = first;
 
@@ -105,7 +106,7 @@ static size_t fit(const struct podvs_batch *b, size_t first, size_t room)
 }
 
 /* The op holding byte @rel of the encoded ops (within [first, last)). */
-static size_t op_at(const struct podvs_batch *b, size_t first, size_t last,
+static size_t op_at(const struct lpv_batch *b, size_t first, size_t last,
 		    size_t rel)
 {
 	size_t lo = first, hi = last;
@@ -123,63 +124,82 @@ static size_t op_at(const struct podvs_batch *b, size_t first, size_t last,
 	return lo;
 }
 
+long lpv_rebase_op_msg(const char *kmsg, size_t base, char *out,
+		       size_t outlen)
+{
+	unsigned long n;
+	char *end;
+
+	if (strncmp(kmsg, "op ", 3) || kmsg[3] < '0' || kmsg[3] > '9')
+		goto verbatim;
+	errno = 0;
+	n = strtoul(kmsg + 3, &end, 10);
+	if (errno || *end != ':' || n > 0x7fffffff)
+		goto verbatim;
+	snprintf(out, outlen, "op %zu%s", (size_t)n + base, end);
+	return (long)n;
+verbatim:
+	snprintf(out, outlen, "%s", kmsg);
+	return -1;
+}
+
 /* Which op of message [first, last) failed; rewrite "op N:" in errmsg. */
-static size_t failed_op(struct podvs_handle *h, const struct podvs_batch *b,
+static size_t failed_op(struct lpv_handle *h, const struct lpv_batch *b,
 			size_t first, size_t last)
 {
 	size_t k = SIZE_MAX;
 	long n = -1;
 
 	if (h->ack.has_msg)
-		n = podvs_rebase_op_msg(h->ack.msg, first, h->errmsg,
-					sizeof(h->errmsg));
-	if (h->ack.has_offs && h->ack.offs >= PODVS_HDRLEN)
-		k = op_at(b, first, last, h->ack.offs - PODVS_HDRLEN + b->off[first]);
+		n = lpv_rebase_op_msg(h->ack.msg, first, h->errmsg,
+				      sizeof(h->errmsg));
+	if (h->ack.has_offs && h->ack.offs >= LPV_HDRLEN)
+		k = op_at(b, first, last, h->ack.offs - LPV_HDRLEN + b->off[first]);
 	if (k == SIZE_MAX && n >= 0 && (size_t)n < last - first)
 		k = first + (size_t)n;
 	return k;
 }
 
-static size_t msg_limit(const struct podvs_handle *h, const struct podvs_batch *b)
+static size_t msg_limit(const struct lpv_handle *h, const struct lpv_batch *b)
 {
 	size_t max = h->max_msg;
 
 	if (b->max_msg && b->max_msg < max)
 		max = b->max_msg;
-	if (max > b->len + PODVS_HDRLEN)
-		max = b->len + PODVS_HDRLEN;
+	if (max > b->len + LPV_HDRLEN)
+		max = b->len + LPV_HDRLEN;
 	return max;
 }
 
-static int send_one(struct podvs_handle *h, const struct podvs_batch *b,
+static int send_one(struct lpv_handle *h, const struct lpv_batch *b,
 		    char *msg, size_t first, size_t last)
 {
 	struct nlmsghdr *nlh;
 	size_t len = op_end(b, last - 1) - b->off[first];
 
-	nlh = podvs_msg_start(msg, h->family, PODVS_CMD_BATCH, 0, 0);
+	nlh = lpv_msg_start(msg, h->family, PODVS_CMD_BATCH, 0, 0);
 	memcpy(msg + nlh->nlmsg_len, b->buf + b->off[first], len);
 	nlh->nlmsg_len += len;
-	return podvs_xfer(h, nlh, NULL, NULL);
+	return lpv_xfer(h, nlh, NULL, NULL);
 }
 
-int podvs_batch_send(struct podvs_handle *h, struct podvs_batch *b,
-		     struct podvs_batch_result *res)
+int lpv_batch_send(struct lpv_handle *h, struct lpv_batch *b,
+		   struct lpv_batch_result *res)
 {
-	struct podvs_batch_result r = { .failed_op = SIZE_MAX };
+	struct lpv_batch_result r = { .failed_op = SIZE_MAX };
 	size_t max = msg_limit(h, b), first = 0;
 	char *msg;
 	int err = 0;
 
 	msg = b->n ? malloc(max) : NULL;
 	if (b->n && !msg)
-		return podvs_set_err(h, -ENOMEM, "out of memory");
+		return lpv_set_err(h, -ENOMEM, "out of memory");
 	while (first < b->n) {
-		size_t last = fit(b, first, max - PODVS_HDRLEN);
+		size_t last = fit(b, first, max - LPV_HDRLEN);
 
 		if (last == first) {
-			err = podvs_set_err(h, -EMSGSIZE, "op %zu does not fit in a message",
-					    first);
+			err = lpv_set_err(h, -EMSGSIZE, "op %zu does not fit in a message",
+					  first);
 			r.failed_op = first;
 			break;
 		}

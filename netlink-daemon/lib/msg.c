@@ -11,8 +11,8 @@
 #include <linux/netlink.h>
 #include "msg.h"
 
-struct nlmsghdr *podvs_msg_start(void *buf, uint16_t family, uint8_t cmd,
-				 uint16_t flags, uint32_t seq)
+struct nlmsghdr *lpv_msg_start(void *buf, uint16_t family, uint8_t cmd,
+			       uint16_t flags, uint32_t seq)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *genl;
@@ -29,9 +29,9 @@ struct nlmsghdr *podvs_msg_start(void *buf, uint16_t family, uint8_t cmd,
 /* ---- building ---------------------------------------------------------- */
 
 static int put_addr(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
-		    uint16_t af, const union podvs_addr *addr)
+		    uint16_t af, const union lpv_addr *addr)
 {
-	size_t len = podvs_addr_len(af);
+	size_t len = lpv_addr_len(af);
 
 	if (!len)
 		return -EINVAL;
@@ -63,7 +63,7 @@ static int put_str_if(struct nlmsghdr *nlh, size_t buflen, bool cond,
 }
 
 static int put_svc_key(struct nlmsghdr *nlh, size_t buflen,
-		       const struct podvs_service *svc)
+		       const struct lpv_service *svc)
 {
 	int err;
 
@@ -77,31 +77,31 @@ static int put_svc_key(struct nlmsghdr *nlh, size_t buflen,
 }
 
 static int put_svc_opts(struct nlmsghdr *nlh, size_t buflen,
-			const struct podvs_service *svc)
+			const struct lpv_service *svc)
 {
 	uint32_t p = svc->present;
 	int err;
 
-	err = put_str_if(nlh, buflen, p & PODVS_SVC_HAS_SCHED, PODVS_SVC_A_SCHED,
+	err = put_str_if(nlh, buflen, p & LPV_SVC_HAS_SCHED, PODVS_SVC_A_SCHED,
 			 svc->sched, sizeof(svc->sched));
-	err = err ?: put_u32_if(nlh, buflen, p & PODVS_SVC_HAS_FLAGS,
+	err = err ?: put_u32_if(nlh, buflen, p & LPV_SVC_HAS_FLAGS,
 				PODVS_SVC_A_FLAGS, svc->flags);
-	err = err ?: put_u32_if(nlh, buflen, p & PODVS_SVC_HAS_FLAGS_MASK,
+	err = err ?: put_u32_if(nlh, buflen, p & LPV_SVC_HAS_FLAGS_MASK,
 				PODVS_SVC_A_FLAGS_MASK, svc->flags_mask);
-	err = err ?: put_u32_if(nlh, buflen, p & PODVS_SVC_HAS_TIMEOUT,
+	err = err ?: put_u32_if(nlh, buflen, p & LPV_SVC_HAS_TIMEOUT,
 				PODVS_SVC_A_TIMEOUT, svc->timeout);
-	if (!err && (p & PODVS_SVC_HAS_NETMASK) &&
+	if (!err && (p & LPV_SVC_HAS_NETMASK) &&
 	    !mnl_attr_put_u8_check(nlh, buflen, PODVS_SVC_A_NETMASK, svc->netmask))
 		err = -EMSGSIZE;
-	err = err ?: put_u32_if(nlh, buflen, p & PODVS_SVC_HAS_MH_TABLE_SIZE,
+	err = err ?: put_u32_if(nlh, buflen, p & LPV_SVC_HAS_MH_TABLE_SIZE,
 				PODVS_SVC_A_MH_TABLE_SIZE, svc->mh_table_size);
-	err = err ?: put_str_if(nlh, buflen, p & PODVS_SVC_HAS_OWNER,
+	err = err ?: put_str_if(nlh, buflen, p & LPV_SVC_HAS_OWNER,
 				PODVS_SVC_A_OWNER, svc->owner, sizeof(svc->owner));
 	return err;
 }
 
-int podvs_put_service(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
-		      const struct podvs_service *svc, bool key_only)
+int lpv_put_service(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
+		    const struct lpv_service *svc, bool key_only)
 {
 	struct nlattr *nest = mnl_attr_nest_start_check(nlh, buflen, type);
 	int err;
@@ -120,26 +120,26 @@ int podvs_put_service(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
 }
 
 static int put_dest_opts(struct nlmsghdr *nlh, size_t buflen,
-			 const struct podvs_dest *d)
+			 const struct lpv_dest *d)
 {
 	uint32_t p = d->present;
 	int err;
 
-	err = put_u32_if(nlh, buflen, p & PODVS_DEST_HAS_WEIGHT,
+	err = put_u32_if(nlh, buflen, p & LPV_DEST_HAS_WEIGHT,
 			 PODVS_DEST_A_WEIGHT, d->weight);
-	err = err ?: put_u32_if(nlh, buflen, p & PODVS_DEST_HAS_FLAGS,
+	err = err ?: put_u32_if(nlh, buflen, p & LPV_DEST_HAS_FLAGS,
 				PODVS_DEST_A_FLAGS, d->flags);
-	err = err ?: put_u32_if(nlh, buflen, p & PODVS_DEST_HAS_FLAGS_MASK,
+	err = err ?: put_u32_if(nlh, buflen, p & LPV_DEST_HAS_FLAGS_MASK,
 				PODVS_DEST_A_FLAGS_MASK, d->flags_mask);
-	err = err ?: put_u32_if(nlh, buflen, p & PODVS_DEST_HAS_FWD,
+	err = err ?: put_u32_if(nlh, buflen, p & LPV_DEST_HAS_FWD,
 				PODVS_DEST_A_FWD, d->fwd);
-	err = err ?: put_str_if(nlh, buflen, p & PODVS_DEST_HAS_OWNER,
+	err = err ?: put_str_if(nlh, buflen, p & LPV_DEST_HAS_OWNER,
 				PODVS_DEST_A_OWNER, d->owner, sizeof(d->owner));
 	return err;
 }
 
-int podvs_put_dest(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
-		   uint16_t af, const struct podvs_dest *dest, bool key_only)
+int lpv_put_dest(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
+		 uint16_t af, const struct lpv_dest *dest, bool key_only)
 {
 	struct nlattr *nest = mnl_attr_nest_start_check(nlh, buflen, type);
 	int err;
@@ -158,8 +158,8 @@ int podvs_put_dest(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
 	return 0;
 }
 
-int podvs_put_config(struct nlmsghdr *nlh, size_t buflen,
-		     const struct podvs_config *cfg)
+int lpv_put_config(struct nlmsghdr *nlh, size_t buflen,
+		   const struct lpv_config *cfg)
 {
 	struct nlattr *nest = mnl_attr_nest_start_check(nlh, buflen, PODVS_A_CONFIG);
 	int err;
@@ -187,16 +187,16 @@ int podvs_put_config(struct nlmsghdr *nlh, size_t buflen,
 }
 
 static int put_filter_dest(struct nlmsghdr *nlh, size_t buflen,
-			   const struct podvs_conn_filter *f, uint16_t af)
+			   const struct lpv_conn_filter *f, uint16_t af)
 {
 	struct nlattr *nest = mnl_attr_nest_start_check(nlh, buflen, PODVS_A_DEST);
 	int err = 0;
 
 	if (!nest)
 		return -EMSGSIZE;
-	if (f->present & PODVS_CONN_FILTER_DADDR)
+	if (f->present & LPV_CONN_FILTER_DADDR)
 		err = put_addr(nlh, buflen, PODVS_DEST_A_ADDR, af, &f->daddr);
-	if (!err && (f->present & PODVS_CONN_FILTER_DPORT))
+	if (!err && (f->present & LPV_CONN_FILTER_DPORT))
 		err = put_port(nlh, buflen, PODVS_DEST_A_PORT, f->dport);
 	if (err) {
 		mnl_attr_nest_cancel(nlh, nest);
@@ -207,7 +207,7 @@ static int put_filter_dest(struct nlmsghdr *nlh, size_t buflen,
 }
 
 static int put_filter_client(struct nlmsghdr *nlh, size_t buflen,
-			     const struct podvs_conn_filter *f, uint16_t af)
+			     const struct lpv_conn_filter *f, uint16_t af)
 {
 	struct nlattr *nest = mnl_attr_nest_start_check(nlh, buflen, PODVS_A_CONN);
 	int err = 0;
@@ -215,9 +215,9 @@ static int put_filter_client(struct nlmsghdr *nlh, size_t buflen,
 	if (!nest)
 		return -EMSGSIZE;
 	/* the kernel filters on CADDR/CPORT only (their length gives the af) */
-	if (f->present & PODVS_CONN_FILTER_CADDR)
+	if (f->present & LPV_CONN_FILTER_CADDR)
 		err = put_addr(nlh, buflen, PODVS_CONN_A_CADDR, af, &f->caddr);
-	if (!err && (f->present & PODVS_CONN_FILTER_CPORT))
+	if (!err && (f->present & LPV_CONN_FILTER_CPORT))
 		err = put_port(nlh, buflen, PODVS_CONN_A_CPORT, f->cport);
 	if (err) {
 		mnl_attr_nest_cancel(nlh, nest);
@@ -231,22 +231,22 @@ static int put_filter_client(struct nlmsghdr *nlh, size_t buflen,
  * The af of filter addresses: the service's when a service is named, else
  * the one recorded in filter->svc.af by the caller.
  */
-int podvs_put_conn_filter(struct nlmsghdr *nlh, size_t buflen,
-			  const struct podvs_conn_filter *f)
+int lpv_put_conn_filter(struct nlmsghdr *nlh, size_t buflen,
+			const struct lpv_conn_filter *f)
 {
 	uint16_t af = f->svc.af;
 	int err = 0;
 
-	if (f->present & PODVS_CONN_FILTER_SERVICE)
-		err = podvs_put_service(nlh, buflen, PODVS_A_SERVICE, &f->svc, true);
-	if (!err && (f->present & (PODVS_CONN_FILTER_DADDR | PODVS_CONN_FILTER_DPORT)))
+	if (f->present & LPV_CONN_FILTER_SERVICE)
+		err = lpv_put_service(nlh, buflen, PODVS_A_SERVICE, &f->svc, true);
+	if (!err && (f->present & (LPV_CONN_FILTER_DADDR | LPV_CONN_FILTER_DPORT)))
 		err = put_filter_dest(nlh, buflen, f, af);
-	if (!err && (f->present & (PODVS_CONN_FILTER_CADDR | PODVS_CONN_FILTER_CPORT)))
+	if (!err && (f->present & (LPV_CONN_FILTER_CADDR | LPV_CONN_FILTER_CPORT)))
 		err = put_filter_client(nlh, buflen, f, af);
 	return err;
 }
 
-bool podvs_cmd_is_op(uint8_t cmd)
+bool lpv_cmd_is_op(uint8_t cmd)
 {
 	switch (cmd) {
 	case PODVS_CMD_NEW_SERVICE:
@@ -261,30 +261,30 @@ bool podvs_cmd_is_op(uint8_t cmd)
 	}
 }
 
-bool podvs_cmd_is_dest(uint8_t cmd)
+bool lpv_cmd_is_dest(uint8_t cmd)
 {
 	return cmd == PODVS_CMD_NEW_DEST || cmd == PODVS_CMD_SET_DEST ||
 	       cmd == PODVS_CMD_DEL_DEST;
 }
 
-int podvs_put_op(struct nlmsghdr *nlh, size_t buflen, uint8_t cmd,
-		 const struct podvs_service *svc, const struct podvs_dest *dest)
+int lpv_put_op(struct nlmsghdr *nlh, size_t buflen, uint8_t cmd,
+	       const struct lpv_service *svc, const struct lpv_dest *dest)
 {
-	bool is_dest = podvs_cmd_is_dest(cmd);
+	bool is_dest = lpv_cmd_is_dest(cmd);
 	struct nlattr *nest;
 	int err;
 
-	if (!podvs_cmd_is_op(cmd) || !svc || is_dest != !!dest)
+	if (!lpv_cmd_is_op(cmd) || !svc || is_dest != !!dest)
 		return -EINVAL;
 	nest = mnl_attr_nest_start_check(nlh, buflen, PODVS_A_OP);
 	if (!nest)
 		return -EMSGSIZE;
 	err = mnl_attr_put_u8_check(nlh, buflen, PODVS_OP_A_CMD, cmd) ? 0 : -EMSGSIZE;
-	err = err ?: podvs_put_service(nlh, buflen, PODVS_OP_A_SERVICE, svc,
-				       is_dest || cmd == PODVS_CMD_DEL_SERVICE);
+	err = err ?: lpv_put_service(nlh, buflen, PODVS_OP_A_SERVICE, svc,
+				     is_dest || cmd == PODVS_CMD_DEL_SERVICE);
 	if (!err && is_dest)
-		err = podvs_put_dest(nlh, buflen, PODVS_OP_A_DEST, svc->af, dest,
-				     cmd == PODVS_CMD_DEL_DEST);
+		err = lpv_put_dest(nlh, buflen, PODVS_OP_A_DEST, svc->af, dest,
+				   cmd == PODVS_CMD_DEL_DEST);
 	if (err) {
 		mnl_attr_nest_cancel(nlh, nest);
 		return err;
@@ -321,15 +321,15 @@ static int parse_nested(const struct nlattr *nest, const struct nlattr **tb,
 			   tb, max);
 }
 
-int podvs_parse_top(const struct nlmsghdr *nlh,
-		    const struct nlattr *tb[PODVS_A_MAX + 1])
+int lpv_parse_top(const struct nlmsghdr *nlh,
+		  const struct nlattr *tb[PODVS_A_MAX + 1])
 {
-	if (nlh->nlmsg_len < PODVS_HDRLEN) {
+	if (nlh->nlmsg_len < LPV_HDRLEN) {
 		memset(tb, 0, (PODVS_A_MAX + 1) * sizeof(*tb));
 		return -EPROTO;
 	}
-	return parse_attrs((const char *)nlh + PODVS_HDRLEN,
-			   nlh->nlmsg_len - PODVS_HDRLEN, tb, PODVS_A_MAX);
+	return parse_attrs((const char *)nlh + LPV_HDRLEN,
+			   nlh->nlmsg_len - LPV_HDRLEN, tb, PODVS_A_MAX);
 }
 
 /*
@@ -372,7 +372,7 @@ static int get_str(const struct nlattr *a, char *buf, size_t len)
 }
 
 /* Address: 4 or 16 bytes; sets *len. */
-static int get_addr(const struct nlattr *a, union podvs_addr *addr, size_t *len)
+static int get_addr(const struct nlattr *a, union lpv_addr *addr, size_t *len)
 {
 	size_t plen;
 
@@ -395,7 +395,7 @@ static int opt(int ret, uint32_t *present, uint32_t bit)
 	return ret < 0 ? ret : 0;
 }
 
-int podvs_parse_stats(const struct nlattr *nest, struct podvs_stats *st)
+int lpv_parse_stats(const struct nlattr *nest, struct lpv_stats *st)
 {
 	const struct nlattr *tb[PODVS_STATS_A_MAX + 1];
 	uint64_t *field[] = {
@@ -422,7 +422,7 @@ int podvs_parse_stats(const struct nlattr *nest, struct podvs_stats *st)
 	return 0;
 }
 
-static int svc_key(const struct nlattr **tb, struct podvs_service *svc)
+static int svc_key(const struct nlattr **tb, struct lpv_service *svc)
 {
 	size_t alen = 0;
 	int err;
@@ -435,12 +435,12 @@ static int svc_key(const struct nlattr **tb, struct podvs_service *svc)
 		return err;
 	if (!svc->af)
 		svc->af = alen == 16 ? AF_INET6 : AF_INET;
-	if (alen && alen != podvs_addr_len(svc->af))
+	if (alen && alen != lpv_addr_len(svc->af))
 		return -EPROTO;
 	return 0;
 }
 
-int podvs_parse_service(const struct nlattr *nest, struct podvs_service *svc)
+int lpv_parse_service(const struct nlattr *nest, struct lpv_service *svc)
 {
 	const struct nlattr *tb[PODVS_SVC_A_MAX + 1];
 	uint32_t *p = &svc->present;
@@ -450,30 +450,30 @@ int podvs_parse_service(const struct nlattr *nest, struct podvs_service *svc)
 	if (parse_nested(nest, tb, PODVS_SVC_A_MAX) || svc_key(tb, svc))
 		return -EPROTO;
 	err = opt(get_str(tb[PODVS_SVC_A_SCHED], svc->sched, sizeof(svc->sched)),
-		  p, PODVS_SVC_HAS_SCHED);
+		  p, LPV_SVC_HAS_SCHED);
 	err = err ?: opt(get_fixed(tb[PODVS_SVC_A_FLAGS], &svc->flags, 4), p,
-			 PODVS_SVC_HAS_FLAGS);
+			 LPV_SVC_HAS_FLAGS);
 	err = err ?: opt(get_fixed(tb[PODVS_SVC_A_FLAGS_MASK], &svc->flags_mask, 4),
-			 p, PODVS_SVC_HAS_FLAGS_MASK);
+			 p, LPV_SVC_HAS_FLAGS_MASK);
 	err = err ?: opt(get_fixed(tb[PODVS_SVC_A_TIMEOUT], &svc->timeout, 4), p,
-			 PODVS_SVC_HAS_TIMEOUT);
+			 LPV_SVC_HAS_TIMEOUT);
 	err = err ?: opt(get_fixed(tb[PODVS_SVC_A_NETMASK], &svc->netmask, 1), p,
-			 PODVS_SVC_HAS_NETMASK);
+			 LPV_SVC_HAS_NETMASK);
 	err = err ?: opt(get_fixed(tb[PODVS_SVC_A_MH_TABLE_SIZE],
 				   &svc->mh_table_size, 4), p,
-			 PODVS_SVC_HAS_MH_TABLE_SIZE);
+			 LPV_SVC_HAS_MH_TABLE_SIZE);
 	err = err ?: opt(get_str(tb[PODVS_SVC_A_OWNER], svc->owner,
-				 sizeof(svc->owner)), p, PODVS_SVC_HAS_OWNER);
+				 sizeof(svc->owner)), p, LPV_SVC_HAS_OWNER);
 	err = err ?: opt(get_fixed(tb[PODVS_SVC_A_DESTS], &svc->ndests, 4), p,
-			 PODVS_SVC_HAS_NDESTS);
+			 LPV_SVC_HAS_NDESTS);
 	if (!err && tb[PODVS_SVC_A_STATS]) {
-		err = podvs_parse_stats(tb[PODVS_SVC_A_STATS], &svc->stats);
-		*p |= PODVS_SVC_HAS_STATS;
+		err = lpv_parse_stats(tb[PODVS_SVC_A_STATS], &svc->stats);
+		*p |= LPV_SVC_HAS_STATS;
 	}
 	return err ? -EPROTO : 0;
 }
 
-static int dest_conns(const struct nlattr **tb, struct podvs_dest *d)
+static int dest_conns(const struct nlattr **tb, struct lpv_dest *d)
 {
 	int a, i, p;
 
@@ -483,11 +483,11 @@ static int dest_conns(const struct nlattr **tb, struct podvs_dest *d)
 	if (a < 0 || i < 0 || p < 0)
 		return -EPROTO;
 	if (a || i || p)
-		d->present |= PODVS_DEST_HAS_CONNS;
+		d->present |= LPV_DEST_HAS_CONNS;
 	return 0;
 }
 
-int podvs_parse_dest(const struct nlattr *nest, struct podvs_dest *d)
+int lpv_parse_dest(const struct nlattr *nest, struct lpv_dest *d)
 {
 	const struct nlattr *tb[PODVS_DEST_A_MAX + 1];
 	uint32_t *p = &d->present;
@@ -500,24 +500,24 @@ int podvs_parse_dest(const struct nlattr *nest, struct podvs_dest *d)
 	err = get_addr(tb[PODVS_DEST_A_ADDR], &d->addr, &alen) < 0;
 	err = err ?: get_be16(tb[PODVS_DEST_A_PORT], &d->port) < 0;
 	err = err ?: opt(get_fixed(tb[PODVS_DEST_A_WEIGHT], &d->weight, 4), p,
-			 PODVS_DEST_HAS_WEIGHT);
+			 LPV_DEST_HAS_WEIGHT);
 	err = err ?: opt(get_fixed(tb[PODVS_DEST_A_FLAGS], &d->flags, 4), p,
-			 PODVS_DEST_HAS_FLAGS);
+			 LPV_DEST_HAS_FLAGS);
 	err = err ?: opt(get_fixed(tb[PODVS_DEST_A_FLAGS_MASK], &d->flags_mask, 4),
-			 p, PODVS_DEST_HAS_FLAGS_MASK);
+			 p, LPV_DEST_HAS_FLAGS_MASK);
 	err = err ?: opt(get_fixed(tb[PODVS_DEST_A_FWD], &d->fwd, 4), p,
-			 PODVS_DEST_HAS_FWD);
+			 LPV_DEST_HAS_FWD);
 	err = err ?: opt(get_str(tb[PODVS_DEST_A_OWNER], d->owner, sizeof(d->owner)),
-			 p, PODVS_DEST_HAS_OWNER);
+			 p, LPV_DEST_HAS_OWNER);
 	err = err ?: dest_conns(tb, d);
 	if (!err && tb[PODVS_DEST_A_STATS]) {
-		err = podvs_parse_stats(tb[PODVS_DEST_A_STATS], &d->stats);
-		*p |= PODVS_DEST_HAS_STATS;
+		err = lpv_parse_stats(tb[PODVS_DEST_A_STATS], &d->stats);
+		*p |= LPV_DEST_HAS_STATS;
 	}
 	return err ? -EPROTO : 0;
 }
 
-static int parse_drops(const struct nlattr *nest, struct podvs_drops *dr)
+static int parse_drops(const struct nlattr *nest, struct lpv_drops *dr)
 {
 	const struct nlattr *tb[PODVS_DROP_A_MAX + 1];
 	uint64_t *field[] = {
@@ -540,7 +540,7 @@ static int parse_drops(const struct nlattr *nest, struct podvs_drops *dr)
 	return 0;
 }
 
-int podvs_parse_info(const struct nlattr *nest, struct podvs_info *info)
+int lpv_parse_info(const struct nlattr *nest, struct lpv_info *info)
 {
 	const struct nlattr *tb[PODVS_INFO_A_MAX + 1];
 	uint32_t *u32f[] = {
@@ -571,7 +571,7 @@ int podvs_parse_info(const struct nlattr *nest, struct podvs_info *info)
 	return 0;
 }
 
-int podvs_parse_config(const struct nlattr *nest, struct podvs_config *cfg)
+int lpv_parse_config(const struct nlattr *nest, struct lpv_config *cfg)
 {
 	const struct nlattr *tb[PODVS_CFG_A_MAX + 1];
 	uint32_t *field[] = {
@@ -594,7 +594,7 @@ int podvs_parse_config(const struct nlattr *nest, struct podvs_config *cfg)
 	return 0;
 }
 
-int podvs_parse_conn(const struct nlattr *nest, struct podvs_conn *c)
+int lpv_parse_conn(const struct nlattr *nest, struct lpv_conn *c)
 {
 	const struct nlattr *tb[PODVS_CONN_A_MAX + 1];
 	size_t cl = 0, vl = 0, dl = 0;
@@ -622,7 +622,7 @@ int podvs_parse_conn(const struct nlattr *nest, struct podvs_conn *c)
 
 /* ---- acks and extack --------------------------------------------------- */
 
-static int ack_tlvs(const struct nlmsghdr *nlh, size_t off, struct podvs_ack *ack)
+static int ack_tlvs(const struct nlmsghdr *nlh, size_t off, struct lpv_ack *ack)
 {
 	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	const struct nlattr *m, *o;
@@ -654,7 +654,7 @@ bool podvs_nlmsg_ok(const struct nlmsghdr *nlh, int len)
  * NLMSG_ERROR: struct nlmsgerr, then the request's header (NLM_F_CAPPED) or
  * the whole request, then the TLVs.  NLMSG_DONE: an int, then the TLVs.
  */
-int podvs_parse_ack(const struct nlmsghdr *nlh, struct podvs_ack *ack)
+int lpv_parse_ack(const struct nlmsghdr *nlh, struct lpv_ack *ack)
 {
 	const struct nlmsgerr *e;
 	size_t off;
@@ -698,38 +698,19 @@ static int family_grp(const struct nlattr *grps, const char *grp, uint32_t *id)
 	return 0;
 }
 
-int podvs_parse_family(const struct nlmsghdr *nlh, const char *grp,
-		       uint16_t *id, uint32_t *grp_id)
+int lpv_parse_family(const struct nlmsghdr *nlh, const char *grp,
+		     uint16_t *id, uint32_t *grp_id)
 {
 	const struct nlattr *tb[CTRL_ATTR_MAX + 1];
 
 	*grp_id = 0;
-	if (nlh->nlmsg_len < PODVS_HDRLEN ||
-	    parse_attrs((const char *)nlh + PODVS_HDRLEN,
-			nlh->nlmsg_len - PODVS_HDRLEN, tb, CTRL_ATTR_MAX))
+	if (nlh->nlmsg_len < LPV_HDRLEN ||
+	    parse_attrs((const char *)nlh + LPV_HDRLEN,
+			nlh->nlmsg_len - LPV_HDRLEN, tb, CTRL_ATTR_MAX))
 		return -EPROTO;
 	if (get_fixed(tb[CTRL_ATTR_FAMILY_ID], id, sizeof(*id)) <= 0)
 		return -EPROTO;
 	if (grp && tb[CTRL_ATTR_MCAST_GROUPS])
 		return family_grp(tb[CTRL_ATTR_MCAST_GROUPS], grp, grp_id);
 	return 0;
-}
-
-long podvs_rebase_op_msg(const char *kmsg, size_t base, char *out,
-			 size_t outlen)
-{
-	unsigned long n;
-	char *end;
-
-	if (strncmp(kmsg, "op ", 3) || kmsg[3] < '0' || kmsg[3] > '9')
-		goto verbatim;
-	errno = 0;
-	n = strtoul(kmsg + 3, &end, 10);
-	if (errno || *end != ':' || n > 0x7fffffff)
-		goto verbatim;
-	snprintf(out, outlen, "op %zu%s", (size_t)n + base, end);
-	return (long)n;
-verbatim:
-	snprintf(out, outlen, "%s", kmsg);
-	return -1;
 }

@@ -12,34 +12,32 @@
 #include "libpodvs.h"
 
 /* Offset of the first attribute of a genl message. */
-#define PODVS_HDRLEN	(MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
+#define LPV_HDRLEN	(MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr)))
 
 /* Start a genl request of @family/@cmd in @buf; NLM_F_REQUEST is added. */
-struct nlmsghdr *podvs_msg_start(void *buf, uint16_t family, uint8_t cmd,
-				 uint16_t flags, uint32_t seq);
+struct nlmsghdr *lpv_msg_start(void *buf, uint16_t family, uint8_t cmd,
+			       uint16_t flags, uint32_t seq);
 
 /*
  * Append attributes to @nlh (whose buffer is @buflen bytes).  All return 0
  * or -EMSGSIZE (the buffer is too small) / -EINVAL (bad af or cmd).
- * podvs_put_service() puts a @type nest with the key, and unless @key_only
+ * lpv_put_service() puts a @type nest with the key, and unless @key_only
  * the optional fields named in svc->present.
  */
-int podvs_put_service(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
-		      const struct podvs_service *svc, bool key_only);
-int podvs_put_dest(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
-		   uint16_t af, const struct podvs_dest *dest, bool key_only);
-int podvs_put_config(struct nlmsghdr *nlh, size_t buflen,
-		     const struct podvs_config *cfg);
-int podvs_put_conn_filter(struct nlmsghdr *nlh, size_t buflen,
-			  const struct podvs_conn_filter *f);
+int lpv_put_service(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
+		    const struct lpv_service *svc, bool key_only);
+int lpv_put_dest(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
+		 uint16_t af, const struct lpv_dest *dest, bool key_only);
+int lpv_put_config(struct nlmsghdr *nlh, size_t buflen,
+		   const struct lpv_config *cfg);
+int lpv_put_conn_filter(struct nlmsghdr *nlh, size_t buflen,
+			const struct lpv_conn_filter *f);
 /* One PODVS_A_OP of a batch: key only for DEL ops. */
-int podvs_put_op(struct nlmsghdr *nlh, size_t buflen, uint8_t cmd,
-		 const struct podvs_service *svc, const struct podvs_dest *dest);
+int lpv_put_op(struct nlmsghdr *nlh, size_t buflen, uint8_t cmd,
+	       const struct lpv_service *svc, const struct lpv_dest *dest);
 
 /* True if @cmd may appear in a batch. */
-bool podvs_cmd_is_op(uint8_t cmd);
-/* True if @cmd is a dest command (needs a dest). */
-bool podvs_cmd_is_dest(uint8_t cmd);
+bool lpv_cmd_is_op(uint8_t cmd);
 
 /*
  * True if a whole message starts at @nlh within @len bytes.  Stricter than
@@ -52,40 +50,31 @@ bool podvs_nlmsg_ok(const struct nlmsghdr *nlh, int len);
  * Parsers.  Unknown attributes are ignored (newer kernels may add some);
  * attributes of the wrong size make the reply malformed: -EPROTO.
  */
-int podvs_parse_top(const struct nlmsghdr *nlh,
-		    const struct nlattr *tb[PODVS_A_MAX + 1]);
-int podvs_parse_service(const struct nlattr *nest, struct podvs_service *svc);
-int podvs_parse_dest(const struct nlattr *nest, struct podvs_dest *dest);
-int podvs_parse_stats(const struct nlattr *nest, struct podvs_stats *st);
-int podvs_parse_info(const struct nlattr *nest, struct podvs_info *info);
-int podvs_parse_config(const struct nlattr *nest, struct podvs_config *cfg);
-int podvs_parse_conn(const struct nlattr *nest, struct podvs_conn *conn);
+int lpv_parse_top(const struct nlmsghdr *nlh,
+		  const struct nlattr *tb[PODVS_A_MAX + 1]);
+int lpv_parse_service(const struct nlattr *nest, struct lpv_service *svc);
+int lpv_parse_dest(const struct nlattr *nest, struct lpv_dest *dest);
+int lpv_parse_stats(const struct nlattr *nest, struct lpv_stats *st);
+int lpv_parse_info(const struct nlattr *nest, struct lpv_info *info);
+int lpv_parse_config(const struct nlattr *nest, struct lpv_config *cfg);
+int lpv_parse_conn(const struct nlattr *nest, struct lpv_conn *conn);
 
 /* An NLMSG_ERROR or NLMSG_DONE message, with its extack TLVs. */
-struct podvs_ack {
+struct lpv_ack {
 	int error;		/* 0 or -errno */
 	bool has_msg;
 	bool has_offs;
 	uint32_t offs;		/* offset of the bad attribute in the request */
-	char msg[PODVS_ERRMSG_LEN];
+	char msg[LPV_ERRMSG_LEN];
 };
 
-int podvs_parse_ack(const struct nlmsghdr *nlh, struct podvs_ack *ack);
+int lpv_parse_ack(const struct nlmsghdr *nlh, struct lpv_ack *ack);
 
 /*
  * Family lookup reply (CTRL_CMD_NEWFAMILY): family id and the id of the
  * multicast group @grp (0 if absent).
  */
-int podvs_parse_family(const struct nlmsghdr *nlh, const char *grp,
-		       uint16_t *id, uint32_t *grp_id);
-
-/*
- * Batch error mapping.  @kmsg is the kernel's message for a batch whose
- * first op has the caller's index @base; "op N: rest" becomes
- * "op N+base: rest" in @out.  Returns N (the kernel's index) or -1 when
- * @kmsg does not start with "op N:" (then it is copied unchanged).
- */
-long podvs_rebase_op_msg(const char *kmsg, size_t base, char *out,
-			 size_t outlen);
+int lpv_parse_family(const struct nlmsghdr *nlh, const char *grp,
+		     uint16_t *id, uint32_t *grp_id);
 
 #endif /* _LIBPODVS_MSG_H */

@@ -12,7 +12,7 @@
 #include <linux/netlink.h>
 #include "handle.h"
 
-int podvs_set_err(struct podvs_handle *h, int err, const char *fmt, ...)
+int lpv_set_err(struct lpv_handle *h, int err, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -22,7 +22,7 @@ int podvs_set_err(struct podvs_handle *h, int err, const char *fmt, ...)
 	return err;
 }
 
-const char *podvs_errmsg(const struct podvs_handle *h)
+const char *lpv_errmsg(const struct lpv_handle *h)
 {
 	return h->errmsg;
 }
@@ -44,32 +44,32 @@ static ssize_t sock_recv(void *priv, void *buf, size_t len)
 	return ret < 0 ? -errno : ret;
 }
 
-static const struct podvs_transport sock_transport = {
+static const struct lpv_transport sock_transport = {
 	.send = sock_send,
 	.recv = sock_recv,
 };
 
 /* An error ack: keep the kernel's message, else describe the errno. */
-static int ack_error(struct podvs_handle *h, const struct nlmsghdr *nlh)
+static int ack_error(struct lpv_handle *h, const struct nlmsghdr *nlh)
 {
-	if (podvs_parse_ack(nlh, &h->ack))
-		return podvs_set_err(h, -EPROTO, "malformed ack from the kernel");
+	if (lpv_parse_ack(nlh, &h->ack))
+		return lpv_set_err(h, -EPROTO, "malformed ack from the kernel");
 	if (!h->ack.error)
 		return 0;
 	if (h->ack.has_msg)
-		return podvs_set_err(h, h->ack.error, "%s", h->ack.msg);
-	return podvs_set_err(h, h->ack.error, "%s", strerror(-h->ack.error));
+		return lpv_set_err(h, h->ack.error, "%s", h->ack.msg);
+	return lpv_set_err(h, h->ack.error, "%s", strerror(-h->ack.error));
 }
 
 struct rx {
-	podvs_msg_cb cb;
+	lpv_msg_cb cb;
 	void *data;
 	int cb_err;		/* first error of @cb; later messages skipped */
 	bool done;
 };
 
 /* One message of the reply; returns < 0 on an error ack. */
-static int rx_one(struct podvs_handle *h, const struct nlmsghdr *nlh,
+static int rx_one(struct lpv_handle *h, const struct nlmsghdr *nlh,
 		  struct rx *rx)
 {
 	switch (nlh->nlmsg_type) {
@@ -92,7 +92,7 @@ static int rx_one(struct podvs_handle *h, const struct nlmsghdr *nlh,
 	return 0;
 }
 
-static int rx_buf(struct podvs_handle *h, int len, uint32_t seq,
+static int rx_buf(struct lpv_handle *h, int len, uint32_t seq,
 		  struct rx *rx)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)h->rbuf;
@@ -113,8 +113,8 @@ static int rx_buf(struct podvs_handle *h, int len, uint32_t seq,
 	return 0;
 }
 
-int podvs_xfer(struct podvs_handle *h, struct nlmsghdr *req,
-	       podvs_msg_cb cb, void *data)
+int lpv_xfer(struct lpv_handle *h, struct nlmsghdr *req,
+	     lpv_msg_cb cb, void *data)
 {
 	struct rx rx = { .cb = cb, .data = data };
 	ssize_t len;
@@ -127,70 +127,70 @@ int podvs_xfer(struct podvs_handle *h, struct nlmsghdr *req,
 		req->nlmsg_flags |= NLM_F_ACK;
 	len = h->tr->send(h->tr_priv, req, req->nlmsg_len);
 	if (len < 0)
-		return podvs_set_err(h, (int)len, "sending to the kernel: %s",
-				     strerror((int)-len));
+		return lpv_set_err(h, (int)len, "sending to the kernel: %s",
+				   strerror((int)-len));
 	while (!rx.done) {
 		int err;
 
 		len = h->tr->recv(h->tr_priv, h->rbuf, sizeof(h->rbuf));
 		if (len < 0)
-			return podvs_set_err(h, (int)len, "reading from the kernel: %s",
-					     strerror((int)-len));
+			return lpv_set_err(h, (int)len, "reading from the kernel: %s",
+					   strerror((int)-len));
 		if (len == 0)
-			return podvs_set_err(h, -EPROTO, "the kernel closed the reply");
+			return lpv_set_err(h, -EPROTO, "the kernel closed the reply");
 		err = rx_buf(h, (int)len, req->nlmsg_seq, &rx);
 		if (err)
 			return err;
 	}
 	if (rx.cb_err == -ENOMEM)
-		return podvs_set_err(h, rx.cb_err, "out of memory reading the reply");
+		return lpv_set_err(h, rx.cb_err, "out of memory reading the reply");
 	if (rx.cb_err)
-		return podvs_set_err(h, rx.cb_err, "malformed reply from the kernel");
+		return lpv_set_err(h, rx.cb_err, "malformed reply from the kernel");
 	return 0;
 }
 
-int podvs_dump(struct podvs_handle *h, struct nlmsghdr *req,
-	       podvs_msg_cb cb, podvs_reset_cb reset, void *data)
+int lpv_dump(struct lpv_handle *h, struct nlmsghdr *req,
+	     lpv_msg_cb cb, lpv_reset_cb reset, void *data)
 {
 	int i;
 
 	req->nlmsg_flags |= NLM_F_DUMP;
-	for (i = 0; i < PODVS_DUMP_RETRIES; i++) {
+	for (i = 0; i < LPV_DUMP_RETRIES; i++) {
 		int err;
 
 		if (reset)
 			reset(data);
-		err = podvs_xfer(h, req, cb, data);
+		err = lpv_xfer(h, req, cb, data);
 		if (err || !h->dump_intr)
 			return err;
 	}
-	return podvs_set_err(h, -EAGAIN,
-			     "the table kept changing during the dump (%d tries)", i);
+	return lpv_set_err(h, -EAGAIN,
+			   "the table kept changing during the dump (%d tries)", i);
 }
 
 /* ---- open/close -------------------------------------------------------- */
 
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct podvs_handle *h = data;
+	struct lpv_handle *h = data;
 
-	return podvs_parse_family(nlh, PODVS_GENL_MCGRP, &h->family, &h->mcgrp);
+	return lpv_parse_family(nlh, PODVS_GENL_MCGRP, &h->family, &h->mcgrp);
 }
 
-static int resolve_family(struct podvs_handle *h)
+static int resolve_family(struct lpv_handle *h)
 {
 	char buf[256];
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = podvs_msg_start(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0, 0);
+	nlh = lpv_msg_start(buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0, 0);
 	((struct genlmsghdr *)mnl_nlmsg_get_payload(nlh))->version = 1;
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, PODVS_GENL_NAME);
-	err = podvs_xfer(h, nlh, family_cb, h);
+	err = lpv_xfer(h, nlh, family_cb, h);
 	if (err == -ENOENT)
-		return podvs_set_err(h, err, "%s", PODVS_ERR_NOT_LOADED);
+		return lpv_set_err(h, err, "%s", LPV_ERR_NOT_LOADED);
 	if (!err && !h->family)
-		return podvs_set_err(h, -EPROTO, "no family id in the nlctrl reply");
+		return lpv_set_err(h, -EPROTO, "no family id in the nlctrl reply");
 	return err;
 }
 
@@ -208,34 +208,34 @@ static int raise_buf(int fd, int force_opt, int opt, int size)
 	return size;
 }
 
-static int sock_setup(struct podvs_handle *h)
+static int sock_setup(struct lpv_handle *h)
 {
 	int one = 1, fd, sndbuf;
 
 	h->nl = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC);
 	if (!h->nl)
-		return podvs_set_err(h, -errno, "netlink socket: %s", strerror(errno));
+		return lpv_set_err(h, -errno, "netlink socket: %s", strerror(errno));
 	if (mnl_socket_bind(h->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return podvs_set_err(h, -errno, "netlink bind: %s", strerror(errno));
+		return lpv_set_err(h, -errno, "netlink bind: %s", strerror(errno));
 	/* Both exist since Linux 4.12; without them errors lose their text. */
 	mnl_socket_setsockopt(h->nl, NETLINK_EXT_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(h->nl, NETLINK_CAP_ACK, &one, sizeof(one));
 	fd = mnl_socket_get_fd(h->nl);
-	sndbuf = raise_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, PODVS_SNDBUF);
-	raise_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, PODVS_RCVBUF);
+	sndbuf = raise_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, LPV_SNDBUF);
+	raise_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, LPV_RCVBUF);
 	/* netlink_sendmsg() refuses len > sk_sndbuf - 32 */
 	h->max_msg = sndbuf > 4096 ? (size_t)sndbuf - 256 : 4096;
-	if (h->max_msg > PODVS_MAX_MSG)
-		h->max_msg = PODVS_MAX_MSG;
+	if (h->max_msg > LPV_MAX_MSG)
+		h->max_msg = LPV_MAX_MSG;
 	h->portid = mnl_socket_get_portid(h->nl);
 	h->tr = &sock_transport;
 	h->tr_priv = h->nl;
 	return 0;
 }
 
-int podvs_open(struct podvs_handle **hp, char *errmsg, size_t errlen)
+int lpv_open(struct lpv_handle **hp, char *errmsg, size_t errlen)
 {
-	struct podvs_handle *h = calloc(1, sizeof(*h));
+	struct lpv_handle *h = calloc(1, sizeof(*h));
 	int err;
 
 	*hp = NULL;
@@ -249,7 +249,7 @@ int podvs_open(struct podvs_handle **hp, char *errmsg, size_t errlen)
 	if (err) {
 		if (errmsg && errlen)
 			snprintf(errmsg, errlen, "%s", h->errmsg);
-		podvs_close(h);
+		lpv_close(h);
 		return err;
 	}
 	h->errmsg[0] = '\0';
@@ -257,22 +257,22 @@ int podvs_open(struct podvs_handle **hp, char *errmsg, size_t errlen)
 	return 0;
 }
 
-struct podvs_handle *podvs_handle_fake(const struct podvs_transport *tr,
-				       void *priv, uint16_t family,
-				       size_t max_msg)
+struct lpv_handle *lpv_handle_fake(const struct lpv_transport *tr,
+				   void *priv, uint16_t family,
+				   size_t max_msg)
 {
-	struct podvs_handle *h = calloc(1, sizeof(*h));
+	struct lpv_handle *h = calloc(1, sizeof(*h));
 
 	if (!h)
 		return NULL;
 	h->tr = tr;
 	h->tr_priv = priv;
 	h->family = family;
-	h->max_msg = max_msg ? max_msg : PODVS_MAX_MSG;
+	h->max_msg = max_msg ? max_msg : LPV_MAX_MSG;
 	return h;
 }
 
-void podvs_close(struct podvs_handle *h)
+void lpv_close(struct lpv_handle *h)
 {
 	if (!h)
 		return;

@@ -8,42 +8,42 @@
 #include <linux/netlink.h>
 #include "handle.h"
 
-int podvs_notify_fd(const struct podvs_handle *h)
+int lpv_notify_fd(const struct lpv_handle *h)
 {
 	return h->mc ? mnl_socket_get_fd(h->mc) : -1;
 }
 
-int podvs_notify_subscribe(struct podvs_handle *h)
+int lpv_notify_subscribe(struct lpv_handle *h)
 {
 	unsigned int grp = h->mcgrp;
 
 	if (h->mc)
 		return 0;
 	if (!grp)
-		return podvs_set_err(h, -ENOENT, "the podvs family has no \"%s\" group",
-				     PODVS_GENL_MCGRP);
+		return lpv_set_err(h, -ENOENT, "the podvs family has no \"%s\" group",
+				   PODVS_GENL_MCGRP);
 	h->mc = mnl_socket_open2(NETLINK_GENERIC, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!h->mc)
-		return podvs_set_err(h, -errno, "netlink socket: %s", strerror(errno));
+		return lpv_set_err(h, -errno, "netlink socket: %s", strerror(errno));
 	if (mnl_socket_bind(h->mc, 0, MNL_SOCKET_AUTOPID) < 0 ||
 	    mnl_socket_setsockopt(h->mc, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
 		int err = -errno;
 
 		mnl_socket_close(h->mc);
 		h->mc = NULL;
-		return podvs_set_err(h, err, "joining the \"%s\" group: %s",
-				     PODVS_GENL_MCGRP, strerror(-err));
+		return lpv_set_err(h, err, "joining the \"%s\" group: %s",
+				   PODVS_GENL_MCGRP, strerror(-err));
 	}
 	return 0;
 }
 
 /* Notifications in one datagram; returns how many, or -EPROTO. */
-static int notify_parse(const struct podvs_handle *h, const void *buf, int len,
+static int notify_parse(const struct lpv_handle *h, const void *buf, int len,
 			uint32_t *generation)
 {
 	const struct nlmsghdr *nlh = buf;
 	const struct nlattr *tb[PODVS_A_MAX + 1];
-	struct podvs_info info;
+	struct lpv_info info;
 	int n = 0;
 
 	for (; podvs_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
@@ -53,9 +53,9 @@ static int notify_parse(const struct podvs_handle *h, const void *buf, int len,
 		    mnl_nlmsg_get_payload_len(nlh) < sizeof(*g) ||
 		    g->cmd != PODVS_CMD_NOTIFY)
 			continue;
-		if (podvs_parse_top(nlh, tb))
+		if (lpv_parse_top(nlh, tb))
 			return -EPROTO;
-		if (tb[PODVS_A_INFO] && !podvs_parse_info(tb[PODVS_A_INFO], &info) &&
+		if (tb[PODVS_A_INFO] && !lpv_parse_info(tb[PODVS_A_INFO], &info) &&
 		    generation)
 			*generation = info.generation;
 		n++;
@@ -63,12 +63,12 @@ static int notify_parse(const struct podvs_handle *h, const void *buf, int len,
 	return len > 0 ? -EPROTO : n;	/* a message overran the datagram */
 }
 
-int podvs_notify_recv(struct podvs_handle *h, uint32_t *generation)
+int lpv_notify_recv(struct lpv_handle *h, uint32_t *generation)
 {
 	int total = 0, n;
 
 	if (!h->mc)
-		return podvs_set_err(h, -EBADF, "not subscribed to notifications");
+		return lpv_set_err(h, -EBADF, "not subscribed to notifications");
 	for (;;) {
 		ssize_t len = mnl_socket_recvfrom(h->mc, h->rbuf, sizeof(h->rbuf));
 
@@ -77,10 +77,10 @@ int podvs_notify_recv(struct podvs_handle *h, uint32_t *generation)
 		if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return total;
 		if (len < 0)
-			return podvs_set_err(h, -errno, "notifications: %s", strerror(errno));
+			return lpv_set_err(h, -errno, "notifications: %s", strerror(errno));
 		n = notify_parse(h, h->rbuf, (int)len, generation);
 		if (n < 0)
-			return podvs_set_err(h, n, "malformed notification");
+			return lpv_set_err(h, n, "malformed notification");
 		total += n;
 	}
 }

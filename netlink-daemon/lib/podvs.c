@@ -10,12 +10,12 @@
 /* Requests other than batches are small: a service, a dest, filters. */
 #define REQ_LEN	1024
 
-static int build_err(struct podvs_handle *h, int err)
+static int build_err(struct lpv_handle *h, int err)
 {
 	if (err == -EMSGSIZE)
-		return podvs_set_err(h, err, "request too large");
-	return podvs_set_err(h, err, "invalid request: bad address family, "
-			     "command or over-long string");
+		return lpv_set_err(h, err, "request too large");
+	return lpv_set_err(h, err, "invalid request: bad address family, "
+			   "command or over-long string");
 }
 
 /* A growable array of fixed-size items for dumps. */
@@ -65,80 +65,80 @@ static int info_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[PODVS_A_MAX + 1];
 
-	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_INFO])
+	if (lpv_parse_top(nlh, tb) || !tb[PODVS_A_INFO])
 		return -EPROTO;
-	return podvs_parse_info(tb[PODVS_A_INFO], data);
+	return lpv_parse_info(tb[PODVS_A_INFO], data);
 }
 
-int podvs_info_get(struct podvs_handle *h, struct podvs_info *info)
+int lpv_info_get(struct lpv_handle *h, struct lpv_info *info)
 {
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 
 	memset(info, 0, sizeof(*info));
-	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_INFO, 0, 0);
-	return podvs_xfer(h, nlh, info_cb, info);
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_GET_INFO, 0, 0);
+	return lpv_xfer(h, nlh, info_cb, info);
 }
 
 static int config_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[PODVS_A_MAX + 1];
 
-	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_CONFIG])
+	if (lpv_parse_top(nlh, tb) || !tb[PODVS_A_CONFIG])
 		return -EPROTO;
-	return podvs_parse_config(tb[PODVS_A_CONFIG], data);
+	return lpv_parse_config(tb[PODVS_A_CONFIG], data);
 }
 
-int podvs_config_get(struct podvs_handle *h, struct podvs_config *cfg)
+int lpv_config_get(struct lpv_handle *h, struct lpv_config *cfg)
 {
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 
 	memset(cfg, 0, sizeof(*cfg));
-	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_CONFIG, 0, 0);
-	return podvs_xfer(h, nlh, config_cb, cfg);
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_GET_CONFIG, 0, 0);
+	return lpv_xfer(h, nlh, config_cb, cfg);
 }
 
-int podvs_config_set(struct podvs_handle *h, const struct podvs_config *cfg)
+int lpv_config_set(struct lpv_handle *h, const struct lpv_config *cfg)
 {
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_SET_CONFIG, 0, 0);
-	err = podvs_put_config(nlh, sizeof(buf), cfg);
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_SET_CONFIG, 0, 0);
+	err = lpv_put_config(nlh, sizeof(buf), cfg);
 	if (err)
 		return build_err(h, err);
-	return podvs_xfer(h, nlh, NULL, NULL);
+	return lpv_xfer(h, nlh, NULL, NULL);
 }
 
 /* ---- services ---------------------------------------------------------- */
 
-static int svc_cmd(struct podvs_handle *h, uint8_t cmd,
-		   const struct podvs_service *svc, bool key_only)
+static int svc_cmd(struct lpv_handle *h, uint8_t cmd,
+		   const struct lpv_service *svc, bool key_only)
 {
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = podvs_msg_start(buf, h->family, cmd, 0, 0);
-	err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, key_only);
+	nlh = lpv_msg_start(buf, h->family, cmd, 0, 0);
+	err = lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, key_only);
 	if (err)
 		return build_err(h, err);
-	return podvs_xfer(h, nlh, NULL, NULL);
+	return lpv_xfer(h, nlh, NULL, NULL);
 }
 
-int podvs_service_add(struct podvs_handle *h, const struct podvs_service *svc)
+int lpv_service_add(struct lpv_handle *h, const struct lpv_service *svc)
 {
 	return svc_cmd(h, PODVS_CMD_NEW_SERVICE, svc, false);
 }
 
-int podvs_service_edit(struct podvs_handle *h, const struct podvs_service *svc)
+int lpv_service_edit(struct lpv_handle *h, const struct lpv_service *svc)
 {
 	return svc_cmd(h, PODVS_CMD_SET_SERVICE, svc, false);
 }
 
-int podvs_service_del(struct podvs_handle *h, const struct podvs_service *svc)
+int lpv_service_del(struct lpv_handle *h, const struct lpv_service *svc)
 {
 	return svc_cmd(h, PODVS_CMD_DEL_SERVICE, svc, true);
 }
@@ -147,77 +147,77 @@ static int svc_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[PODVS_A_MAX + 1];
 
-	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_SERVICE])
+	if (lpv_parse_top(nlh, tb) || !tb[PODVS_A_SERVICE])
 		return -EPROTO;
-	return podvs_parse_service(tb[PODVS_A_SERVICE], data);
+	return lpv_parse_service(tb[PODVS_A_SERVICE], data);
 }
 
-int podvs_service_get(struct podvs_handle *h, struct podvs_service *svc)
+int lpv_service_get(struct lpv_handle *h, struct lpv_service *svc)
 {
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_SERVICE, 0, 0);
-	err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_GET_SERVICE, 0, 0);
+	err = lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
 	if (err)
 		return build_err(h, err);
-	return podvs_xfer(h, nlh, svc_cb, svc);
+	return lpv_xfer(h, nlh, svc_cb, svc);
 }
 
 static int svc_list_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct podvs_service *svc = vec_push(data);
+	struct lpv_service *svc = vec_push(data);
 
 	return svc ? svc_cb(nlh, svc) : -ENOMEM;
 }
 
-int podvs_service_list(struct podvs_handle *h, struct podvs_service **svcs,
-		       size_t *n)
+int lpv_service_list(struct lpv_handle *h, struct lpv_service **svcs,
+		     size_t *n)
 {
 	struct vec v = { .size = sizeof(**svcs) };
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_SERVICE, 0, 0);
-	err = podvs_dump(h, nlh, svc_list_cb, vec_reset, &v);
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_GET_SERVICE, 0, 0);
+	err = lpv_dump(h, nlh, svc_list_cb, vec_reset, &v);
 	return vec_done(&v, err, (void **)svcs, n);
 }
 
 /* ---- dests ------------------------------------------------------------- */
 
-static int dest_cmd(struct podvs_handle *h, uint8_t cmd,
-		    const struct podvs_service *svc,
-		    const struct podvs_dest *dest, bool key_only)
+static int dest_cmd(struct lpv_handle *h, uint8_t cmd,
+		    const struct lpv_service *svc,
+		    const struct lpv_dest *dest, bool key_only)
 {
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = podvs_msg_start(buf, h->family, cmd, 0, 0);
-	err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
-	err = err ?: podvs_put_dest(nlh, sizeof(buf), PODVS_A_DEST, svc->af, dest,
-				    key_only);
+	nlh = lpv_msg_start(buf, h->family, cmd, 0, 0);
+	err = lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
+	err = err ?: lpv_put_dest(nlh, sizeof(buf), PODVS_A_DEST, svc->af, dest,
+				  key_only);
 	if (err)
 		return build_err(h, err);
-	return podvs_xfer(h, nlh, NULL, NULL);
+	return lpv_xfer(h, nlh, NULL, NULL);
 }
 
-int podvs_dest_add(struct podvs_handle *h, const struct podvs_service *svc,
-		   const struct podvs_dest *dest)
+int lpv_dest_add(struct lpv_handle *h, const struct lpv_service *svc,
+		 const struct lpv_dest *dest)
 {
 	return dest_cmd(h, PODVS_CMD_NEW_DEST, svc, dest, false);
 }
 
-int podvs_dest_edit(struct podvs_handle *h, const struct podvs_service *svc,
-		    const struct podvs_dest *dest)
+int lpv_dest_edit(struct lpv_handle *h, const struct lpv_service *svc,
+		  const struct lpv_dest *dest)
 {
 	return dest_cmd(h, PODVS_CMD_SET_DEST, svc, dest, false);
 }
 
-int podvs_dest_del(struct podvs_handle *h, const struct podvs_service *svc,
-		   const struct podvs_dest *dest)
+int lpv_dest_del(struct lpv_handle *h, const struct lpv_service *svc,
+		 const struct lpv_dest *dest)
 {
 	return dest_cmd(h, PODVS_CMD_DEL_DEST, svc, dest, true);
 }
@@ -225,82 +225,82 @@ int podvs_dest_del(struct podvs_handle *h, const struct podvs_service *svc,
 static int dest_list_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[PODVS_A_MAX + 1];
-	struct podvs_dest *d;
+	struct lpv_dest *d;
 
-	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_DEST])
+	if (lpv_parse_top(nlh, tb) || !tb[PODVS_A_DEST])
 		return -EPROTO;
 	d = vec_push(data);
-	return d ? podvs_parse_dest(tb[PODVS_A_DEST], d) : -ENOMEM;
+	return d ? lpv_parse_dest(tb[PODVS_A_DEST], d) : -ENOMEM;
 }
 
-int podvs_dest_list(struct podvs_handle *h, const struct podvs_service *svc,
-		    struct podvs_dest **dests, size_t *n)
+int lpv_dest_list(struct lpv_handle *h, const struct lpv_service *svc,
+		  struct lpv_dest **dests, size_t *n)
 {
 	struct vec v = { .size = sizeof(**dests) };
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 	int err;
 
-	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_DEST, 0, 0);
-	err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_GET_DEST, 0, 0);
+	err = lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, svc, true);
 	if (err)
 		return vec_done(&v, build_err(h, err), (void **)dests, n);
-	err = podvs_dump(h, nlh, dest_list_cb, vec_reset, &v);
+	err = lpv_dump(h, nlh, dest_list_cb, vec_reset, &v);
 	return vec_done(&v, err, (void **)dests, n);
 }
 
 /* ---- flush, zero, connections ------------------------------------------ */
 
-int podvs_flush(struct podvs_handle *h)
+int lpv_flush(struct lpv_handle *h)
 {
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 
-	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_FLUSH, 0, 0);
-	return podvs_xfer(h, nlh, NULL, NULL);
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_FLUSH, 0, 0);
+	return lpv_xfer(h, nlh, NULL, NULL);
 }
 
-int podvs_zero(struct podvs_handle *h, const struct podvs_service *svc)
+int lpv_zero(struct lpv_handle *h, const struct lpv_service *svc)
 {
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 
-	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_ZERO, 0, 0);
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_ZERO, 0, 0);
 	if (svc) {
-		int err = podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE,
-					    svc, true);
+		int err = lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE,
+					  svc, true);
 
 		if (err)
 			return build_err(h, err);
 	}
-	return podvs_xfer(h, nlh, NULL, NULL);
+	return lpv_xfer(h, nlh, NULL, NULL);
 }
 
 static int conn_list_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[PODVS_A_MAX + 1];
-	struct podvs_conn *c;
+	struct lpv_conn *c;
 
-	if (podvs_parse_top(nlh, tb) || !tb[PODVS_A_CONN])
+	if (lpv_parse_top(nlh, tb) || !tb[PODVS_A_CONN])
 		return -EPROTO;
 	c = vec_push(data);
-	return c ? podvs_parse_conn(tb[PODVS_A_CONN], c) : -ENOMEM;
+	return c ? lpv_parse_conn(tb[PODVS_A_CONN], c) : -ENOMEM;
 }
 
-int podvs_conn_list(struct podvs_handle *h,
-		    const struct podvs_conn_filter *filter,
-		    struct podvs_conn **conns, size_t *n)
+int lpv_conn_list(struct lpv_handle *h,
+		  const struct lpv_conn_filter *filter,
+		  struct lpv_conn **conns, size_t *n)
 {
 	struct vec v = { .size = sizeof(**conns) };
 	char buf[REQ_LEN];
 	struct nlmsghdr *nlh;
 	int err = 0;
 
-	nlh = podvs_msg_start(buf, h->family, PODVS_CMD_GET_CONN, 0, 0);
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_GET_CONN, 0, 0);
 	if (filter)
-		err = podvs_put_conn_filter(nlh, sizeof(buf), filter);
+		err = lpv_put_conn_filter(nlh, sizeof(buf), filter);
 	if (err)
 		return vec_done(&v, build_err(h, err), (void **)conns, n);
-	err = podvs_dump(h, nlh, conn_list_cb, vec_reset, &v);
+	err = lpv_dump(h, nlh, conn_list_cb, vec_reset, &v);
 	return vec_done(&v, err, (void **)conns, n);
 }

@@ -15,8 +15,6 @@
 #include <stdio.h>
 #include "libpodvs.h"
 
-#define PODVSADM_VERSION	"0.1.0"
-
 /* Exit statuses. */
 enum {
 	EXIT_OK		= 0,
@@ -89,11 +87,11 @@ struct adm_cmd {
 	enum adm_cmd_id cmd;
 	uint32_t opts;			/* 1 << enum adm_opt */
 	unsigned int fmt;		/* FMT_* */
-	struct podvs_service svc;	/* key and, for -A/-E, options */
-	struct podvs_dest dest;		/* -r and dest options */
+	struct lpv_service svc;		/* key and, for -A/-E, options */
+	struct lpv_dest dest;		/* -r and dest options */
 	bool drain;			/* --drain (true) / --undrain (false) */
-	struct podvs_config cfg;	/* --set */
-	struct podvs_conn_filter filter;	/* -Lc filters */
+	struct lpv_config cfg;		/* --set */
+	struct lpv_conn_filter filter;		/* -Lc filters */
 };
 
 #define ADM_ERR_LEN	512
@@ -120,7 +118,7 @@ bool adm_sched_known(const char *name);
  * (else *port is left alone).  Returns 0 or -1 with a message in @err.
  */
 int adm_parse_addrport(const char *arg, const char *opt, uint8_t proto,
-		       bool need_port, uint16_t *af, union podvs_addr *addr,
+		       bool need_port, uint16_t *af, union lpv_addr *addr,
 		       uint16_t *port, char *err, size_t errlen);
 
 /* ---- restore files ---------------------------------------------------- */
@@ -164,39 +162,39 @@ int adm_restore_scan(FILE *in, adm_restore_fn fn, void *priv, char *err,
 
 /* A service with its dests, as listed. */
 struct adm_svc_entry {
-	struct podvs_service svc;
-	struct podvs_dest *dests;
+	struct lpv_service svc;
+	struct lpv_dest *dests;
 	size_t ndests;
 };
 
 /* Sort services / dests in ipvsadm's order (af, proto, addr, port). */
 void adm_sort_services(struct adm_svc_entry *e, size_t n);
-void adm_sort_dests(struct podvs_dest *d, size_t n);
+void adm_sort_dests(struct lpv_dest *d, size_t n);
 
 /* "IP Virtual Server version ..." header line. */
-void adm_print_header(FILE *f, const struct podvs_info *info);
+void adm_print_header(FILE *f, const struct lpv_info *info);
 /* The column titles for @fmt (nothing for FMT_RULE). */
 void adm_print_title(FILE *f, unsigned int fmt);
 /* One service and its dests, as -L (or -S with FMT_RULE) prints them. */
 void adm_print_service(FILE *f, const struct adm_svc_entry *e, unsigned int fmt);
 void adm_print_conn_title(FILE *f);
-void adm_print_conn(FILE *f, const struct podvs_conn *c, unsigned int fmt);
-void adm_print_timeout(FILE *f, const struct podvs_config *cfg);
-void adm_print_info(FILE *f, const struct podvs_info *info);
+void adm_print_conn(FILE *f, const struct lpv_conn *c, unsigned int fmt);
+void adm_print_timeout(FILE *f, const struct lpv_config *cfg);
+void adm_print_info(FILE *f, const struct lpv_info *info);
 /* ipvsadm's number column: %9llu, or K/M/G/T suffixes, or exact. */
 void adm_print_largenum(FILE *f, unsigned long long n, unsigned int fmt);
 /* "192.0.2.1:80" or "[2001:db8::1]:80" (names unless FMT_NUMERIC). */
 void adm_addrport(char *buf, size_t len, uint16_t af,
-		  const union podvs_addr *addr, uint16_t port, uint8_t proto,
+		  const union lpv_addr *addr, uint16_t port, uint8_t proto,
 		  unsigned int fmt);
 /* Scheduler flags as -b takes them ("mh-fallback,mh-port"), "" if none. */
-void adm_sched_flags_str(char *buf, size_t len, const struct podvs_service *s);
+void adm_sched_flags_str(char *buf, size_t len, const struct lpv_service *s);
 
 /* JSON (json.c): a whole listing, connections, config, info. */
 int adm_json_services(FILE *f, const struct adm_svc_entry *e, size_t n);
-int adm_json_conns(FILE *f, const struct podvs_conn *c, size_t n);
-int adm_json_config(FILE *f, const struct podvs_config *cfg);
-int adm_json_info(FILE *f, const struct podvs_info *info);
+int adm_json_conns(FILE *f, const struct lpv_conn *c, size_t n);
+int adm_json_config(FILE *f, const struct lpv_config *cfg);
+int adm_json_info(FILE *f, const struct lpv_info *info);
 
 /* Help text (usage.c). */
 void adm_usage(FILE *f, const char *prog);

@@ -9,14 +9,14 @@
 #include "cli.h"
 
 struct ctx {
-	struct podvs_handle *h;
+	struct lpv_handle *h;
 	const struct adm_cmd *c;
 	FILE *out;
 };
 
 static int kernel_err(struct ctx *x)
 {
-	fprintf(stderr, "podvsadm: %s\n", podvs_errmsg(x->h));
+	fprintf(stderr, "podvsadm: %s\n", lpv_errmsg(x->h));
 	return EXIT_KERNEL;
 }
 
@@ -27,56 +27,56 @@ static int done(struct ctx *x, int err)
 
 static int add_service_main(struct ctx *x)
 {
-	return done(x, podvs_service_add(x->h, &x->c->svc));
+	return done(x, lpv_service_add(x->h, &x->c->svc));
 }
 
 static int edit_service_main(struct ctx *x)
 {
-	return done(x, podvs_service_edit(x->h, &x->c->svc));
+	return done(x, lpv_service_edit(x->h, &x->c->svc));
 }
 
 static int del_service_main(struct ctx *x)
 {
-	return done(x, podvs_service_del(x->h, &x->c->svc));
+	return done(x, lpv_service_del(x->h, &x->c->svc));
 }
 
 static int add_dest_main(struct ctx *x)
 {
-	return done(x, podvs_dest_add(x->h, &x->c->svc, &x->c->dest));
+	return done(x, lpv_dest_add(x->h, &x->c->svc, &x->c->dest));
 }
 
 static int edit_dest_main(struct ctx *x)
 {
-	return done(x, podvs_dest_edit(x->h, &x->c->svc, &x->c->dest));
+	return done(x, lpv_dest_edit(x->h, &x->c->svc, &x->c->dest));
 }
 
 static int del_dest_main(struct ctx *x)
 {
-	return done(x, podvs_dest_del(x->h, &x->c->svc, &x->c->dest));
+	return done(x, lpv_dest_del(x->h, &x->c->svc, &x->c->dest));
 }
 
 static int flush_main(struct ctx *x)
 {
-	return done(x, podvs_flush(x->h));
+	return done(x, lpv_flush(x->h));
 }
 
 static int zero_main(struct ctx *x)
 {
 	bool one = x->c->opts & (1U << OPT_SERVICE);
 
-	return done(x, podvs_zero(x->h, one ? &x->c->svc : NULL));
+	return done(x, lpv_zero(x->h, one ? &x->c->svc : NULL));
 }
 
 static int set_main(struct ctx *x)
 {
-	return done(x, podvs_config_set(x->h, &x->c->cfg));
+	return done(x, lpv_config_set(x->h, &x->c->cfg));
 }
 
 static int info_main(struct ctx *x)
 {
-	struct podvs_info info;
+	struct lpv_info info;
 
-	if (podvs_info_get(x->h, &info))
+	if (lpv_info_get(x->h, &info))
 		return kernel_err(x);
 	if (x->c->fmt & FMT_JSON)
 		return adm_json_info(x->out, &info) ? EXIT_KERNEL : EXIT_OK;
@@ -98,27 +98,27 @@ static void free_entries(struct adm_svc_entry *e, size_t n)
 /* Services (all, or the one in @one) with their dests, sorted unless
  * --nosort.
  */
-static int fetch(struct ctx *x, const struct podvs_service *one,
+static int fetch(struct ctx *x, const struct lpv_service *one,
 		 struct adm_svc_entry **out, size_t *n)
 {
-	struct podvs_service *svcs = NULL, single;
+	struct lpv_service *svcs = NULL, single;
 	struct adm_svc_entry *e;
 	size_t i, ns = 1;
 	int err;
 
 	if (one) {
 		single = *one;
-		err = podvs_service_get(x->h, &single);
+		err = lpv_service_get(x->h, &single);
 		svcs = &single;
 	} else {
-		err = podvs_service_list(x->h, &svcs, &ns);
+		err = lpv_service_list(x->h, &svcs, &ns);
 	}
 	if (err)
 		return err;
 	e = calloc(ns ? ns : 1, sizeof(*e));
 	for (i = 0; e && i < ns && !err; i++) {
 		e[i].svc = svcs[i];
-		err = podvs_dest_list(x->h, &svcs[i], &e[i].dests, &e[i].ndests);
+		err = lpv_dest_list(x->h, &svcs[i], &e[i].dests, &e[i].ndests);
 		if (!err && !(x->c->fmt & FMT_NOSORT))
 			adm_sort_dests(e[i].dests, e[i].ndests);
 	}
@@ -137,15 +137,15 @@ static int fetch(struct ctx *x, const struct podvs_service *one,
 	return 0;
 }
 
-static int print_table(struct ctx *x, const struct podvs_service *one,
+static int print_table(struct ctx *x, const struct lpv_service *one,
 		       unsigned int fmt)
 {
 	struct adm_svc_entry *e = NULL;
-	struct podvs_info info;
+	struct lpv_info info;
 	size_t n = 0;
 	int ret;
 
-	if (!one && !(fmt & (FMT_RULE | FMT_JSON)) && podvs_info_get(x->h, &info))
+	if (!one && !(fmt & (FMT_RULE | FMT_JSON)) && lpv_info_get(x->h, &info))
 		return kernel_err(x);
 	ret = fetch(x, one, &e, &n);
 	if (ret == -ENOMEM)
@@ -170,11 +170,11 @@ static int print_table(struct ctx *x, const struct podvs_service *one,
 
 static int list_conns(struct ctx *x)
 {
-	struct podvs_conn *conns = NULL;
+	struct lpv_conn *conns = NULL;
 	size_t n = 0;
 	int ret = EXIT_OK;
 
-	if (podvs_conn_list(x->h, &x->c->filter, &conns, &n))
+	if (lpv_conn_list(x->h, &x->c->filter, &conns, &n))
 		return kernel_err(x);
 	if (x->c->fmt & FMT_JSON) {
 		ret = adm_json_conns(x->out, conns, n) ? EXIT_KERNEL : EXIT_OK;
@@ -191,9 +191,9 @@ static int list_conns(struct ctx *x)
 
 static int list_timeout(struct ctx *x)
 {
-	struct podvs_config cfg;
+	struct lpv_config cfg;
 
-	if (podvs_config_get(x->h, &cfg))
+	if (lpv_config_get(x->h, &cfg))
 		return kernel_err(x);
 	if (x->c->fmt & FMT_JSON)
 		return adm_json_config(x->out, &cfg) ? EXIT_KERNEL : EXIT_OK;
@@ -222,12 +222,12 @@ static int save_main(struct ctx *x)
 
 /* Services alive while the restore ops are laid out, for -C lines. */
 struct live {
-	struct podvs_service *s;
+	struct lpv_service *s;
 	size_t n;
 	bool loaded;
 };
 
-static ssize_t live_find(const struct live *l, const struct podvs_service *k)
+static ssize_t live_find(const struct live *l, const struct lpv_service *k)
 {
 	size_t i;
 
@@ -241,7 +241,7 @@ static ssize_t live_find(const struct live *l, const struct podvs_service *k)
 
 /* @cmd is ADM_ADD_SERVICE or ADM_DEL_SERVICE. */
 static int live_track(struct live *l, enum adm_cmd_id cmd,
-		      const struct podvs_service *svc)
+		      const struct lpv_service *svc)
 {
 	ssize_t i = live_find(l, svc);
 	void *p;
@@ -271,15 +271,15 @@ static uint8_t op_cmd(enum adm_cmd_id cmd)
 }
 
 struct plan {
-	struct podvs_batch *b;
+	struct lpv_batch *b;
 	unsigned int *line;	/* restore line of each op */
 	size_t cap;
 };
 
-static int plan_op(struct plan *p, uint8_t cmd, const struct podvs_service *svc,
-		   const struct podvs_dest *dest, unsigned int line)
+static int plan_op(struct plan *p, uint8_t cmd, const struct lpv_service *svc,
+		   const struct lpv_dest *dest, unsigned int line)
 {
-	int idx = podvs_batch_append(p->b, cmd, svc, dest);
+	int idx = lpv_batch_append(p->b, cmd, svc, dest);
 
 	if (idx < 0)
 		return idx;
@@ -299,7 +299,7 @@ static int plan_op(struct plan *p, uint8_t cmd, const struct podvs_service *svc,
 /* A service line (-A or -D) seen before the kernel's services were read. */
 struct svc_line {
 	enum adm_cmd_id cmd;
-	struct podvs_service svc;
+	struct lpv_service svc;
 };
 
 /* The restore being laid out, line by line, as adm_restore_scan() parses. */
@@ -333,7 +333,7 @@ static int live_load(struct restore *rs)
 	size_t i;
 	int err;
 
-	err = podvs_service_list(rs->x->h, &rs->l.s, &rs->l.n);
+	err = lpv_service_list(rs->x->h, &rs->l.s, &rs->l.n);
 	for (i = 0; !err && i < rs->nearly; i++)
 		err = live_track(&rs->l, rs->early[i].cmd, &rs->early[i].svc);
 	free(rs->early);
@@ -361,12 +361,13 @@ static int plan_flush(struct restore *rs, unsigned int line)
 static int restore_line(void *priv, unsigned int line, const struct adm_cmd *c)
 {
 	struct restore *rs = priv;
-	bool dest = c->opts & (1U << OPT_SERVER);
+	uint8_t cmd = op_cmd(c->cmd);
 	int err;
 
 	if (c->cmd == ADM_FLUSH)
 		return plan_flush(rs, line);
-	err = plan_op(&rs->p, op_cmd(c->cmd), &c->svc, dest ? &c->dest : NULL, line);
+	err = plan_op(&rs->p, cmd, &c->svc,
+		      lpv_cmd_is_dest(cmd) ? &c->dest : NULL, line);
 	if (err || (c->cmd != ADM_ADD_SERVICE && c->cmd != ADM_DEL_SERVICE))
 		return err;
 	if (rs->l.loaded)
@@ -386,15 +387,15 @@ static const char *op_reason(const char *msg)
 
 static int restore_send(struct ctx *x, struct plan *p)
 {
-	struct podvs_batch_result res;
+	struct lpv_batch_result res;
 
-	if (!podvs_batch_send(x->h, p->b, &res))
+	if (!lpv_batch_send(x->h, p->b, &res))
 		return EXIT_OK;
 	if (res.failed_op != SIZE_MAX)
 		fprintf(stderr, "podvsadm: line %u: %s\n", p->line[res.failed_op],
-			op_reason(podvs_errmsg(x->h)));
+			op_reason(lpv_errmsg(x->h)));
 	else
-		fprintf(stderr, "podvsadm: %s\n", podvs_errmsg(x->h));
+		fprintf(stderr, "podvsadm: %s\n", lpv_errmsg(x->h));
 	if (res.applied)
 		fprintf(stderr, "podvsadm: the restore needed %zu messages; the %zu "
 			"operations before line %u were applied\n", res.messages,
@@ -414,7 +415,7 @@ static int restore_main(struct ctx *x)
 	int ret;
 
 	setvbuf(stdin, NULL, _IOFBF, RESTORE_INBUF);
-	rs.p.b = podvs_batch_new();
+	rs.p.b = lpv_batch_new();
 	if (!rs.p.b) {
 		fprintf(stderr, "podvsadm: out of memory\n");
 		return EXIT_KERNEL;
@@ -426,7 +427,7 @@ static int restore_main(struct ctx *x)
 		ret = kernel_err(x);
 	else
 		ret = restore_send(x, &rs.p);
-	podvs_batch_free(rs.p.b);
+	lpv_batch_free(rs.p.b);
 	free(rs.p.line);
 	free(rs.l.s);
 	free(rs.early);
@@ -435,27 +436,26 @@ static int restore_main(struct ctx *x)
 
 /* ---- version, help, dispatch --------------------------------------------- */
 
-static int version_main(struct ctx *x, const char *prog)
+static int version_main(struct ctx *x)
 {
-	struct podvs_handle *h;
-	struct podvs_info info;
-	char err[PODVS_ERRMSG_LEN];
+	struct lpv_handle *h;
+	struct lpv_info info;
+	char err[LPV_ERRMSG_LEN];
 
-	(void)prog;
-	fprintf(x->out, "podvsadm v" PODVSADM_VERSION " (libpodvs " PODVS_LIB_VERSION
+	fprintf(x->out, "podvsadm v" PODVS_VERSION " (libpodvs " PODVS_VERSION
 		", genl ABI %d)\n", PODVS_GENL_VERSION);
 	fflush(x->out);
-	if (podvs_open(&h, err, sizeof(err))) {
+	if (lpv_open(&h, err, sizeof(err))) {
 		fprintf(stderr, "podvsadm: %s\n", err);
 		return EXIT_KERNEL;
 	}
-	if (podvs_info_get(h, &info)) {
-		fprintf(stderr, "podvsadm: %s\n", podvs_errmsg(h));
-		podvs_close(h);
+	if (lpv_info_get(h, &info)) {
+		fprintf(stderr, "podvsadm: %s\n", lpv_errmsg(h));
+		lpv_close(h);
 		return EXIT_KERNEL;
 	}
 	fprintf(x->out, "podvs module %s (genl ABI %u)\n", info.version, info.abi);
-	podvs_close(h);
+	lpv_close(h);
 	return EXIT_OK;
 }
 
@@ -483,18 +483,18 @@ static const struct {
 static int run(struct adm_cmd *c)
 {
 	struct ctx x = { .c = c, .out = stdout };
-	char err[PODVS_ERRMSG_LEN];
+	char err[LPV_ERRMSG_LEN];
 	size_t i;
 	int ret = EXIT_USAGE;
 
-	if (podvs_open(&x.h, err, sizeof(err))) {
+	if (lpv_open(&x.h, err, sizeof(err))) {
 		fprintf(stderr, "podvsadm: %s\n", err);
 		return EXIT_KERNEL;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].id == c->cmd)
 			ret = commands[i].fn(&x);
-	podvs_close(x.h);
+	lpv_close(x.h);
 	if (fflush(stdout) || ferror(stdout)) {
 		fprintf(stderr, "podvsadm: writing the output failed\n");
 		return EXIT_KERNEL;
@@ -525,6 +525,6 @@ int podvsadm_main(int argc, char **argv)
 	}
 	x.c = &c;
 	if (c.cmd == ADM_VERSION)
-		return version_main(&x, prog);
+		return version_main(&x);
 	return run(&c);
 }

@@ -31,7 +31,7 @@ void adm_print_largenum(FILE *f, unsigned long long n, unsigned int fmt)
 }
 
 static void host_name(char *buf, size_t len, uint16_t af,
-		      const union podvs_addr *addr, unsigned int fmt)
+		      const union lpv_addr *addr, unsigned int fmt)
 {
 	struct sockaddr_storage ss = { 0 };
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
@@ -49,11 +49,11 @@ static void host_name(char *buf, size_t len, uint16_t af,
 				 NULL, 0, NI_NAMEREQD))
 			return;
 	}
-	podvs_addr_str(af, addr, buf, len);
+	lpv_addr_str(af, addr, buf, len);
 }
 
 void adm_addrport(char *buf, size_t len, uint16_t af,
-		  const union podvs_addr *addr, uint16_t port, uint8_t proto,
+		  const union lpv_addr *addr, uint16_t port, uint8_t proto,
 		  unsigned int fmt)
 {
 	const char *v6l = af == AF_INET6 ? "[" : "", *v6r = af == AF_INET6 ? "]" : "";
@@ -69,7 +69,7 @@ void adm_addrport(char *buf, size_t len, uint16_t af,
 		snprintf(buf, len, "%s%s%s:%u", v6l, host, v6r, port);
 }
 
-void adm_sched_flags_str(char *buf, size_t len, const struct podvs_service *s)
+void adm_sched_flags_str(char *buf, size_t len, const struct lpv_service *s)
 {
 	const char *fb = "flag-1", *port = "flag-2";
 
@@ -87,7 +87,7 @@ void adm_sched_flags_str(char *buf, size_t len, const struct podvs_service *s)
 		 s->flags & PODVS_SVC_F_HASH_PORT ? port : "");
 }
 
-void adm_print_header(FILE *f, const struct podvs_info *info)
+void adm_print_header(FILE *f, const struct lpv_info *info)
 {
 	fprintf(f, "IP Virtual Server version %s (size=%u) podvs\n",
 		info->version[0] ? info->version : "?", info->conn_buckets);
@@ -118,7 +118,7 @@ void adm_print_title(FILE *f, unsigned int fmt)
 }
 
 /* The persistence netmask as ipvsadm shows it: dotted (v4), prefix (v6). */
-static void mask_str(char *buf, size_t len, const struct podvs_service *s)
+static void mask_str(char *buf, size_t len, const struct lpv_service *s)
 {
 	struct in_addr m;
 
@@ -130,14 +130,14 @@ static void mask_str(char *buf, size_t len, const struct podvs_service *s)
 	inet_ntop(AF_INET, &m, buf, (socklen_t)len);
 }
 
-static bool mask_is_full(const struct podvs_service *s)
+static bool mask_is_full(const struct lpv_service *s)
 {
-	if (!(s->present & PODVS_SVC_HAS_NETMASK))
+	if (!(s->present & LPV_SVC_HAS_NETMASK))
 		return true;
 	return s->netmask == (s->af == AF_INET6 ? 128 : 32);
 }
 
-static void print_svc_rule(FILE *f, const char *name, const struct podvs_service *s)
+static void print_svc_rule(FILE *f, const char *name, const struct lpv_service *s)
 {
 	char buf[64];
 
@@ -152,14 +152,14 @@ static void print_svc_rule(FILE *f, const char *name, const struct podvs_service
 	adm_sched_flags_str(buf, sizeof(buf), s);
 	if (buf[0])
 		fprintf(f, " -b %s", buf);
-	if ((s->present & PODVS_SVC_HAS_MH_TABLE_SIZE) && !strcmp(s->sched, "mh") &&
+	if ((s->present & LPV_SVC_HAS_MH_TABLE_SIZE) && !strcmp(s->sched, "mh") &&
 	    s->mh_table_size != PODVS_DEFAULT_MH_TABLE_SIZE)
 		fprintf(f, " --mh-table-size %u", s->mh_table_size);
 	if (s->owner[0])
 		fprintf(f, " --owner %s", s->owner);
 }
 
-static void print_svc_plain(FILE *f, const char *name, const struct podvs_service *s)
+static void print_svc_plain(FILE *f, const char *name, const struct lpv_service *s)
 {
 	char buf[64];
 
@@ -184,9 +184,9 @@ static void print_stats5(FILE *f, const uint64_t v[5], unsigned int fmt)
 		adm_print_largenum(f, v[i], fmt);
 }
 
-static void svc_line(FILE *f, const struct podvs_service *s, unsigned int fmt)
+static void svc_line(FILE *f, const struct lpv_service *s, unsigned int fmt)
 {
-	const struct podvs_stats *st = &s->stats;
+	const struct lpv_stats *st = &s->stats;
 	const uint64_t cnt[5] = { st->conns, st->inpkts, st->outpkts, st->inbytes,
 				  st->outbytes };
 	const uint64_t rate[5] = { st->cps, st->inpps, st->outpps, st->inbps,
@@ -213,8 +213,8 @@ static void svc_line(FILE *f, const struct podvs_service *s, unsigned int fmt)
 	fputc('\n', f);
 }
 
-static void dest_rule(FILE *f, const struct podvs_service *s,
-		      const struct podvs_dest *d, const char *dname)
+static void dest_rule(FILE *f, const struct lpv_service *s,
+		      const struct lpv_dest *d, const char *dname)
 {
 	char vname[128];
 
@@ -229,10 +229,10 @@ static void dest_rule(FILE *f, const struct podvs_service *s,
 	fputc('\n', f);
 }
 
-static void dest_line(FILE *f, const struct podvs_service *s,
-		      const struct podvs_dest *d, unsigned int fmt)
+static void dest_line(FILE *f, const struct lpv_service *s,
+		      const struct lpv_dest *d, unsigned int fmt)
 {
-	const struct podvs_stats *st = &d->stats;
+	const struct lpv_stats *st = &d->stats;
 	const uint64_t cnt[5] = { st->conns, st->inpkts, st->outpkts, st->inbytes,
 				  st->outbytes };
 	char dname[128];
@@ -280,16 +280,16 @@ void adm_print_service(FILE *f, const struct adm_svc_entry *e, unsigned int fmt)
 		dest_line(f, &e->svc, &e->dests[i], fmt);
 }
 
-static int cmp_addr(uint16_t af, const union podvs_addr *a,
-		    const union podvs_addr *b)
+static int cmp_addr(uint16_t af, const union lpv_addr *a,
+		    const union lpv_addr *b)
 {
-	return memcmp(a->raw, b->raw, podvs_addr_len(af));
+	return memcmp(a->raw, b->raw, lpv_addr_len(af));
 }
 
 static int cmp_svc(const void *pa, const void *pb)
 {
-	const struct podvs_service *a = &((const struct adm_svc_entry *)pa)->svc;
-	const struct podvs_service *b = &((const struct adm_svc_entry *)pb)->svc;
+	const struct lpv_service *a = &((const struct adm_svc_entry *)pa)->svc;
+	const struct lpv_service *b = &((const struct adm_svc_entry *)pb)->svc;
 	int r;
 
 	if (a->af != b->af)
@@ -305,7 +305,7 @@ static int cmp_svc(const void *pa, const void *pb)
 /* Dests of one service share its af; addresses compare as big-endian bytes. */
 static int cmp_dest(const void *pa, const void *pb)
 {
-	const struct podvs_dest *a = pa, *b = pb;
+	const struct lpv_dest *a = pa, *b = pb;
 	int r = memcmp(a->addr.raw, b->addr.raw, sizeof(a->addr.raw));
 
 	return r ? r : (int)a->port - (int)b->port;
@@ -317,7 +317,7 @@ void adm_sort_services(struct adm_svc_entry *e, size_t n)
 		qsort(e, n, sizeof(*e), cmp_svc);
 }
 
-void adm_sort_dests(struct podvs_dest *d, size_t n)
+void adm_sort_dests(struct lpv_dest *d, size_t n)
 {
 	if (n > 1)
 		qsort(d, n, sizeof(*d), cmp_dest);
@@ -330,7 +330,7 @@ void adm_print_conn_title(FILE *f)
 		"destination");
 }
 
-void adm_print_conn(FILE *f, const struct podvs_conn *c, unsigned int fmt)
+void adm_print_conn(FILE *f, const struct lpv_conn *c, unsigned int fmt)
 {
 	char cn[128], vn[128], dn[128], expire[16];
 
@@ -340,18 +340,18 @@ void adm_print_conn(FILE *f, const struct podvs_conn *c, unsigned int fmt)
 	snprintf(expire, sizeof(expire), "%02u:%02u", c->expires / 60, c->expires % 60);
 	fprintf(f, "%-3s %-6s %-11s %-18s %-18s %s\n",
 		c->protocol == IPPROTO_UDP ? "UDP" : "TCP", expire,
-		podvs_conn_state_name(c->state), cn, vn, dn);
+		lpv_conn_state_name(c->state), cn, vn, dn);
 }
 
-void adm_print_timeout(FILE *f, const struct podvs_config *cfg)
+void adm_print_timeout(FILE *f, const struct lpv_config *cfg)
 {
 	fprintf(f, "Timeout (tcp tcpfin udp): %u %u %u\n", cfg->tcp_timeout,
 		cfg->tcpfin_timeout, cfg->udp_timeout);
 }
 
-void adm_print_info(FILE *f, const struct podvs_info *i)
+void adm_print_info(FILE *f, const struct lpv_info *i)
 {
-	const struct podvs_drops *d = &i->drops;
+	const struct lpv_drops *d = &i->drops;
 
 	fprintf(f, "podvs module %s (genl ABI %u)\n", i->version, i->abi);
 	fprintf(f, "services %u, dests %u, connections %u (max %u)\n", i->services,

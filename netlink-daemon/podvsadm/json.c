@@ -14,15 +14,15 @@ static const char *proto_name(uint8_t proto)
 }
 
 static bool add_addr(cJSON *o, const char *key, uint16_t af,
-		     const union podvs_addr *a)
+		     const union lpv_addr *a)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	return cJSON_AddStringToObject(o, key, podvs_addr_str(af, a, buf,
-							      sizeof(buf))) != NULL;
+	return cJSON_AddStringToObject(o, key, lpv_addr_str(af, a, buf,
+							    sizeof(buf))) != NULL;
 }
 
-static cJSON *stats_json(const struct podvs_stats *st)
+static cJSON *stats_json(const struct lpv_stats *st)
 {
 	const struct {
 		const char *key;
@@ -45,7 +45,7 @@ static cJSON *stats_json(const struct podvs_stats *st)
 	return o;
 }
 
-static cJSON *dest_json(uint16_t af, const struct podvs_dest *d)
+static cJSON *dest_json(uint16_t af, const struct lpv_dest *d)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;
@@ -67,7 +67,7 @@ static cJSON *dest_json(uint16_t af, const struct podvs_dest *d)
 	return o;
 }
 
-static bool svc_fields(cJSON *o, const struct podvs_service *s)
+static bool svc_fields(cJSON *o, const struct lpv_service *s)
 {
 	char flags[64];
 	bool ok;
@@ -81,7 +81,7 @@ static bool svc_fields(cJSON *o, const struct podvs_service *s)
 	     cJSON_AddBoolToObject(o, "persistent",
 				   !!(s->flags & PODVS_SVC_F_PERSISTENT)) &&
 	     cJSON_AddNumberToObject(o, "timeout", s->timeout) &&
-	     cJSON_AddNumberToObject(o, "netmask", s->present & PODVS_SVC_HAS_NETMASK ?
+	     cJSON_AddNumberToObject(o, "netmask", s->present & LPV_SVC_HAS_NETMASK ?
 				     s->netmask : (s->af == AF_INET6 ? 128 : 32)) &&
 	     cJSON_AddNumberToObject(o, "mh_table_size", s->mh_table_size) &&
 	     cJSON_AddStringToObject(o, "owner", s->owner);
@@ -123,24 +123,43 @@ static int emit(FILE *f, cJSON *root)
 	return 0;
 }
 
-int adm_json_services(FILE *f, const struct adm_svc_entry *e, size_t n)
+/*
+ * Print { "@name": [ item(items, 0), ... item(items, n - 1) ] }; nothing is
+ * printed when an item cannot be built.
+ */
+static int emit_array(FILE *f, const char *name, const void *items, size_t n,
+		      cJSON *(*item)(const void *items, size_t i))
 {
 	cJSON *root = cJSON_CreateObject(), *arr;
 	size_t i;
 
-	arr = root ? cJSON_AddArrayToObject(root, "services") : NULL;
-	for (i = 0; arr && i < n; i++) {
-		cJSON *s = svc_json(&e[i]);
+	arr = root ? cJSON_AddArrayToObject(root, name) : NULL;
+	if (!arr) {
+		cJSON_Delete(root);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		cJSON *o = item(items, i);
 
-		if (!s || !cJSON_AddItemToArray(arr, s)) {
+		if (!o || !cJSON_AddItemToArray(arr, o)) {
 			cJSON_Delete(root);
 			return -1;
 		}
 	}
-	return emit(f, arr ? root : (cJSON_Delete(root), NULL));
+	return emit(f, root);
 }
 
-static cJSON *conn_json(const struct podvs_conn *c)
+static cJSON *svc_item(const void *items, size_t i)
+{
+	return svc_json((const struct adm_svc_entry *)items + i);
+}
+
+int adm_json_services(FILE *f, const struct adm_svc_entry *e, size_t n)
+{
+	return emit_array(f, "services", e, n, svc_item);
+}
+
+static cJSON *conn_json(const struct lpv_conn *c)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;
@@ -152,7 +171,7 @@ static cJSON *conn_json(const struct podvs_conn *c)
 	ok = ok && cJSON_AddNumberToObject(o, "virtual_port", c->vport);
 	ok = ok && add_addr(o, "dest", c->af, &c->daddr);
 	ok = ok && cJSON_AddNumberToObject(o, "dest_port", c->dport);
-	ok = ok && cJSON_AddStringToObject(o, "state", podvs_conn_state_name(c->state));
+	ok = ok && cJSON_AddStringToObject(o, "state", lpv_conn_state_name(c->state));
 	ok = ok && cJSON_AddNumberToObject(o, "expires", c->expires);
 	if (!ok) {
 		cJSON_Delete(o);
@@ -161,24 +180,17 @@ static cJSON *conn_json(const struct podvs_conn *c)
 	return o;
 }
 
-int adm_json_conns(FILE *f, const struct podvs_conn *c, size_t n)
+static cJSON *conn_item(const void *items, size_t i)
 {
-	cJSON *root = cJSON_CreateObject(), *arr;
-	size_t i;
-
-	arr = root ? cJSON_AddArrayToObject(root, "connections") : NULL;
-	for (i = 0; arr && i < n; i++) {
-		cJSON *o = conn_json(&c[i]);
-
-		if (!o || !cJSON_AddItemToArray(arr, o)) {
-			cJSON_Delete(root);
-			return -1;
-		}
-	}
-	return emit(f, arr ? root : (cJSON_Delete(root), NULL));
+	return conn_json((const struct lpv_conn *)items + i);
 }
 
-int adm_json_config(FILE *f, const struct podvs_config *cfg)
+int adm_json_conns(FILE *f, const struct lpv_conn *c, size_t n)
+{
+	return emit_array(f, "connections", c, n, conn_item);
+}
+
+int adm_json_config(FILE *f, const struct lpv_config *cfg)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;
@@ -192,7 +204,7 @@ int adm_json_config(FILE *f, const struct podvs_config *cfg)
 	return emit(f, ok ? o : (cJSON_Delete(o), NULL));
 }
 
-static cJSON *drops_json(const struct podvs_drops *d)
+static cJSON *drops_json(const struct lpv_drops *d)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;
@@ -211,7 +223,7 @@ static cJSON *drops_json(const struct podvs_drops *d)
 	return o;
 }
 
-int adm_json_info(FILE *f, const struct podvs_info *i)
+int adm_json_info(FILE *f, const struct lpv_info *i)
 {
 	cJSON *o = cJSON_CreateObject();
 	bool ok = o != NULL;

@@ -24,7 +24,7 @@
  */
 #define ADM_PERSIST_TIMEOUT	360
 
-const char *const adm_schedulers[] = { "mh", "sh", "rr", "wrr", "lc", NULL };
+const char *const adm_schedulers[] = { PODVS_SCHED_NAMES, NULL };
 
 bool adm_sched_known(const char *name)
 {
@@ -249,7 +249,7 @@ static int split_addrport(const char *arg, char *host, size_t hlen,
 }
 
 int adm_parse_addrport(const char *arg, const char *opt, uint8_t proto,
-		       bool need_port, uint16_t *af, union podvs_addr *addr,
+		       bool need_port, uint16_t *af, union lpv_addr *addr,
 		       uint16_t *port, char *err, size_t errlen)
 {
 	char host[INET6_ADDRSTRLEN + 8];
@@ -261,7 +261,7 @@ int adm_parse_addrport(const char *arg, const char *opt, uint8_t proto,
 			 "[IPv6-ADDRESS]:PORT)", opt, arg);
 		return -1;
 	}
-	if (podvs_addr_parse(host, af, addr) ||
+	if (lpv_addr_parse(host, af, addr) ||
 	    (br && *af != AF_INET6)) {
 		snprintf(err, errlen, "%s %s: invalid address '%s' (numeric IPv4 or "
 			 "IPv6 only)", opt, arg, host);
@@ -330,7 +330,7 @@ static int h_nop(struct pstate *ps, const struct optdef *o, const char *arg)
 
 static int h_service(struct pstate *ps, const struct optdef *o, const char *arg)
 {
-	struct podvs_service *s = &ps->c->svc;
+	struct lpv_service *s = &ps->c->svc;
 	const char opt[] = { '-', o->shrt, '\0' };
 
 	s->protocol = (uint8_t)o->val;
@@ -357,7 +357,7 @@ static int unknown_sched(struct pstate *ps, const char *arg)
 
 static int h_sched(struct pstate *ps, const struct optdef *o, const char *arg)
 {
-	struct podvs_service *s = &ps->c->svc;
+	struct lpv_service *s = &ps->c->svc;
 
 	(void)o;
 	if (set_opt(ps, OPT_SCHEDULER))
@@ -365,13 +365,13 @@ static int h_sched(struct pstate *ps, const struct optdef *o, const char *arg)
 	if (!adm_sched_known(arg))
 		return unknown_sched(ps, arg);
 	snprintf(s->sched, sizeof(s->sched), "%s", arg);
-	s->present |= PODVS_SVC_HAS_SCHED;
+	s->present |= LPV_SVC_HAS_SCHED;
 	return 0;
 }
 
 static int h_persistent(struct pstate *ps, const struct optdef *o, const char *arg)
 {
-	struct podvs_service *s = &ps->c->svc;
+	struct lpv_service *s = &ps->c->svc;
 	unsigned long v = ADM_PERSIST_TIMEOUT;
 
 	(void)o;
@@ -382,7 +382,7 @@ static int h_persistent(struct pstate *ps, const struct optdef *o, const char *a
 			    arg, MAX_TIMEOUT);
 	s->flags |= PODVS_SVC_F_PERSISTENT;
 	s->timeout = (uint32_t)v;
-	s->present |= PODVS_SVC_HAS_TIMEOUT;
+	s->present |= LPV_SVC_HAS_TIMEOUT;
 	return 0;
 }
 
@@ -471,7 +471,7 @@ static int h_mhsize(struct pstate *ps, const struct optdef *o, const char *arg)
 		return fail(ps, "--mh-table-size %s: must be a prime in 251..1048573",
 			    arg);
 	ps->c->svc.mh_table_size = (uint32_t)v;
-	ps->c->svc.present |= PODVS_SVC_HAS_MH_TABLE_SIZE;
+	ps->c->svc.present |= LPV_SVC_HAS_MH_TABLE_SIZE;
 	return 0;
 }
 
@@ -774,7 +774,7 @@ static int finish_server(struct pstate *ps)
 /* IPv4: dotted contiguous mask; IPv6: prefix length 1..128. */
 static int finish_netmask(struct pstate *ps)
 {
-	struct podvs_service *s = &ps->c->svc;
+	struct lpv_service *s = &ps->c->svc;
 	const char *arg = ps->netmask_arg;
 	struct in_addr m;
 	unsigned long v;
@@ -830,7 +830,7 @@ static int one_flag(struct pstate *ps, const char *flag, const char *sched)
 
 static int finish_sched_flags(struct pstate *ps)
 {
-	const char *sched = ps->c->svc.present & PODVS_SVC_HAS_SCHED ?
+	const char *sched = ps->c->svc.present & LPV_SVC_HAS_SCHED ?
 			    ps->c->svc.sched : PODVS_DEFAULT_SCHED;
 	const char *arg = ps->flags_arg;
 	size_t len = strlen(arg);
@@ -849,10 +849,10 @@ static int finish_sched_flags(struct pstate *ps)
 
 /* --dest / --client: ADDR or ADDR:PORT, same family as everything else. */
 static int finish_filter(struct pstate *ps, const char *arg, const char *opt,
-			 union podvs_addr *addr, uint16_t *port, uint32_t abit,
+			 union lpv_addr *addr, uint16_t *port, uint32_t abit,
 			 uint32_t pbit)
 {
-	struct podvs_conn_filter *f = &ps->c->filter;
+	struct lpv_conn_filter *f = &ps->c->filter;
 	uint16_t af = 0, p = 0;
 
 	if (adm_parse_addrport(arg, opt, ps->c->svc.protocol, false, &af, addr,
@@ -873,20 +873,20 @@ static int finish_filter(struct pstate *ps, const char *arg, const char *opt,
 static int finish_filters(struct pstate *ps)
 {
 	struct adm_cmd *c = ps->c;
-	struct podvs_conn_filter *f = &c->filter;
+	struct lpv_conn_filter *f = &c->filter;
 	int err = 0;
 
 	if (c->opts & B(OPT_SERVICE)) {
 		f->svc = c->svc;
-		f->present |= PODVS_CONN_FILTER_SERVICE;
+		f->present |= LPV_CONN_FILTER_SERVICE;
 	}
 	if (ps->dest_arg)
 		err = finish_filter(ps, ps->dest_arg, "--dest", &f->daddr, &f->dport,
-				    PODVS_CONN_FILTER_DADDR, PODVS_CONN_FILTER_DPORT);
+				    LPV_CONN_FILTER_DADDR, LPV_CONN_FILTER_DPORT);
 	if (!err && ps->client_arg)
 		err = finish_filter(ps, ps->client_arg, "--client", &f->caddr,
-				    &f->cport, PODVS_CONN_FILTER_CADDR,
-				    PODVS_CONN_FILTER_CPORT);
+				    &f->cport, LPV_CONN_FILTER_CADDR,
+				    LPV_CONN_FILTER_CPORT);
 	return err;
 }
 
@@ -914,38 +914,38 @@ static int finish_set(struct pstate *ps)
 /* What the kernel is sent: ipvsadm's semantics, see podvsadm(8). */
 static void apply_svc_defaults(struct adm_cmd *c)
 {
-	struct podvs_service *s = &c->svc;
+	struct lpv_service *s = &c->svc;
 
-	if (!(s->present & PODVS_SVC_HAS_SCHED)) {
+	if (!(s->present & LPV_SVC_HAS_SCHED)) {
 		snprintf(s->sched, sizeof(s->sched), "%s", PODVS_DEFAULT_SCHED);
-		s->present |= PODVS_SVC_HAS_SCHED;
+		s->present |= LPV_SVC_HAS_SCHED;
 	}
-	s->present |= PODVS_SVC_HAS_FLAGS | PODVS_SVC_HAS_NETMASK;
+	s->present |= LPV_SVC_HAS_FLAGS | LPV_SVC_HAS_NETMASK;
 	if (!(c->opts & B(OPT_NETMASK)))
 		s->netmask = s->af == AF_INET6 ? 128 : 32;
 	if (c->opts & B(OPT_OWNER))
-		s->present |= PODVS_SVC_HAS_OWNER;
+		s->present |= LPV_SVC_HAS_OWNER;
 }
 
 static void apply_dest_defaults(struct adm_cmd *c)
 {
-	struct podvs_dest *d = &c->dest;
+	struct lpv_dest *d = &c->dest;
 
 	if (c->cmd == ADM_ADD_DEST || c->cmd == ADM_EDIT_DEST) {
 		if (!(c->opts & B(OPT_WEIGHT)))
 			d->weight = 1;
 		d->fwd = PODVS_FWD_MASQ;
-		d->present |= PODVS_DEST_HAS_WEIGHT | PODVS_DEST_HAS_FWD;
+		d->present |= LPV_DEST_HAS_WEIGHT | LPV_DEST_HAS_FWD;
 		if (c->opts & B(OPT_OWNER))
-			d->present |= PODVS_DEST_HAS_OWNER;
+			d->present |= LPV_DEST_HAS_OWNER;
 	}
 	if (c->cmd == ADM_ADD_DEST || (c->opts & B(OPT_DRAIN))) {
 		d->flags = c->drain ? PODVS_DEST_F_DRAIN : 0;
-		d->present |= PODVS_DEST_HAS_FLAGS;
+		d->present |= LPV_DEST_HAS_FLAGS;
 	}
 	if (c->cmd != ADM_ADD_DEST && (c->opts & B(OPT_DRAIN))) {
 		d->flags_mask = PODVS_DEST_F_DRAIN;
-		d->present |= PODVS_DEST_HAS_FLAGS_MASK;
+		d->present |= LPV_DEST_HAS_FLAGS_MASK;
 	}
 }
 

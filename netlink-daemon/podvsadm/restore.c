@@ -109,7 +109,7 @@ static struct rent *rset_get(struct rset *s, const struct rkey *k)
 	return e;
 }
 
-static void svc_key(struct rkey *k, const struct podvs_service *svc)
+static void svc_key(struct rkey *k, const struct lpv_service *svc)
 {
 	memset(k, 0, sizeof(*k));
 	k->protocol = svc->protocol;

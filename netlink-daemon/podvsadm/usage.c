@@ -6,7 +6,7 @@
 
 void adm_usage(FILE *f, const char *p)
 {
-	fprintf(f, "podvsadm v" PODVSADM_VERSION " (ipvsadm command language for "
+	fprintf(f, "podvsadm v" PODVS_VERSION " (ipvsadm command language for "
 		"the podvs kernel module)\n"
 		"Usage:\n"
 		"  %s -A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] "

@@ -292,7 +292,7 @@ static int node_init(struct podvsd *d)
 
 static int backend_init(struct podvsd *d)
 {
-	char err[PODVS_ERRMSG_LEN];
+	char err[LPV_ERRMSG_LEN];
 	int ret;
 
 	if (d->opts.dry_run) {
@@ -459,8 +459,8 @@ static int parse_args(struct podvsd *d, int argc, char **argv)
 		return 0;
 	}
 	if (d->opts.version) {
-		printf("podvsd %s (libpodvs %s)\n", PODVSD_VERSION,
-		       PODVS_LIB_VERSION);
+		printf("podvsd %s (libpodvs %s)\n", PODVS_VERSION,
+		       PODVS_VERSION);
 		return 0;
 	}
 	return -1;
@@ -482,7 +482,7 @@ int podvsd_main(int argc, char **argv)
 	if (podvsd_init(d))
 		goto out;
 	pd_info(&d->log, "msg=\"podvsd started\" version=%s node=%s",
-		PODVSD_VERSION, d->opts.node_name);
+		PODVS_VERSION, d->opts.node_name);
 	ret = pd_loop_run(&d->loop);
 	if (ret)
 		pd_err(&d->log, "msg=\"event loop failed\" err=\"%s\"",

@@ -10,7 +10,6 @@
 #include "base/log.h"
 #include "webhook/webhook_opts.h"
 
-#define PODVSD_VERSION		"0.1.0"
 #define PD_DEFAULT_METRICS	"0.0.0.0:9742"
 #define PD_DEFAULT_LINK		"podvs0"
 #define PD_DEFAULT_DRAIN	300	/* seconds a removed dest may keep flows */

@@ -72,7 +72,7 @@ static double now_us(void)
 
 /* ---- podvs, through libpodvs ------------------------------------------- */
 
-static void pv_svc(struct podvs_service *s, const struct endpoint *vip)
+static void pv_svc(struct lpv_service *s, const struct endpoint *vip)
 {
 	memset(s, 0, sizeof(*s));
 	s->af = AF_INET;
@@ -81,33 +81,33 @@ static void pv_svc(struct podvs_service *s, const struct endpoint *vip)
 	s->port = vip->port;
 }
 
-static void pv_dest(struct podvs_dest *d, const struct endpoint *e,
+static void pv_dest(struct lpv_dest *d, const struct endpoint *e,
 		    unsigned int weight)
 {
 	memset(d, 0, sizeof(*d));
 	d->addr.v4 = e->addr;
 	d->port = e->port;
-	d->present = PODVS_DEST_HAS_WEIGHT | PODVS_DEST_HAS_FWD;
+	d->present = LPV_DEST_HAS_WEIGHT | LPV_DEST_HAS_FWD;
 	d->weight = weight;
 	d->fwd = PODVS_FWD_MASQ;
 }
 
 static int pv_edit(void *priv, const struct args *a, unsigned int w)
 {
-	struct podvs_service s;
-	struct podvs_dest d;
+	struct lpv_service s;
+	struct lpv_dest d;
 
 	pv_svc(&s, &a->vip);
 	pv_dest(&d, &a->edit, w);
-	return podvs_dest_edit(priv, &s, &d);
+	return lpv_dest_edit(priv, &s, &d);
 }
 
 static int pv_replace(void *priv, const struct args *a,
 		      const struct endpoint *from, const struct endpoint *to)
 {
-	struct podvs_batch *b = podvs_batch_new();
-	struct podvs_dest dfrom, dto;
-	struct podvs_service s;
+	struct lpv_batch *b = lpv_batch_new();
+	struct lpv_dest dfrom, dto;
+	struct lpv_service s;
 	int err;
 
 	if (!b)
@@ -115,26 +115,26 @@ static int pv_replace(void *priv, const struct args *a,
 	pv_svc(&s, &a->vip);
 	pv_dest(&dfrom, from, 1);
 	pv_dest(&dto, to, 1);
-	err = podvs_batch_append(b, PODVS_CMD_DEL_DEST, &s, &dfrom);
+	err = lpv_batch_append(b, PODVS_CMD_DEL_DEST, &s, &dfrom);
 	if (err >= 0)
-		err = podvs_batch_append(b, PODVS_CMD_NEW_DEST, &s, &dto);
+		err = lpv_batch_append(b, PODVS_CMD_NEW_DEST, &s, &dto);
 	if (err >= 0)
-		err = podvs_batch_send(priv, b, NULL);
-	podvs_batch_free(b);
+		err = lpv_batch_send(priv, b, NULL);
+	lpv_batch_free(b);
 	return err < 0 ? err : 0;
 }
 
 static const char *pv_errmsg(void *priv)
 {
-	return podvs_errmsg(priv);
+	return lpv_errmsg(priv);
 }
 
 static int pv_open(struct target *t)
 {
-	char err[PODVS_ERRMSG_LEN];
-	struct podvs_handle *h;
+	char err[LPV_ERRMSG_LEN];
+	struct lpv_handle *h;
 
-	if (podvs_open(&h, err, sizeof(err))) {
+	if (lpv_open(&h, err, sizeof(err))) {
 		fprintf(stderr, "ctlbench: %s\n", err);
 		return -1;
 	}

@@ -14,7 +14,7 @@
 set -e
 . "$(dirname "$0")/lib.sh"
 
-VERSION=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$PODVS_REPO/dkms.conf")
+VERSION=$(cat "$PODVS_REPO/VERSION")
 KVER=$(uname -r)
 
 remove_all() {
@@ -25,7 +25,7 @@ remove_all() {
 headers() {
 	[ -f "/lib/modules/$KVER/build/Makefile" ] ||
 		fail "no kernel headers at /lib/modules/$KVER/build"
-	[ -n "$VERSION" ] || fail "no PACKAGE_VERSION in dkms.conf"
+	[ -n "$VERSION" ] || fail "no version in $PODVS_REPO/VERSION"
 }
 
 install_build() {

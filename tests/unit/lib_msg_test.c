@@ -15,7 +15,7 @@
 #include <arpa/inet.h>
 #include <linux/genetlink.h>
 #include <cmocka.h>
-#include "lib/msg.h"
+#include "lib/handle.h"
 
 #define FAMILY	0x1d
 
@@ -24,13 +24,13 @@ static char buf[8192];
 static struct nlmsghdr *start(uint8_t cmd)
 {
 	memset(buf, 0, sizeof(buf));
-	return podvs_msg_start(buf, FAMILY, cmd, 0, 7);
+	return lpv_msg_start(buf, FAMILY, cmd, 0, 7);
 }
 
-static void svc_full(struct podvs_service *s, const char *addr)
+static void svc_full(struct lpv_service *s, const char *addr)
 {
 	memset(s, 0, sizeof(*s));
-	assert_int_equal(podvs_addr_parse(addr, &s->af, &s->addr), 0);
+	assert_int_equal(lpv_addr_parse(addr, &s->af, &s->addr), 0);
 	s->protocol = IPPROTO_TCP;
 	s->port = 8080;
 	snprintf(s->sched, sizeof(s->sched), "mh");
@@ -40,17 +40,17 @@ static void svc_full(struct podvs_service *s, const char *addr)
 	s->netmask = 24;
 	s->mh_table_size = 251;
 	snprintf(s->owner, sizeof(s->owner), "podvsd/default/web");
-	s->present = PODVS_SVC_HAS_SCHED | PODVS_SVC_HAS_FLAGS |
-		     PODVS_SVC_HAS_FLAGS_MASK | PODVS_SVC_HAS_TIMEOUT |
-		     PODVS_SVC_HAS_NETMASK | PODVS_SVC_HAS_MH_TABLE_SIZE |
-		     PODVS_SVC_HAS_OWNER;
+	s->present = LPV_SVC_HAS_SCHED | LPV_SVC_HAS_FLAGS |
+		     LPV_SVC_HAS_FLAGS_MASK | LPV_SVC_HAS_TIMEOUT |
+		     LPV_SVC_HAS_NETMASK | LPV_SVC_HAS_MH_TABLE_SIZE |
+		     LPV_SVC_HAS_OWNER;
 }
 
 static const struct nlattr *top(const struct nlmsghdr *nlh, uint16_t type)
 {
 	const struct nlattr *tb[PODVS_A_MAX + 1];
 
-	assert_int_equal(podvs_parse_top(nlh, tb), 0);
+	assert_int_equal(lpv_parse_top(nlh, tb), 0);
 	return tb[type];
 }
 
@@ -73,7 +73,7 @@ static void test_header(void **state)
 	assert_int_equal(nlh->nlmsg_type, FAMILY);
 	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST);
 	assert_int_equal(nlh->nlmsg_seq, 7);
-	assert_int_equal(nlh->nlmsg_len, PODVS_HDRLEN);
+	assert_int_equal(nlh->nlmsg_len, LPV_HDRLEN);
 	assert_int_equal(g->cmd, PODVS_CMD_GET_INFO);
 	assert_int_equal(g->version, PODVS_GENL_VERSION);
 }
@@ -81,7 +81,7 @@ static void test_header(void **state)
 static void test_service_round_trip(void **state)
 {
 	static const char *const addrs[] = { "192.0.2.1", "2001:db8::1" };
-	struct podvs_service in, out;
+	struct lpv_service in, out;
 	int i;
 
 	(void)state;
@@ -89,9 +89,9 @@ static void test_service_round_trip(void **state)
 		struct nlmsghdr *nlh = start(PODVS_CMD_NEW_SERVICE);
 
 		svc_full(&in, addrs[i]);
-		assert_int_equal(podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE,
-						   &in, false), 0);
-		assert_int_equal(podvs_parse_service(top(nlh, PODVS_A_SERVICE), &out), 0);
+		assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE,
+						 &in, false), 0);
+		assert_int_equal(lpv_parse_service(top(nlh, PODVS_A_SERVICE), &out), 0);
 		assert_int_equal(out.af, in.af);
 		assert_int_equal(out.protocol, IPPROTO_TCP);
 		assert_memory_equal(out.addr.raw, in.addr.raw, 16);
@@ -111,14 +111,14 @@ static void test_service_round_trip(void **state)
 static void test_service_wire_form(void **state)
 {
 	const struct nlattr *a, *nest;
-	struct podvs_service in;
+	struct lpv_service in;
 	struct nlmsghdr *nlh = start(PODVS_CMD_DEL_SERVICE);
 	int seen = 0;
 
 	(void)state;
 	svc_full(&in, "192.0.2.1");
-	assert_int_equal(podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
-					   true), 0);
+	assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
+					 true), 0);
 	nest = top(nlh, PODVS_A_SERVICE);
 	assert_int_equal(count_nested(nest), 4);
 	mnl_attr_for_each_nested(a, nest) {
@@ -143,7 +143,7 @@ static void test_service_wire_form(void **state)
 
 static void test_service_build_errors(void **state)
 {
-	struct podvs_service in;
+	struct lpv_service in;
 	struct nlmsghdr *nlh;
 	uint32_t len;
 
@@ -151,46 +151,46 @@ static void test_service_build_errors(void **state)
 	svc_full(&in, "192.0.2.1");
 	in.af = 99;
 	nlh = start(PODVS_CMD_NEW_SERVICE);
-	assert_int_equal(podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
-					   false), -EINVAL);
+	assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
+					 false), -EINVAL);
 	/* a cancelled nest leaves the message as it was */
-	assert_int_equal(nlh->nlmsg_len, PODVS_HDRLEN);
+	assert_int_equal(nlh->nlmsg_len, LPV_HDRLEN);
 	svc_full(&in, "192.0.2.1");
 	memset(in.owner, 'x', sizeof(in.owner));
-	assert_int_equal(podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
-					   false), -EINVAL);
+	assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
+					 false), -EINVAL);
 	memset(in.sched, 'x', sizeof(in.sched));
-	in.present &= ~PODVS_SVC_HAS_OWNER;
-	assert_int_equal(podvs_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
-					   false), -EINVAL);
+	in.present &= ~LPV_SVC_HAS_OWNER;
+	assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
+					 false), -EINVAL);
 	svc_full(&in, "192.0.2.1");
 	len = nlh->nlmsg_len;
-	assert_int_equal(podvs_put_service(nlh, PODVS_HDRLEN + 40, PODVS_A_SERVICE,
-					   &in, false), -EMSGSIZE);
+	assert_int_equal(lpv_put_service(nlh, LPV_HDRLEN + 40, PODVS_A_SERVICE,
+					 &in, false), -EMSGSIZE);
 	assert_int_equal(nlh->nlmsg_len, len);
 }
 
 static void test_dest_round_trip(void **state)
 {
-	struct podvs_dest in = { 0 }, out;
+	struct lpv_dest in = { 0 }, out;
 	struct nlmsghdr *nlh;
 	uint16_t af;
 
 	(void)state;
-	assert_int_equal(podvs_addr_parse("2001:db8::10", &af, &in.addr), 0);
+	assert_int_equal(lpv_addr_parse("2001:db8::10", &af, &in.addr), 0);
 	in.port = 443;
 	in.weight = 65535;
 	in.flags = PODVS_DEST_F_DRAIN;
 	in.flags_mask = PODVS_DEST_F_DRAIN;
 	in.fwd = PODVS_FWD_MASQ;
 	snprintf(in.owner, sizeof(in.owner), "pod/web-1");
-	in.present = PODVS_DEST_HAS_WEIGHT | PODVS_DEST_HAS_FLAGS |
-		     PODVS_DEST_HAS_FLAGS_MASK | PODVS_DEST_HAS_FWD |
-		     PODVS_DEST_HAS_OWNER;
+	in.present = LPV_DEST_HAS_WEIGHT | LPV_DEST_HAS_FLAGS |
+		     LPV_DEST_HAS_FLAGS_MASK | LPV_DEST_HAS_FWD |
+		     LPV_DEST_HAS_OWNER;
 	nlh = start(PODVS_CMD_SET_DEST);
-	assert_int_equal(podvs_put_dest(nlh, sizeof(buf), PODVS_A_DEST, af, &in,
-					false), 0);
-	assert_int_equal(podvs_parse_dest(top(nlh, PODVS_A_DEST), &out), 0);
+	assert_int_equal(lpv_put_dest(nlh, sizeof(buf), PODVS_A_DEST, af, &in,
+				      false), 0);
+	assert_int_equal(lpv_parse_dest(top(nlh, PODVS_A_DEST), &out), 0);
 	assert_memory_equal(out.addr.raw, in.addr.raw, 16);
 	assert_int_equal(out.port, 443);
 	assert_int_equal(out.weight, 65535);
@@ -200,58 +200,58 @@ static void test_dest_round_trip(void **state)
 	assert_int_equal(out.present, in.present);
 
 	nlh = start(PODVS_CMD_DEL_DEST);
-	assert_int_equal(podvs_put_dest(nlh, sizeof(buf), PODVS_A_DEST, af, &in,
-					true), 0);
+	assert_int_equal(lpv_put_dest(nlh, sizeof(buf), PODVS_A_DEST, af, &in,
+				      true), 0);
 	assert_int_equal(count_nested(top(nlh, PODVS_A_DEST)), 2);
 	/* the address length follows the service's family */
 	nlh = start(PODVS_CMD_DEL_DEST);
-	assert_int_equal(podvs_put_dest(nlh, sizeof(buf), PODVS_A_DEST, AF_INET,
-					&in, true), 0);
-	assert_int_equal(podvs_parse_dest(top(nlh, PODVS_A_DEST), &out), 0);
+	assert_int_equal(lpv_put_dest(nlh, sizeof(buf), PODVS_A_DEST, AF_INET,
+				      &in, true), 0);
+	assert_int_equal(lpv_parse_dest(top(nlh, PODVS_A_DEST), &out), 0);
 	assert_memory_equal(out.addr.raw, in.addr.raw, 4);
 	assert_int_equal(out.addr.raw[4], 0);
 }
 
 static void test_config_round_trip(void **state)
 {
-	struct podvs_config in = { .tcp_timeout = 900, .udp_timeout = 300,
+	struct lpv_config in = { .tcp_timeout = 900, .udp_timeout = 300,
 				   .conn_max = 1 << 20 }, out;
 	struct nlmsghdr *nlh = start(PODVS_CMD_SET_CONFIG);
 
 	(void)state;
-	assert_int_equal(podvs_put_config(nlh, sizeof(buf), &in), 0);
+	assert_int_equal(lpv_put_config(nlh, sizeof(buf), &in), 0);
 	/* zero means "keep": not sent */
 	assert_int_equal(count_nested(top(nlh, PODVS_A_CONFIG)), 3);
-	assert_int_equal(podvs_parse_config(top(nlh, PODVS_A_CONFIG), &out), 0);
+	assert_int_equal(lpv_parse_config(top(nlh, PODVS_A_CONFIG), &out), 0);
 	assert_memory_equal(&in, &out, sizeof(in));
 }
 
 static void test_conn_filter(void **state)
 {
-	struct podvs_conn_filter f = { 0 };
-	struct podvs_service s;
-	struct podvs_dest d;
-	struct podvs_conn c;
+	struct lpv_conn_filter f = { 0 };
+	struct lpv_service s;
+	struct lpv_dest d;
+	struct lpv_conn c;
 	struct nlmsghdr *nlh = start(PODVS_CMD_GET_CONN);
 	uint16_t af;
 
 	(void)state;
-	assert_int_equal(podvs_addr_parse("192.0.2.1", &f.svc.af, &f.svc.addr), 0);
+	assert_int_equal(lpv_addr_parse("192.0.2.1", &f.svc.af, &f.svc.addr), 0);
 	f.svc.protocol = IPPROTO_UDP;
 	f.svc.port = 53;
-	assert_int_equal(podvs_addr_parse("10.0.0.9", &af, &f.daddr), 0);
-	assert_int_equal(podvs_addr_parse("198.51.100.4", &af, &f.caddr), 0);
+	assert_int_equal(lpv_addr_parse("10.0.0.9", &af, &f.daddr), 0);
+	assert_int_equal(lpv_addr_parse("198.51.100.4", &af, &f.caddr), 0);
 	f.cport = 40000;
-	f.present = PODVS_CONN_FILTER_SERVICE | PODVS_CONN_FILTER_DADDR |
-		    PODVS_CONN_FILTER_CADDR | PODVS_CONN_FILTER_CPORT;
-	assert_int_equal(podvs_put_conn_filter(nlh, sizeof(buf), &f), 0);
-	assert_int_equal(podvs_parse_service(top(nlh, PODVS_A_SERVICE), &s), 0);
+	f.present = LPV_CONN_FILTER_SERVICE | LPV_CONN_FILTER_DADDR |
+		    LPV_CONN_FILTER_CADDR | LPV_CONN_FILTER_CPORT;
+	assert_int_equal(lpv_put_conn_filter(nlh, sizeof(buf), &f), 0);
+	assert_int_equal(lpv_parse_service(top(nlh, PODVS_A_SERVICE), &s), 0);
 	assert_int_equal(s.port, 53);
-	assert_int_equal(podvs_parse_dest(top(nlh, PODVS_A_DEST), &d), 0);
+	assert_int_equal(lpv_parse_dest(top(nlh, PODVS_A_DEST), &d), 0);
 	assert_memory_equal(d.addr.raw, f.daddr.raw, 4);
 	assert_int_equal(d.port, 0);
 	assert_int_equal(count_nested(top(nlh, PODVS_A_DEST)), 1);
-	assert_int_equal(podvs_parse_conn(top(nlh, PODVS_A_CONN), &c), 0);
+	assert_int_equal(lpv_parse_conn(top(nlh, PODVS_A_CONN), &c), 0);
 	assert_memory_equal(c.caddr.raw, f.caddr.raw, 4);
 	assert_int_equal(c.cport, 40000);
 	/* only CADDR and CPORT: the kernel rejects AF and the rest there */
@@ -260,8 +260,8 @@ static void test_conn_filter(void **state)
 	/* no filters: no attributes at all */
 	nlh = start(PODVS_CMD_GET_CONN);
 	f.present = 0;
-	assert_int_equal(podvs_put_conn_filter(nlh, sizeof(buf), &f), 0);
-	assert_int_equal(nlh->nlmsg_len, PODVS_HDRLEN);
+	assert_int_equal(lpv_put_conn_filter(nlh, sizeof(buf), &f), 0);
+	assert_int_equal(nlh->nlmsg_len, LPV_HDRLEN);
 }
 
 /* Parse one PODVS_A_OP back into its parts. */
@@ -285,48 +285,48 @@ static void parse_op(const struct nlattr *op, uint8_t *cmd,
 static void test_ops(void **state)
 {
 	const struct nlattr *sa, *da;
-	struct podvs_service in, out;
-	struct podvs_dest d = { .port = 80, .weight = 3,
-				.present = PODVS_DEST_HAS_WEIGHT }, dout;
+	struct lpv_service in, out;
+	struct lpv_dest d = { .port = 80, .weight = 3,
+				.present = LPV_DEST_HAS_WEIGHT }, dout;
 	struct nlmsghdr *nlh = start(PODVS_CMD_BATCH);
 	uint8_t cmd;
 
 	(void)state;
 	svc_full(&in, "192.0.2.1");
-	assert_int_equal(podvs_addr_parse("10.0.0.1", &in.af, &d.addr), 0);
-	assert_int_equal(podvs_put_op(nlh, sizeof(buf), PODVS_CMD_NEW_DEST, &in, &d), 0);
+	assert_int_equal(lpv_addr_parse("10.0.0.1", &in.af, &d.addr), 0);
+	assert_int_equal(lpv_put_op(nlh, sizeof(buf), PODVS_CMD_NEW_DEST, &in, &d), 0);
 	parse_op(top(nlh, PODVS_A_OP), &cmd, &sa, &da);
 	assert_int_equal(cmd, PODVS_CMD_NEW_DEST);
 	/* dest ops carry the service key only */
-	assert_int_equal(podvs_parse_service(sa, &out), 0);
+	assert_int_equal(lpv_parse_service(sa, &out), 0);
 	assert_int_equal(out.present, 0);
-	assert_int_equal(podvs_parse_dest(da, &dout), 0);
+	assert_int_equal(lpv_parse_dest(da, &dout), 0);
 	assert_int_equal(dout.weight, 3);
 
 	nlh = start(PODVS_CMD_BATCH);
-	assert_int_equal(podvs_put_op(nlh, sizeof(buf), PODVS_CMD_NEW_SERVICE, &in,
-				      NULL), 0);
+	assert_int_equal(lpv_put_op(nlh, sizeof(buf), PODVS_CMD_NEW_SERVICE, &in,
+				    NULL), 0);
 	parse_op(top(nlh, PODVS_A_OP), &cmd, &sa, &da);
 	assert_null(da);
-	assert_int_equal(podvs_parse_service(sa, &out), 0);
+	assert_int_equal(lpv_parse_service(sa, &out), 0);
 	assert_string_equal(out.sched, "mh");
 
 	nlh = start(PODVS_CMD_BATCH);
-	assert_int_equal(podvs_put_op(nlh, sizeof(buf), PODVS_CMD_DEL_SERVICE, &in,
-				      NULL), 0);
+	assert_int_equal(lpv_put_op(nlh, sizeof(buf), PODVS_CMD_DEL_SERVICE, &in,
+				    NULL), 0);
 	parse_op(top(nlh, PODVS_A_OP), &cmd, &sa, &da);
 	assert_int_equal(count_nested(sa), 4);
 
 	nlh = start(PODVS_CMD_BATCH);
-	assert_int_equal(podvs_put_op(nlh, sizeof(buf), PODVS_CMD_GET_INFO, &in,
-				      NULL), -EINVAL);
-	assert_int_equal(podvs_put_op(nlh, sizeof(buf), PODVS_CMD_SET_DEST, &in,
-				      NULL), -EINVAL);
-	assert_int_equal(podvs_put_op(nlh, sizeof(buf), PODVS_CMD_SET_SERVICE, &in,
-				      &d), -EINVAL);
-	assert_int_equal(podvs_put_op(nlh, sizeof(buf), PODVS_CMD_BATCH, &in,
-				      NULL), -EINVAL);
-	assert_int_equal(nlh->nlmsg_len, PODVS_HDRLEN);
+	assert_int_equal(lpv_put_op(nlh, sizeof(buf), PODVS_CMD_GET_INFO, &in,
+				    NULL), -EINVAL);
+	assert_int_equal(lpv_put_op(nlh, sizeof(buf), PODVS_CMD_SET_DEST, &in,
+				    NULL), -EINVAL);
+	assert_int_equal(lpv_put_op(nlh, sizeof(buf), PODVS_CMD_SET_SERVICE, &in,
+				    &d), -EINVAL);
+	assert_int_equal(lpv_put_op(nlh, sizeof(buf), PODVS_CMD_BATCH, &in,
+				    NULL), -EINVAL);
+	assert_int_equal(nlh->nlmsg_len, LPV_HDRLEN);
 }
 
 /* ---- crafted replies ------------------------------------------------------ */
@@ -349,7 +349,7 @@ static void put_stats(struct nlmsghdr *nlh, uint16_t type, uint64_t base)
 static void test_service_reply_with_stats(void **state)
 {
 	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_SERVICE);
-	struct podvs_service s;
+	struct lpv_service s;
 	struct nlattr *n;
 	uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 
@@ -364,13 +364,13 @@ static void test_service_reply_with_stats(void **state)
 	mnl_attr_put_u32(nlh, 200, 0xdead);	/* from a newer kernel: ignored */
 	put_stats(nlh, PODVS_SVC_A_STATS, 1ULL << 40);
 	mnl_attr_nest_end(nlh, n);
-	assert_int_equal(podvs_parse_service(top(nlh, PODVS_A_SERVICE), &s), 0);
+	assert_int_equal(lpv_parse_service(top(nlh, PODVS_A_SERVICE), &s), 0);
 	assert_int_equal(s.af, AF_INET6);
 	assert_int_equal(s.protocol, IPPROTO_UDP);
 	assert_int_equal(s.port, 53);
 	assert_int_equal(s.ndests, 12);
-	assert_int_equal(s.present, PODVS_SVC_HAS_SCHED | PODVS_SVC_HAS_NDESTS |
-			 PODVS_SVC_HAS_STATS);
+	assert_int_equal(s.present, LPV_SVC_HAS_SCHED | LPV_SVC_HAS_NDESTS |
+			 LPV_SVC_HAS_STATS);
 	assert_true(s.stats.conns == (1ULL << 40) + PODVS_STATS_A_CONNS);
 	assert_true(s.stats.outbps == (1ULL << 40) + PODVS_STATS_A_OUTBPS);
 
@@ -380,7 +380,7 @@ static void test_service_reply_with_stats(void **state)
 	mnl_attr_put(nlh, PODVS_SVC_A_ADDR, 16, v6);
 	mnl_attr_put_u16(nlh, PODVS_SVC_A_PORT, htons(53));
 	mnl_attr_nest_end(nlh, n);
-	assert_int_equal(podvs_parse_service(top(nlh, PODVS_A_SERVICE), &s), 0);
+	assert_int_equal(lpv_parse_service(top(nlh, PODVS_A_SERVICE), &s), 0);
 	assert_int_equal(s.af, AF_INET6);
 }
 
@@ -389,7 +389,7 @@ static int svc_with(uint16_t type, const void *data, size_t len)
 {
 	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_SERVICE);
 	static const uint8_t v4[4] = { 192, 0, 2, 1 };
-	struct podvs_service s;
+	struct lpv_service s;
 	struct nlattr *n;
 
 	n = mnl_attr_nest_start(nlh, PODVS_A_SERVICE);
@@ -399,7 +399,7 @@ static int svc_with(uint16_t type, const void *data, size_t len)
 		mnl_attr_put(nlh, PODVS_SVC_A_ADDR, 4, v4);
 	mnl_attr_put(nlh, type, len, data);
 	mnl_attr_nest_end(nlh, n);
-	return podvs_parse_service(top(nlh, PODVS_A_SERVICE), &s);
+	return lpv_parse_service(top(nlh, PODVS_A_SERVICE), &s);
 }
 
 static void test_malformed_replies(void **state)
@@ -433,7 +433,7 @@ static void test_malformed_replies(void **state)
 static void test_malformed_dest_and_stats(void **state)
 {
 	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_DEST);
-	struct podvs_dest d;
+	struct lpv_dest d;
 	struct nlattr *n, *st;
 	uint8_t v4[4] = { 10, 0, 0, 1 };
 
@@ -446,7 +446,7 @@ static void test_malformed_dest_and_stats(void **state)
 	mnl_attr_put_u32(nlh, PODVS_STATS_A_CONNS, 1);	/* must be u64 */
 	mnl_attr_nest_end(nlh, st);
 	mnl_attr_nest_end(nlh, n);
-	assert_int_equal(podvs_parse_dest(top(nlh, PODVS_A_DEST), &d), -EPROTO);
+	assert_int_equal(lpv_parse_dest(top(nlh, PODVS_A_DEST), &d), -EPROTO);
 
 	nlh = reply(PODVS_CMD_GET_DEST);
 	n = mnl_attr_nest_start(nlh, PODVS_A_DEST);
@@ -455,10 +455,10 @@ static void test_malformed_dest_and_stats(void **state)
 	mnl_attr_put_u32(nlh, PODVS_DEST_A_ACTIVE_CONNS, 5);
 	mnl_attr_put_u32(nlh, PODVS_DEST_A_PERSIST_CONNS, 2);
 	mnl_attr_nest_end(nlh, n);
-	assert_int_equal(podvs_parse_dest(top(nlh, PODVS_A_DEST), &d), 0);
+	assert_int_equal(lpv_parse_dest(top(nlh, PODVS_A_DEST), &d), 0);
 	assert_int_equal(d.active_conns, 5);
 	assert_int_equal(d.persist_conns, 2);
-	assert_int_equal(d.present, PODVS_DEST_HAS_CONNS);
+	assert_int_equal(d.present, LPV_DEST_HAS_CONNS);
 
 	/* a nest whose length runs past the message */
 	nlh = reply(PODVS_CMD_GET_DEST);
@@ -467,13 +467,13 @@ static void test_malformed_dest_and_stats(void **state)
 	mnl_attr_nest_end(nlh, n);
 	((struct nlattr *)mnl_nlmsg_get_payload_offset(nlh, sizeof(struct genlmsghdr)))
 		[1].nla_len = 200;
-	assert_int_equal(podvs_parse_dest(top(nlh, PODVS_A_DEST), &d), -EPROTO);
+	assert_int_equal(lpv_parse_dest(top(nlh, PODVS_A_DEST), &d), -EPROTO);
 }
 
 static void test_info_reply(void **state)
 {
 	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_INFO);
-	struct podvs_info info;
+	struct lpv_info info;
 	struct nlattr *n, *dr;
 
 	(void)state;
@@ -489,7 +489,7 @@ static void test_info_reply(void **state)
 	mnl_attr_put_u64(nlh, PODVS_DROP_A_DEST_GONE, 1ULL << 33);
 	mnl_attr_nest_end(nlh, dr);
 	mnl_attr_nest_end(nlh, n);
-	assert_int_equal(podvs_parse_info(top(nlh, PODVS_A_INFO), &info), 0);
+	assert_int_equal(lpv_parse_info(top(nlh, PODVS_A_INFO), &info), 0);
 	assert_string_equal(info.version, "0.1.0");
 	assert_int_equal(info.abi, 1);
 	assert_int_equal(info.services, 3);
@@ -506,7 +506,7 @@ static void test_conn_reply(void **state)
 	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_CONN);
 	uint8_t c4[4] = { 198, 51, 100, 7 }, v4[4] = { 192, 0, 2, 1 },
 		d4[4] = { 10, 0, 0, 1 };
-	struct podvs_conn c;
+	struct lpv_conn c;
 	struct nlattr *n;
 
 	(void)state;
@@ -522,7 +522,7 @@ static void test_conn_reply(void **state)
 	mnl_attr_put_u8(nlh, PODVS_CONN_A_STATE, PODVS_CONN_S_ESTABLISHED);
 	mnl_attr_put_u32(nlh, PODVS_CONN_A_EXPIRES, 899);
 	mnl_attr_nest_end(nlh, n);
-	assert_int_equal(podvs_parse_conn(top(nlh, PODVS_A_CONN), &c), 0);
+	assert_int_equal(lpv_parse_conn(top(nlh, PODVS_A_CONN), &c), 0);
 	assert_memory_equal(c.caddr.raw, c4, 4);
 	assert_memory_equal(c.daddr.raw, d4, 4);
 	assert_int_equal(c.cport, 40000);
@@ -559,17 +559,17 @@ static struct nlmsghdr *ack(char *out, const struct nlmsghdr *req, int error,
 static void test_ack_parsing(void **state)
 {
 	char out[8192];
-	struct podvs_service in;
+	struct lpv_service in;
 	struct nlmsghdr *req;
-	struct podvs_ack a;
+	struct lpv_ack a;
 
 	(void)state;
 	svc_full(&in, "192.0.2.1");
 	req = start(PODVS_CMD_NEW_SERVICE);
-	podvs_put_service(req, sizeof(buf), PODVS_A_SERVICE, &in, false);
+	lpv_put_service(req, sizeof(buf), PODVS_A_SERVICE, &in, false);
 
-	assert_int_equal(podvs_parse_ack(ack(out, req, -EEXIST, true,
-					     "service TCP 192.0.2.1:8080 exists", 20),
+	assert_int_equal(lpv_parse_ack(ack(out, req, -EEXIST, true,
+					   "service TCP 192.0.2.1:8080 exists", 20),
 				       &a), 0);
 	assert_int_equal(a.error, -EEXIST);
 	assert_true(a.has_msg);
@@ -578,18 +578,18 @@ static void test_ack_parsing(void **state)
 	assert_int_equal(a.offs, 20);
 
 	/* not capped: the whole request sits before the TLVs */
-	assert_int_equal(podvs_parse_ack(ack(out, req, -EINVAL, false,
-					     "bad scheduler", 44), &a), 0);
+	assert_int_equal(lpv_parse_ack(ack(out, req, -EINVAL, false,
+					   "bad scheduler", 44), &a), 0);
 	assert_int_equal(a.error, -EINVAL);
 	assert_string_equal(a.msg, "bad scheduler");
 	assert_int_equal(a.offs, 44);
 
-	assert_int_equal(podvs_parse_ack(ack(out, req, 0, true, NULL, -1), &a), 0);
+	assert_int_equal(lpv_parse_ack(ack(out, req, 0, true, NULL, -1), &a), 0);
 	assert_int_equal(a.error, 0);
 	assert_false(a.has_msg);
 	assert_false(a.has_offs);
 
-	assert_int_equal(podvs_parse_ack(ack(out, req, -EPERM, false, NULL, -1),
+	assert_int_equal(lpv_parse_ack(ack(out, req, -EPERM, false, NULL, -1),
 				       &a), 0);
 	assert_int_equal(a.error, -EPERM);
 	assert_false(a.has_msg);
@@ -599,7 +599,7 @@ static void test_done_and_truncated(void **state)
 {
 	struct nlmsghdr *nlh;
 	char out[256];
-	struct podvs_ack a;
+	struct lpv_ack a;
 	int err = -EMSGSIZE;
 
 	(void)state;
@@ -608,7 +608,7 @@ static void test_done_and_truncated(void **state)
 	nlh->nlmsg_flags = NLM_F_MULTI | NLM_F_ACK_TLVS;
 	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(int)), &err, sizeof(int));
 	mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, "dump failed");
-	assert_int_equal(podvs_parse_ack(nlh, &a), 0);
+	assert_int_equal(lpv_parse_ack(nlh, &a), 0);
 	assert_int_equal(a.error, -EMSGSIZE);
 	assert_string_equal(a.msg, "dump failed");
 
@@ -616,13 +616,13 @@ static void test_done_and_truncated(void **state)
 	nlh->nlmsg_type = NLMSG_DONE;
 	err = 0;
 	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(int)), &err, sizeof(int));
-	assert_int_equal(podvs_parse_ack(nlh, &a), 0);
+	assert_int_equal(lpv_parse_ack(nlh, &a), 0);
 	assert_int_equal(a.error, 0);
 
 	nlh = mnl_nlmsg_put_header(out);
 	nlh->nlmsg_type = NLMSG_ERROR;
 	mnl_nlmsg_put_extra_header(nlh, 8);	/* shorter than struct nlmsgerr */
-	assert_int_equal(podvs_parse_ack(nlh, &a), -EPROTO);
+	assert_int_equal(lpv_parse_ack(nlh, &a), -EPROTO);
 }
 
 static void test_family_reply(void **state)
@@ -645,10 +645,10 @@ static void test_family_reply(void **state)
 	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 9);
 	mnl_attr_nest_end(nlh, g);
 	mnl_attr_nest_end(nlh, grps);
-	assert_int_equal(podvs_parse_family(nlh, "changes", &id, &grp), 0);
+	assert_int_equal(lpv_parse_family(nlh, "changes", &id, &grp), 0);
 	assert_int_equal(id, 0x2a);
 	assert_int_equal(grp, 9);
-	assert_int_equal(podvs_parse_family(nlh, "absent", &id, &grp), 0);
+	assert_int_equal(lpv_parse_family(nlh, "absent", &id, &grp), 0);
 	assert_int_equal(grp, 0);
 }
 
@@ -657,43 +657,43 @@ static void test_rebase_op_msg(void **state)
 	char out[128];
 
 	(void)state;
-	assert_int_equal(podvs_rebase_op_msg("op 17: dest 10.0.0.5:80 already exists",
-					     1000, out, sizeof(out)), 17);
+	assert_int_equal(lpv_rebase_op_msg("op 17: dest 10.0.0.5:80 already exists",
+					   1000, out, sizeof(out)), 17);
 	assert_string_equal(out, "op 1017: dest 10.0.0.5:80 already exists");
-	assert_int_equal(podvs_rebase_op_msg("op 0: x", 0, out, sizeof(out)), 0);
+	assert_int_equal(lpv_rebase_op_msg("op 0: x", 0, out, sizeof(out)), 0);
 	assert_string_equal(out, "op 0: x");
-	assert_int_equal(podvs_rebase_op_msg("no such service", 5, out, sizeof(out)), -1);
+	assert_int_equal(lpv_rebase_op_msg("no such service", 5, out, sizeof(out)), -1);
 	assert_string_equal(out, "no such service");
-	assert_int_equal(podvs_rebase_op_msg("op x: y", 5, out, sizeof(out)), -1);
-	assert_int_equal(podvs_rebase_op_msg("op 3 missing colon", 5, out,
-					     sizeof(out)), -1);
+	assert_int_equal(lpv_rebase_op_msg("op x: y", 5, out, sizeof(out)), -1);
+	assert_int_equal(lpv_rebase_op_msg("op 3 missing colon", 5, out,
+					   sizeof(out)), -1);
 	assert_string_equal(out, "op 3 missing colon");
-	assert_int_equal(podvs_rebase_op_msg("op -3: y", 5, out, sizeof(out)), -1);
+	assert_int_equal(lpv_rebase_op_msg("op -3: y", 5, out, sizeof(out)), -1);
 }
 
 static void test_addr_helpers(void **state)
 {
-	union podvs_addr a;
+	union lpv_addr a;
 	char s[INET6_ADDRSTRLEN];
 	uint16_t af;
 
 	(void)state;
-	assert_int_equal(podvs_addr_parse("203.0.113.9", &af, &a), 0);
+	assert_int_equal(lpv_addr_parse("203.0.113.9", &af, &a), 0);
 	assert_int_equal(af, AF_INET);
-	assert_string_equal(podvs_addr_str(af, &a, s, sizeof(s)), "203.0.113.9");
-	assert_int_equal(podvs_addr_parse("2001:DB8::A", &af, &a), 0);
+	assert_string_equal(lpv_addr_str(af, &a, s, sizeof(s)), "203.0.113.9");
+	assert_int_equal(lpv_addr_parse("2001:DB8::A", &af, &a), 0);
 	assert_int_equal(af, AF_INET6);
-	assert_string_equal(podvs_addr_str(af, &a, s, sizeof(s)), "2001:db8::a");
-	assert_int_equal(podvs_addr_parse("203.0.113", &af, &a), -EINVAL);
-	assert_int_equal(podvs_addr_parse("", &af, &a), -EINVAL);
-	assert_int_equal(podvs_addr_parse(" 1.2.3.4", &af, &a), -EINVAL);
-	assert_int_equal(podvs_addr_len(AF_INET), 4);
-	assert_int_equal(podvs_addr_len(AF_INET6), 16);
-	assert_int_equal(podvs_addr_len(0), 0);
-	assert_true(podvs_cmd_is_op(PODVS_CMD_DEL_DEST));
-	assert_false(podvs_cmd_is_op(PODVS_CMD_FLUSH));
-	assert_true(podvs_cmd_is_dest(PODVS_CMD_NEW_DEST));
-	assert_false(podvs_cmd_is_dest(PODVS_CMD_NEW_SERVICE));
+	assert_string_equal(lpv_addr_str(af, &a, s, sizeof(s)), "2001:db8::a");
+	assert_int_equal(lpv_addr_parse("203.0.113", &af, &a), -EINVAL);
+	assert_int_equal(lpv_addr_parse("", &af, &a), -EINVAL);
+	assert_int_equal(lpv_addr_parse(" 1.2.3.4", &af, &a), -EINVAL);
+	assert_int_equal(lpv_addr_len(AF_INET), 4);
+	assert_int_equal(lpv_addr_len(AF_INET6), 16);
+	assert_int_equal(lpv_addr_len(0), 0);
+	assert_true(lpv_cmd_is_op(PODVS_CMD_DEL_DEST));
+	assert_false(lpv_cmd_is_op(PODVS_CMD_FLUSH));
+	assert_true(lpv_cmd_is_dest(PODVS_CMD_NEW_DEST));
+	assert_false(lpv_cmd_is_dest(PODVS_CMD_NEW_SERVICE));
 }
 
 int main(void)

@@ -71,7 +71,7 @@ static ssize_t fake_recv(void *priv, void *buf, size_t len)
 	return (ssize_t)n;
 }
 
-static const struct podvs_transport fake_tr = { fake_send, fake_recv };
+static const struct lpv_transport fake_tr = { fake_send, fake_recv };
 
 /* Start a new datagram; messages are appended with put_msg(). */
 static void new_dgram(struct fake *f)
@@ -128,31 +128,31 @@ static void put_service(struct fake *f, const struct nlmsghdr *req, uint16_t por
 			uint16_t flags)
 {
 	struct nlmsghdr *nlh = put_msg(f, FAMILY, flags, req->nlmsg_seq);
-	struct podvs_service s = { .af = AF_INET, .protocol = IPPROTO_TCP,
+	struct lpv_service s = { .af = AF_INET, .protocol = IPPROTO_TCP,
 				   .port = port, .sched = "mh",
-				   .present = PODVS_SVC_HAS_SCHED };
+				   .present = LPV_SVC_HAS_SCHED };
 	struct genlmsghdr *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 
 	g->cmd = PODVS_CMD_GET_SERVICE;
 	s.addr.raw[0] = 192;
 	s.addr.raw[3] = 1;
-	assert_int_equal(podvs_put_service(nlh, 4096, PODVS_A_SERVICE, &s, false), 0);
+	assert_int_equal(lpv_put_service(nlh, 4096, PODVS_A_SERVICE, &s, false), 0);
 	end_msg(f, nlh);
 }
 
-static struct podvs_handle *fake_open(struct fake *f, kernel_fn k, size_t max_msg)
+static struct lpv_handle *fake_open(struct fake *f, kernel_fn k, size_t max_msg)
 {
-	struct podvs_handle *h;
+	struct lpv_handle *h;
 
 	memset(f, 0, sizeof(*f));
 	f->kernel = k;
 	f->fail_msg = -1;
-	h = podvs_handle_fake(&fake_tr, f, FAMILY, max_msg);
+	h = lpv_handle_fake(&fake_tr, f, FAMILY, max_msg);
 	assert_non_null(h);
 	return h;
 }
 
-static void fake_close(struct fake *f, struct podvs_handle *h)
+static void fake_close(struct fake *f, struct lpv_handle *h)
 {
 	int i;
 
@@ -162,7 +162,7 @@ static void fake_close(struct fake *f, struct podvs_handle *h)
 	free(f->sent_len);
 	for (i = f->rxpos; i < f->nrx; i++)
 		free(f->rx[i]);
-	podvs_close(h);
+	lpv_close(h);
 }
 
 static uint8_t req_cmd(const struct nlmsghdr *req)
@@ -178,25 +178,25 @@ static void k_exists(struct fake *f, const struct nlmsghdr *req)
 	put_ack(f, req, -EEXIST, "service TCP 192.0.2.1:80 already exists", 20);
 }
 
-static void svc80(struct podvs_service *s)
+static void svc80(struct lpv_service *s)
 {
 	memset(s, 0, sizeof(*s));
-	assert_int_equal(podvs_addr_parse("192.0.2.1", &s->af, &s->addr), 0);
+	assert_int_equal(lpv_addr_parse("192.0.2.1", &s->af, &s->addr), 0);
 	s->protocol = IPPROTO_TCP;
 	s->port = 80;
 }
 
 static void test_extack_message_kept(void **state)
 {
-	struct podvs_service s;
-	struct podvs_handle *h;
+	struct lpv_service s;
+	struct lpv_handle *h;
 	struct fake f;
 
 	(void)state;
 	h = fake_open(&f, k_exists, 0);
 	svc80(&s);
-	assert_int_equal(podvs_service_add(h, &s), -EEXIST);
-	assert_string_equal(podvs_errmsg(h), "service TCP 192.0.2.1:80 already exists");
+	assert_int_equal(lpv_service_add(h, &s), -EEXIST);
+	assert_string_equal(lpv_errmsg(h), "service TCP 192.0.2.1:80 already exists");
 	/* the request asked for an ack and went to the podvs family */
 	assert_int_equal(f.nsent, 1);
 	assert_true(((struct nlmsghdr *)f.sent[0])->nlmsg_flags & NLM_F_ACK);
@@ -213,13 +213,13 @@ static void k_eperm(struct fake *f, const struct nlmsghdr *req)
 
 static void test_errno_without_extack(void **state)
 {
-	struct podvs_handle *h;
+	struct lpv_handle *h;
 	struct fake f;
 
 	(void)state;
 	h = fake_open(&f, k_eperm, 0);
-	assert_int_equal(podvs_flush(h), -EPERM);
-	assert_string_equal(podvs_errmsg(h), "Operation not permitted");
+	assert_int_equal(lpv_flush(h), -EPERM);
+	assert_string_equal(lpv_errmsg(h), "Operation not permitted");
 	fake_close(&f, h);
 }
 
@@ -247,17 +247,17 @@ static void k_info(struct fake *f, const struct nlmsghdr *req)
 
 static void test_reply_then_ack(void **state)
 {
-	struct podvs_handle *h;
-	struct podvs_info info;
+	struct lpv_handle *h;
+	struct lpv_info info;
 	struct fake f;
 
 	(void)state;
 	h = fake_open(&f, k_info, 0);
-	assert_int_equal(podvs_info_get(h, &info), 0);
+	assert_int_equal(lpv_info_get(h, &info), 0);
 	assert_string_equal(info.version, "0.1.0");
 	assert_int_equal(info.generation, 42);
 	assert_int_equal(f.rxpos, f.nrx);
-	assert_string_equal(podvs_errmsg(h), "");
+	assert_string_equal(lpv_errmsg(h), "");
 	fake_close(&f, h);
 }
 
@@ -275,14 +275,14 @@ static void k_garbage_info(struct fake *f, const struct nlmsghdr *req)
 
 static void test_malformed_reply(void **state)
 {
-	struct podvs_handle *h;
-	struct podvs_info info;
+	struct lpv_handle *h;
+	struct lpv_info info;
 	struct fake f;
 
 	(void)state;
 	h = fake_open(&f, k_garbage_info, 0);
-	assert_int_equal(podvs_info_get(h, &info), -EPROTO);
-	assert_string_equal(podvs_errmsg(h), "malformed reply from the kernel");
+	assert_int_equal(lpv_info_get(h, &info), -EPROTO);
+	assert_string_equal(lpv_errmsg(h), "malformed reply from the kernel");
 	/* the loop still read up to the ack: nothing left behind */
 	assert_int_equal(f.rxpos, f.nrx);
 	fake_close(&f, h);
@@ -334,14 +334,14 @@ static void k_dump(struct fake *f, const struct nlmsghdr *req)
 
 static void test_dump(void **state)
 {
-	struct podvs_service *s = NULL;
-	struct podvs_handle *h;
+	struct lpv_service *s = NULL;
+	struct lpv_handle *h;
 	struct fake f;
 	size_t n = 0;
 
 	(void)state;
 	h = fake_open(&f, k_dump, 0);
-	assert_int_equal(podvs_service_list(h, &s, &n), 0);
+	assert_int_equal(lpv_service_list(h, &s, &n), 0);
 	assert_int_equal(n, 3);
 	assert_int_equal(s[0].port, 80);
 	assert_int_equal(s[2].port, 82);
@@ -353,15 +353,15 @@ static void test_dump(void **state)
 
 static void test_dump_intr_retried(void **state)
 {
-	struct podvs_service *s = NULL;
-	struct podvs_handle *h;
+	struct lpv_service *s = NULL;
+	struct lpv_handle *h;
 	struct fake f;
 	size_t n = 0;
 
 	(void)state;
 	h = fake_open(&f, k_dump, 0);
 	f.error = 2;	/* two interrupted attempts, then a clean one */
-	assert_int_equal(podvs_service_list(h, &s, &n), 0);
+	assert_int_equal(lpv_service_list(h, &s, &n), 0);
 	assert_int_equal(f.nsent, 3);
 	/* only the clean attempt's entries, not 9 */
 	assert_int_equal(n, 3);
@@ -374,17 +374,17 @@ static void test_dump_intr_retried(void **state)
 
 static void test_dump_intr_gives_up(void **state)
 {
-	struct podvs_service *s = (void *)1;
-	struct podvs_handle *h;
+	struct lpv_service *s = (void *)1;
+	struct lpv_handle *h;
 	struct fake f;
 	size_t n = 5;
 
 	(void)state;
 	h = fake_open(&f, k_dump, 0);
 	f.error = 1000;
-	assert_int_equal(podvs_service_list(h, &s, &n), -EAGAIN);
-	assert_int_equal(f.nsent, PODVS_DUMP_RETRIES);
-	assert_string_equal(podvs_errmsg(h), "the table kept changing during the "
+	assert_int_equal(lpv_service_list(h, &s, &n), -EAGAIN);
+	assert_int_equal(f.nsent, LPV_DUMP_RETRIES);
+	assert_string_equal(lpv_errmsg(h), "the table kept changing during the "
 			    "dump (10 tries)");
 	assert_null(s);
 	assert_int_equal(n, 0);
@@ -400,10 +400,10 @@ static void k_dump_error(struct fake *f, const struct nlmsghdr *req)
 
 static void test_dest_dump_error(void **state)
 {
-	struct podvs_dest *d = NULL;
-	struct podvs_service s;
-	struct podvs_handle *h;
-	struct podvs_service key;
+	struct lpv_dest *d = NULL;
+	struct lpv_service s;
+	struct lpv_handle *h;
+	struct lpv_service key;
 	const struct nlattr *tb[PODVS_A_MAX + 1];
 	struct fake f;
 	size_t n = 0;
@@ -411,12 +411,12 @@ static void test_dest_dump_error(void **state)
 	(void)state;
 	h = fake_open(&f, k_dump_error, 0);
 	svc80(&s);
-	assert_int_equal(podvs_dest_list(h, &s, &d, &n), -ENOENT);
-	assert_string_equal(podvs_errmsg(h), "service TCP 192.0.2.1:80 not found");
+	assert_int_equal(lpv_dest_list(h, &s, &d, &n), -ENOENT);
+	assert_string_equal(lpv_errmsg(h), "service TCP 192.0.2.1:80 not found");
 	assert_null(d);
 	/* the dump request names the service by its key */
-	assert_int_equal(podvs_parse_top((struct nlmsghdr *)f.sent[0], tb), 0);
-	assert_int_equal(podvs_parse_service(tb[PODVS_A_SERVICE], &key), 0);
+	assert_int_equal(lpv_parse_top((struct nlmsghdr *)f.sent[0], tb), 0);
+	assert_int_equal(lpv_parse_service(tb[PODVS_A_SERVICE], &key), 0);
 	assert_int_equal(key.port, 80);
 	assert_int_equal(req_cmd((struct nlmsghdr *)f.sent[0]), PODVS_CMD_GET_DEST);
 	fake_close(&f, h);
@@ -451,25 +451,25 @@ static void k_batch(struct fake *f, const struct nlmsghdr *req)
 		f->with_offs ? offs : -1);
 }
 
-static struct podvs_batch *dest_batch(size_t n)
+static struct lpv_batch *dest_batch(size_t n)
 {
-	struct podvs_batch *b = podvs_batch_new();
-	struct podvs_service s;
-	struct podvs_dest d = { .weight = 1, .present = PODVS_DEST_HAS_WEIGHT };
+	struct lpv_batch *b = lpv_batch_new();
+	struct lpv_service s;
+	struct lpv_dest d = { .weight = 1, .present = LPV_DEST_HAS_WEIGHT };
 	size_t i;
 
 	assert_non_null(b);
 	svc80(&s);
-	s.present = PODVS_SVC_HAS_SCHED;
+	s.present = LPV_SVC_HAS_SCHED;
 	snprintf(s.sched, sizeof(s.sched), "mh");
-	assert_int_equal(podvs_batch_append(b, PODVS_CMD_NEW_SERVICE, &s, NULL), 0);
+	assert_int_equal(lpv_batch_append(b, PODVS_CMD_NEW_SERVICE, &s, NULL), 0);
 	for (i = 1; i < n; i++) {
 		d.addr.raw[0] = 10;
 		d.addr.raw[1] = (uint8_t)(i >> 16);
 		d.addr.raw[2] = (uint8_t)(i >> 8);
 		d.addr.raw[3] = (uint8_t)i;
 		d.port = (uint16_t)(i % 65535 + 1);
-		assert_int_equal(podvs_batch_append(b, PODVS_CMD_NEW_DEST, &s, &d),
+		assert_int_equal(lpv_batch_append(b, PODVS_CMD_NEW_DEST, &s, &d),
 				 (int)i);
 	}
 	return b;
@@ -487,16 +487,16 @@ static void check_split(struct fake *f, size_t nops, size_t max)
 
 		assert_true(f->sent_len[m] <= max);
 		assert_int_equal(f->sent_len[m], req->nlmsg_len);
-		assert_int_equal(podvs_parse_top(req, tb), 0);
+		assert_int_equal(lpv_parse_top(req, tb), 0);
 		mnl_attr_for_each(op, req, sizeof(struct genlmsghdr)) {
 			const struct nlattr *a;
-			struct podvs_dest d;
+			struct lpv_dest d;
 
 			assert_int_equal(mnl_attr_get_type(op), PODVS_A_OP);
 			mnl_attr_for_each_nested(a, op) {
 				if (mnl_attr_get_type(a) != PODVS_OP_A_DEST)
 					continue;
-				assert_int_equal(podvs_parse_dest(a, &d), 0);
+				assert_int_equal(lpv_parse_dest(a, &d), 0);
 				assert_int_equal(d.addr.raw[3], (uint8_t)seen);
 			}
 			seen++;
@@ -507,57 +507,57 @@ static void check_split(struct fake *f, size_t nops, size_t max)
 
 static void test_batch_split(void **state)
 {
-	struct podvs_batch_result res;
-	struct podvs_handle *h;
-	struct podvs_batch *b;
+	struct lpv_batch_result res;
+	struct lpv_handle *h;
+	struct lpv_batch *b;
 	struct fake f;
 
 	(void)state;
 	h = fake_open(&f, k_batch, 0);
 	b = dest_batch(1000);
-	podvs_batch_set_max_msg(b, 4096);
-	assert_int_equal(podvs_batch_send(h, b, &res), 0);
+	lpv_batch_set_max_msg(b, 4096);
+	assert_int_equal(lpv_batch_send(h, b, &res), 0);
 	assert_true(f.nsent > 10);
 	assert_int_equal(res.messages, (size_t)f.nsent);
 	assert_int_equal(res.applied, 1000);
 	assert_true(res.failed_op == SIZE_MAX);
 	check_split(&f, 1000, 4096);
-	podvs_batch_free(b);
+	lpv_batch_free(b);
 	fake_close(&f, h);
 }
 
 static void test_batch_100k_handful(void **state)
 {
-	struct podvs_batch_result res;
-	struct podvs_handle *h;
-	struct podvs_batch *b;
+	struct lpv_batch_result res;
+	struct lpv_handle *h;
+	struct lpv_batch *b;
 	struct fake f;
 
 	(void)state;
 	/* a socket that took a raised send buffer: 4 MiB messages */
-	h = fake_open(&f, k_batch, PODVS_MAX_MSG);
+	h = fake_open(&f, k_batch, LPV_MAX_MSG);
 	b = dest_batch(100001);
-	assert_int_equal(podvs_batch_count(b), 100001);
-	assert_int_equal(podvs_batch_send(h, b, &res), 0);
+	assert_int_equal(lpv_batch_count(b), 100001);
+	assert_int_equal(lpv_batch_send(h, b, &res), 0);
 	assert_true(f.nsent >= 2 && f.nsent <= 4);
-	check_split(&f, 100001, PODVS_MAX_MSG);
-	podvs_batch_free(b);
+	check_split(&f, 100001, LPV_MAX_MSG);
+	lpv_batch_free(b);
 	fake_close(&f, h);
 }
 
-static void run_failing(struct fake *f, struct podvs_handle *h, bool offs,
-			bool text, struct podvs_batch_result *res)
+static void run_failing(struct fake *f, struct lpv_handle *h, bool offs,
+			bool text, struct lpv_batch_result *res)
 {
-	struct podvs_batch *b = dest_batch(1000);
+	struct lpv_batch *b = dest_batch(1000);
 
-	podvs_batch_set_max_msg(b, 4096);
+	lpv_batch_set_max_msg(b, 4096);
 	f->fail_msg = 2;
 	f->fail_op = 5;
 	f->error = -EEXIST;
 	f->with_offs = offs;
 	f->with_text = text;
-	assert_int_equal(podvs_batch_send(h, b, res), -EEXIST);
-	podvs_batch_free(b);
+	assert_int_equal(lpv_batch_send(h, b, res), -EEXIST);
+	lpv_batch_free(b);
 }
 
 /* Index of the first op of message @m, counted from the requests. */
@@ -578,8 +578,8 @@ static size_t first_op_of(struct fake *f, int m)
 
 static void test_batch_fail_by_offset(void **state)
 {
-	struct podvs_batch_result res;
-	struct podvs_handle *h;
+	struct lpv_batch_result res;
+	struct lpv_handle *h;
 	struct fake f;
 	size_t base;
 	char want[128];
@@ -595,14 +595,14 @@ static void test_batch_fail_by_offset(void **state)
 	assert_int_equal(res.failed_op, base + 5);
 	snprintf(want, sizeof(want), "op %zu: dest 10.0.0.5:80 already exists",
 		 base + 5);
-	assert_string_equal(podvs_errmsg(h), want);
+	assert_string_equal(lpv_errmsg(h), want);
 	fake_close(&f, h);
 }
 
 static void test_batch_fail_by_text(void **state)
 {
-	struct podvs_batch_result res;
-	struct podvs_handle *h;
+	struct lpv_batch_result res;
+	struct lpv_handle *h;
 	struct fake f;
 	size_t base;
 
@@ -616,22 +616,22 @@ static void test_batch_fail_by_text(void **state)
 
 static void test_batch_fail_by_offset_only(void **state)
 {
-	struct podvs_batch_result res;
-	struct podvs_handle *h;
+	struct lpv_batch_result res;
+	struct lpv_handle *h;
 	struct fake f;
 
 	(void)state;
 	h = fake_open(&f, k_batch, 0);
 	run_failing(&f, h, true, false, &res);
 	assert_int_equal(res.failed_op, first_op_of(&f, 2) + 5);
-	assert_string_equal(podvs_errmsg(h), "File exists");
+	assert_string_equal(lpv_errmsg(h), "File exists");
 	fake_close(&f, h);
 }
 
 static void test_batch_fail_whole_message(void **state)
 {
-	struct podvs_batch_result res;
-	struct podvs_handle *h;
+	struct lpv_batch_result res;
+	struct lpv_handle *h;
 	struct fake f;
 
 	(void)state;
@@ -644,28 +644,28 @@ static void test_batch_fail_whole_message(void **state)
 
 static void test_batch_empty_and_invalid(void **state)
 {
-	struct podvs_batch_result res;
-	struct podvs_service s;
-	struct podvs_dest d = { 0 };
-	struct podvs_handle *h;
-	struct podvs_batch *b;
+	struct lpv_batch_result res;
+	struct lpv_service s;
+	struct lpv_dest d = { 0 };
+	struct lpv_handle *h;
+	struct lpv_batch *b;
 	struct fake f;
 
 	(void)state;
 	h = fake_open(&f, k_batch, 0);
-	b = podvs_batch_new();
+	b = lpv_batch_new();
 	svc80(&s);
-	assert_int_equal(podvs_batch_send(h, b, &res), 0);
+	assert_int_equal(lpv_batch_send(h, b, &res), 0);
 	assert_int_equal(f.nsent, 0);
 	assert_int_equal(res.messages, 0);
-	assert_int_equal(podvs_batch_append(b, PODVS_CMD_FLUSH, &s, NULL), -EINVAL);
-	assert_int_equal(podvs_batch_append(b, PODVS_CMD_NEW_DEST, &s, NULL), -EINVAL);
-	assert_int_equal(podvs_batch_append(b, PODVS_CMD_DEL_SERVICE, &s, &d), -EINVAL);
+	assert_int_equal(lpv_batch_append(b, PODVS_CMD_FLUSH, &s, NULL), -EINVAL);
+	assert_int_equal(lpv_batch_append(b, PODVS_CMD_NEW_DEST, &s, NULL), -EINVAL);
+	assert_int_equal(lpv_batch_append(b, PODVS_CMD_DEL_SERVICE, &s, &d), -EINVAL);
 	s.af = 0;
-	assert_int_equal(podvs_batch_append(b, PODVS_CMD_DEL_SERVICE, &s, NULL),
+	assert_int_equal(lpv_batch_append(b, PODVS_CMD_DEL_SERVICE, &s, NULL),
 			 -EINVAL);
-	assert_int_equal(podvs_batch_count(b), 0);
-	podvs_batch_free(b);
+	assert_int_equal(lpv_batch_count(b), 0);
+	lpv_batch_free(b);
 	fake_close(&f, h);
 }
 

@@ -35,36 +35,36 @@ static const char *mem_text(struct mem *m)
 	return m->buf;
 }
 
-static void svc_init(struct podvs_service *s, uint8_t proto, const char *addr,
+static void svc_init(struct lpv_service *s, uint8_t proto, const char *addr,
 		     uint16_t port, const char *sched)
 {
 	memset(s, 0, sizeof(*s));
-	assert_int_equal(podvs_addr_parse(addr, &s->af, &s->addr), 0);
+	assert_int_equal(lpv_addr_parse(addr, &s->af, &s->addr), 0);
 	s->protocol = proto;
 	s->port = port;
 	snprintf(s->sched, sizeof(s->sched), "%s", sched);
-	s->present = PODVS_SVC_HAS_SCHED | PODVS_SVC_HAS_FLAGS | PODVS_SVC_HAS_NETMASK;
+	s->present = LPV_SVC_HAS_SCHED | LPV_SVC_HAS_FLAGS | LPV_SVC_HAS_NETMASK;
 	s->netmask = s->af == AF_INET6 ? 128 : 32;
 }
 
-static void dest_init(struct podvs_dest *d, const char *addr, uint16_t port,
+static void dest_init(struct lpv_dest *d, const char *addr, uint16_t port,
 		      uint32_t weight, uint32_t act, uint32_t inact)
 {
 	uint16_t af;
 
 	memset(d, 0, sizeof(*d));
-	assert_int_equal(podvs_addr_parse(addr, &af, &d->addr), 0);
+	assert_int_equal(lpv_addr_parse(addr, &af, &d->addr), 0);
 	d->port = port;
 	d->weight = weight;
 	d->active_conns = act;
 	d->inactive_conns = inact;
-	d->present = PODVS_DEST_HAS_WEIGHT | PODVS_DEST_HAS_CONNS;
+	d->present = LPV_DEST_HAS_WEIGHT | LPV_DEST_HAS_CONNS;
 }
 
 /* Three services, given out of order, with dests out of order. */
 struct table {
 	struct adm_svc_entry e[3];
-	struct podvs_dest d0[2], d1[1], d2[1];
+	struct lpv_dest d0[2], d1[1], d2[1];
 };
 
 static void table_init(struct table *t)
@@ -105,7 +105,7 @@ static void print_all(FILE *f, struct table *t, unsigned int fmt)
 
 static void test_list_numeric(void **state)
 {
-	struct podvs_info info = { .version = "0.1.0", .conn_buckets = 4096 };
+	struct lpv_info info = { .version = "0.1.0", .conn_buckets = 4096 };
 	struct table t;
 	struct mem m;
 
@@ -128,9 +128,9 @@ static void test_list_numeric(void **state)
 	free(m.buf);
 }
 
-static void one_svc_stats(struct adm_svc_entry *e, struct podvs_dest *d)
+static void one_svc_stats(struct adm_svc_entry *e, struct lpv_dest *d)
 {
-	const struct podvs_stats st = {
+	const struct lpv_stats st = {
 		.conns = 5, .inpkts = 1000, .outpkts = 900, .inbytes = 123456789,
 		.outbytes = 5000000000ULL, .cps = 2, .inpps = 30, .outpps = 20,
 		.inbps = 4000, .outbps = 200000000,
@@ -149,7 +149,7 @@ static void one_svc_stats(struct adm_svc_entry *e, struct podvs_dest *d)
 static void test_list_stats(void **state)
 {
 	struct adm_svc_entry e;
-	struct podvs_dest d;
+	struct lpv_dest d;
 	struct mem m;
 
 	(void)state;
@@ -171,7 +171,7 @@ static void test_list_stats(void **state)
 static void test_list_rate(void **state)
 {
 	struct adm_svc_entry e;
-	struct podvs_dest d;
+	struct lpv_dest d;
 	struct mem m;
 
 	(void)state;
@@ -193,7 +193,7 @@ static void test_list_rate(void **state)
 static void test_list_persistent_conn(void **state)
 {
 	struct adm_svc_entry e;
-	struct podvs_dest d;
+	struct lpv_dest d;
 	struct mem m;
 
 	(void)state;
@@ -247,14 +247,14 @@ static void test_largenum(void **state)
 	}
 }
 
-static void conn_init(struct podvs_conn *c, uint8_t proto, const char *ca,
+static void conn_init(struct lpv_conn *c, uint8_t proto, const char *ca,
 		      uint16_t cp, const char *va, uint16_t vp, const char *da,
 		      uint16_t dp, uint8_t state, uint32_t expires)
 {
 	memset(c, 0, sizeof(*c));
-	assert_int_equal(podvs_addr_parse(ca, &c->af, &c->caddr), 0);
-	assert_int_equal(podvs_addr_parse(va, &c->af, &c->vaddr), 0);
-	assert_int_equal(podvs_addr_parse(da, &c->af, &c->daddr), 0);
+	assert_int_equal(lpv_addr_parse(ca, &c->af, &c->caddr), 0);
+	assert_int_equal(lpv_addr_parse(va, &c->af, &c->vaddr), 0);
+	assert_int_equal(lpv_addr_parse(da, &c->af, &c->daddr), 0);
 	c->protocol = proto;
 	c->cport = cp;
 	c->vport = vp;
@@ -265,7 +265,7 @@ static void conn_init(struct podvs_conn *c, uint8_t proto, const char *ca,
 
 static void test_conn_listing(void **state)
 {
-	struct podvs_conn c[2];
+	struct lpv_conn c[2];
 	struct mem m;
 
 	(void)state;
@@ -289,18 +289,18 @@ static void test_conn_listing(void **state)
 static void test_conn_states(void **state)
 {
 	(void)state;
-	assert_string_equal(podvs_conn_state_name(PODVS_CONN_S_SYN_RECV), "SYN_RECV");
-	assert_string_equal(podvs_conn_state_name(PODVS_CONN_S_FIN_WAIT), "FIN_WAIT");
-	assert_string_equal(podvs_conn_state_name(PODVS_CONN_S_TIME_WAIT), "TIME_WAIT");
-	assert_string_equal(podvs_conn_state_name(PODVS_CONN_S_CLOSE), "CLOSE");
+	assert_string_equal(lpv_conn_state_name(PODVS_CONN_S_SYN_RECV), "SYN_RECV");
+	assert_string_equal(lpv_conn_state_name(PODVS_CONN_S_FIN_WAIT), "FIN_WAIT");
+	assert_string_equal(lpv_conn_state_name(PODVS_CONN_S_TIME_WAIT), "TIME_WAIT");
+	assert_string_equal(lpv_conn_state_name(PODVS_CONN_S_CLOSE), "CLOSE");
 	/* persistence templates show as NONE, as IPVS's do */
-	assert_string_equal(podvs_conn_state_name(PODVS_CONN_S_PERSIST), "NONE");
-	assert_string_equal(podvs_conn_state_name(200), "UNKNOWN");
+	assert_string_equal(lpv_conn_state_name(PODVS_CONN_S_PERSIST), "NONE");
+	assert_string_equal(lpv_conn_state_name(200), "UNKNOWN");
 }
 
 static void test_timeout_line(void **state)
 {
-	struct podvs_config cfg = { .tcp_timeout = 900, .tcpfin_timeout = 120,
+	struct lpv_config cfg = { .tcp_timeout = 900, .tcpfin_timeout = 120,
 				    .udp_timeout = 300 };
 	struct mem m;
 
@@ -320,7 +320,7 @@ static void test_save_rules(void **state)
 	table_init(&t);
 	t.e[2].svc.mh_table_size = 65537;	/* rr: never printed */
 	t.e[1].svc.mh_table_size = 251;
-	t.e[1].svc.present |= PODVS_SVC_HAS_MH_TABLE_SIZE;
+	t.e[1].svc.present |= LPV_SVC_HAS_MH_TABLE_SIZE;
 	snprintf(t.d0[0].owner, sizeof(t.d0[0].owner), "podvsd");
 	mem_open(&m);
 	print_all(m.f, &t, FMT_RULE);
@@ -339,7 +339,7 @@ static void test_save_rules(void **state)
 static void test_save_v6_mask_and_nosort(void **state)
 {
 	struct adm_svc_entry e;
-	struct podvs_dest d[2];
+	struct lpv_dest d[2];
 	struct mem m;
 
 	(void)state;
@@ -365,7 +365,7 @@ static void test_save_v6_mask_and_nosort(void **state)
 
 static void test_sched_flags_str(void **state)
 {
-	struct podvs_service s;
+	struct lpv_service s;
 	char buf[64];
 
 	(void)state;
@@ -431,10 +431,10 @@ static void test_json_services(void **state)
 
 static void test_json_conns_info(void **state)
 {
-	struct podvs_info info = { .version = "0.1.0", .abi = 1, .services = 2,
+	struct lpv_info info = { .version = "0.1.0", .abi = 1, .services = 2,
 				   .drops = { .no_dest = 7, .dest_gone = 3 },
 				   .schedulers = "mh sh rr wrr lc" };
-	struct podvs_conn c;
+	struct lpv_conn c;
 	struct mem m;
 	cJSON *root;
 	const cJSON *o;
@@ -468,7 +468,7 @@ static void test_json_conns_info(void **state)
 
 static void test_info_text(void **state)
 {
-	struct podvs_info info = {
+	struct lpv_info info = {
 		.version = "0.1.0", .abi = 1, .services = 2, .dests = 5, .conns = 9,
 		.conn_max = 1048576, .svc_buckets = 256, .conn_buckets = 4096,
 		.generation = 17, .schedulers = "mh sh rr wrr lc",

@@ -293,8 +293,8 @@ static void test_add_service_defaults(void **state)
 	assert_int_equal(c.svc.port, 80);
 	/* podvs's default scheduler is mh (ipvsadm's wlc does not exist) */
 	assert_string_equal(c.svc.sched, "mh");
-	assert_int_equal(c.svc.present, PODVS_SVC_HAS_SCHED | PODVS_SVC_HAS_FLAGS |
-			 PODVS_SVC_HAS_NETMASK);
+	assert_int_equal(c.svc.present, LPV_SVC_HAS_SCHED | LPV_SVC_HAS_FLAGS |
+			 LPV_SVC_HAS_NETMASK);
 	assert_int_equal(c.svc.flags, 0);
 	assert_int_equal(c.svc.netmask, 32);
 }
@@ -315,8 +315,8 @@ static void test_add_service_full_v6(void **state)
 	assert_int_equal(c.svc.timeout, 600);
 	assert_int_equal(c.svc.netmask, 64);
 	assert_string_equal(c.svc.owner, "podvsd");
-	assert_true(c.svc.present & PODVS_SVC_HAS_OWNER);
-	assert_true(c.svc.present & PODVS_SVC_HAS_TIMEOUT);
+	assert_true(c.svc.present & LPV_SVC_HAS_OWNER);
+	assert_true(c.svc.present & LPV_SVC_HAS_TIMEOUT);
 }
 
 static void test_persistent_forms(void **state)
@@ -350,11 +350,11 @@ static void test_edit_service_resets(void **state)
 	/* -E replaces the definition, as ipvsadm: no -p means not persistent */
 	parse_ok("-E -t 192.0.2.1:80 -s rr", &c);
 	assert_int_equal(c.cmd, ADM_EDIT_SERVICE);
-	assert_true(c.svc.present & PODVS_SVC_HAS_FLAGS);
-	assert_false(c.svc.present & PODVS_SVC_HAS_FLAGS_MASK);
+	assert_true(c.svc.present & LPV_SVC_HAS_FLAGS);
+	assert_false(c.svc.present & LPV_SVC_HAS_FLAGS_MASK);
 	assert_int_equal(c.svc.flags, 0);
 	assert_string_equal(c.svc.sched, "rr");
-	assert_false(c.svc.present & PODVS_SVC_HAS_OWNER);
+	assert_false(c.svc.present & LPV_SVC_HAS_OWNER);
 }
 
 static void test_port_names_and_bundles(void **state)
@@ -390,13 +390,13 @@ static void test_add_dest_defaults(void **state)
 	assert_int_equal(c.dest.weight, 1);
 	assert_int_equal(c.dest.fwd, PODVS_FWD_MASQ);
 	assert_int_equal(c.dest.flags, 0);
-	assert_int_equal(c.dest.present, PODVS_DEST_HAS_WEIGHT | PODVS_DEST_HAS_FWD |
-			 PODVS_DEST_HAS_FLAGS);
+	assert_int_equal(c.dest.present, LPV_DEST_HAS_WEIGHT | LPV_DEST_HAS_FWD |
+			 LPV_DEST_HAS_FLAGS);
 	parse_ok("-a -t 192.0.2.1:80 -r 10.0.0.1:8080 -m -w 0 --drain", &c);
 	assert_int_equal(c.dest.port, 8080);
 	assert_int_equal(c.dest.weight, 0);
 	assert_int_equal(c.dest.flags, PODVS_DEST_F_DRAIN);
-	assert_false(c.dest.present & PODVS_DEST_HAS_FLAGS_MASK);
+	assert_false(c.dest.present & LPV_DEST_HAS_FLAGS_MASK);
 	parse_ok("-a -t [2001:db8::1]:80 -r [2001:db8::10]:8080 -w 65535", &c);
 	assert_int_equal(c.dest.weight, 65535);
 	assert_int_equal(c.dest.port, 8080);
@@ -413,7 +413,7 @@ static void test_edit_dest_and_drain(void **state)
 	assert_int_equal(c.cmd, ADM_EDIT_DEST);
 	assert_int_equal(c.dest.weight, 5);
 	/* -e without --drain/--undrain leaves the drain flag alone */
-	assert_false(c.dest.present & PODVS_DEST_HAS_FLAGS);
+	assert_false(c.dest.present & LPV_DEST_HAS_FLAGS);
 	parse_ok("-e -t 192.0.2.1:80 -r 10.0.0.1:80 --undrain", &c);
 	assert_int_equal(c.dest.weight, 1);
 	assert_int_equal(c.dest.flags, 0);
@@ -421,8 +421,8 @@ static void test_edit_dest_and_drain(void **state)
 	parse_ok("--drain -t 192.0.2.1:80 -r 10.0.0.1:80", &c);
 	assert_int_equal(c.cmd, ADM_DRAIN);
 	/* the drain form changes only the flag: no weight is sent */
-	assert_int_equal(c.dest.present, PODVS_DEST_HAS_FLAGS |
-			 PODVS_DEST_HAS_FLAGS_MASK);
+	assert_int_equal(c.dest.present, LPV_DEST_HAS_FLAGS |
+			 LPV_DEST_HAS_FLAGS_MASK);
 	assert_int_equal(c.dest.flags, PODVS_DEST_F_DRAIN);
 	parse_ok("-t 192.0.2.1:80 -r 10.0.0.1:80 --undrain", &c);
 	assert_int_equal(c.cmd, ADM_UNDRAIN);
@@ -459,16 +459,16 @@ static void test_conn_filters(void **state)
 
 	(void)state;
 	parse_ok("-Lnc -t 192.0.2.1:80 --dest 10.0.0.1:8080 --client 198.51.100.7", &c);
-	assert_int_equal(c.filter.present, PODVS_CONN_FILTER_SERVICE |
-			 PODVS_CONN_FILTER_DADDR | PODVS_CONN_FILTER_DPORT |
-			 PODVS_CONN_FILTER_CADDR);
+	assert_int_equal(c.filter.present, LPV_CONN_FILTER_SERVICE |
+			 LPV_CONN_FILTER_DADDR | LPV_CONN_FILTER_DPORT |
+			 LPV_CONN_FILTER_CADDR);
 	assert_int_equal(c.filter.svc.port, 80);
 	assert_int_equal(c.filter.dport, 8080);
 	inet_pton(AF_INET, "198.51.100.7", &a);
 	assert_memory_equal(&c.filter.caddr.v4, &a, 4);
 	parse_ok("-Lc --client [2001:db8::7]:40000", &c);
-	assert_int_equal(c.filter.present, PODVS_CONN_FILTER_CADDR |
-			 PODVS_CONN_FILTER_CPORT);
+	assert_int_equal(c.filter.present, LPV_CONN_FILTER_CADDR |
+			 LPV_CONN_FILTER_CPORT);
 	assert_int_equal(c.filter.svc.af, AF_INET6);
 	assert_int_equal(c.filter.cport, 40000);
 	parse_ok("-L -c", &c);

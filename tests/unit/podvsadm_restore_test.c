@@ -215,33 +215,33 @@ static void test_many_services_no_add(void **state)
 
 /* ---- save -> restore round trip --------------------------------------- */
 
-static void svc_init(struct podvs_service *s, uint8_t proto, const char *addr,
+static void svc_init(struct lpv_service *s, uint8_t proto, const char *addr,
 		     uint16_t port, const char *sched, uint32_t flags)
 {
 	memset(s, 0, sizeof(*s));
-	assert_int_equal(podvs_addr_parse(addr, &s->af, &s->addr), 0);
+	assert_int_equal(lpv_addr_parse(addr, &s->af, &s->addr), 0);
 	s->protocol = proto;
 	s->port = port;
 	s->flags = flags;
 	snprintf(s->sched, sizeof(s->sched), "%s", sched);
-	s->present = PODVS_SVC_HAS_SCHED | PODVS_SVC_HAS_FLAGS | PODVS_SVC_HAS_NETMASK;
+	s->present = LPV_SVC_HAS_SCHED | LPV_SVC_HAS_FLAGS | LPV_SVC_HAS_NETMASK;
 	s->netmask = s->af == AF_INET6 ? 128 : 32;
 }
 
-static void dest_init(struct podvs_dest *d, const char *addr, uint16_t port,
+static void dest_init(struct lpv_dest *d, const char *addr, uint16_t port,
 		      uint32_t weight, uint32_t flags, const char *owner)
 {
 	uint16_t af;
 
 	memset(d, 0, sizeof(*d));
-	assert_int_equal(podvs_addr_parse(addr, &af, &d->addr), 0);
+	assert_int_equal(lpv_addr_parse(addr, &af, &d->addr), 0);
 	d->port = port;
 	d->weight = weight;
 	d->flags = flags;
 	snprintf(d->owner, sizeof(d->owner), "%s", owner);
 }
 
-static void same_key(const struct podvs_service *a, const struct podvs_service *b)
+static void same_key(const struct lpv_service *a, const struct lpv_service *b)
 {
 	assert_int_equal(a->af, b->af);
 	assert_int_equal(a->protocol, b->protocol);
@@ -249,7 +249,7 @@ static void same_key(const struct podvs_service *a, const struct podvs_service *
 	assert_int_equal(a->port, b->port);
 }
 
-static void same_svc(const struct podvs_service *a, const struct podvs_service *b)
+static void same_svc(const struct lpv_service *a, const struct lpv_service *b)
 {
 	same_key(a, b);
 	assert_string_equal(a->sched, b->sched);
@@ -258,13 +258,13 @@ static void same_svc(const struct podvs_service *a, const struct podvs_service *
 	assert_string_equal(a->owner, b->owner);
 	if (a->flags & PODVS_SVC_F_PERSISTENT)
 		assert_int_equal(a->timeout, b->timeout);
-	assert_int_equal(a->present & PODVS_SVC_HAS_MH_TABLE_SIZE,
-			 b->present & PODVS_SVC_HAS_MH_TABLE_SIZE);
-	if (a->present & PODVS_SVC_HAS_MH_TABLE_SIZE)
+	assert_int_equal(a->present & LPV_SVC_HAS_MH_TABLE_SIZE,
+			 b->present & LPV_SVC_HAS_MH_TABLE_SIZE);
+	if (a->present & LPV_SVC_HAS_MH_TABLE_SIZE)
 		assert_int_equal(a->mh_table_size, b->mh_table_size);
 }
 
-static void same_dest(const struct podvs_dest *a, const struct podvs_dest *b)
+static void same_dest(const struct lpv_dest *a, const struct lpv_dest *b)
 {
 	assert_memory_equal(a->addr.raw, b->addr.raw, sizeof(a->addr.raw));
 	assert_int_equal(a->port, b->port);
@@ -275,7 +275,7 @@ static void same_dest(const struct podvs_dest *a, const struct podvs_dest *b)
 
 static void test_round_trip(void **state)
 {
-	struct podvs_dest d0[3], d1[1], d2[2];
+	struct lpv_dest d0[3], d1[1], d2[2];
 	struct adm_svc_entry e[4] = { 0 };
 	struct adm_restore r;
 	size_t i, j, k = 0;
@@ -296,7 +296,7 @@ static void test_round_trip(void **state)
 	e[1].svc.timeout = 10800;
 	e[1].svc.netmask = 16;
 	snprintf(e[1].svc.owner, sizeof(e[1].svc.owner), "podvsd");
-	e[1].svc.present |= PODVS_SVC_HAS_OWNER;
+	e[1].svc.present |= LPV_SVC_HAS_OWNER;
 	dest_init(&d1[0], "10.1.0.1", 5353, 7, 0, "");
 	e[1].dests = d1;
 	e[1].ndests = 1;
@@ -305,7 +305,7 @@ static void test_round_trip(void **state)
 	e[2].svc.timeout = 1;
 	e[2].svc.netmask = 64;
 	e[2].svc.mh_table_size = 251;
-	e[2].svc.present |= PODVS_SVC_HAS_MH_TABLE_SIZE;
+	e[2].svc.present |= LPV_SVC_HAS_MH_TABLE_SIZE;
 	dest_init(&d2[0], "2001:db8::10", 8443, 3, 0, "");
 	dest_init(&d2[1], "2001:db8::11", 443, 3, PODVS_DEST_F_DRAIN, "");
 	e[2].dests = d2;

@@ -459,10 +459,10 @@ static void test_scheduler_invalid(void **state)
 	(void)state;
 	expect_invalid("'podvs.io/scheduler': 'wlc'",
 		       "annotation podvs.io/scheduler: 'wlc' is not one of mh, "
-		       "rr, wrr, lc, sh");
+		       "sh, rr, wrr, lc");
 	expect_invalid("'podvs.io/scheduler': ''",
 		       "annotation podvs.io/scheduler: '' is not one of mh, "
-		       "rr, wrr, lc, sh");
+		       "sh, rr, wrr, lc");
 	expect_invalid("'podvs.io/scheduler-flags': 'sh-port'",
 		       "annotation podvs.io/scheduler-flags: 'sh-port' needs "
 		       "scheduler sh, not mh");

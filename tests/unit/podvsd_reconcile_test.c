@@ -341,7 +341,7 @@ static void test_invalid_keeps_state(void **state)
 	assert_string_equal(kernel(e), STATE_AB);
 	assert_int_equal(e->invalid, 1);
 	assert_string_equal(e->last_invalid, "annotation podvs.io/scheduler: "
-			    "'fastest' is not one of mh, rr, wrr, lc, sh");
+			    "'fastest' is not one of mh, sh, rr, wrr, lc");
 	/* endpoint churn while invalid: still kept, reported once */
 	pd_rec_slice_upsert(&e->r, slice("b-1", "b", "2", "5r 6r"));
 	assert_int_equal(sync_ops(e, 1002), 0);

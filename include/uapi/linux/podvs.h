@@ -36,6 +36,11 @@
 
 /* Defaults the module starts with in every network namespace. */
 #define PODVS_DEFAULT_SCHED		"mh"
+/*
+ * The schedulers the module carries (kmod/sched.c registers them), as an
+ * array initializer: userspace checks a name against it before sending.
+ */
+#define PODVS_SCHED_NAMES		"mh", "sh", "rr", "wrr", "lc"
 #define PODVS_DEFAULT_MH_TABLE_SIZE	65537
 /* persistence timeout when PODVS_SVC_F_PERSISTENT comes without TIMEOUT
  * (ipvsadm's manual says 300 s; ipvsadm itself sends 360 for a bare -p)

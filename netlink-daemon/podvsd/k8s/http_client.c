@@ -7,7 +7,6 @@
 #include <sys/epoll.h>
 
 #include "k8s/http_client.h"
-#include "options.h"
 
 static void check_done(struct pd_http *h);
 
@@ -237,7 +236,7 @@ static int setup_easy(struct pd_http *h, struct pd_http_req *r)
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, r);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->hdrs);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "podvsd/" PODVSD_VERSION);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "podvsd/" PODVS_VERSION);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);

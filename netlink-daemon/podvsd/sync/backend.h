@@ -40,11 +40,11 @@ void pd_memkernel_init(struct pd_memkernel *mk, struct pd_log *log);
 void pd_memkernel_fini(struct pd_memkernel *mk);
 void pd_memkernel_backend(struct pd_memkernel *mk, struct pd_backend *b);
 
-struct podvs_handle;
+struct lpv_handle;
 
 /* The podvs module, via libpodvs. */
 struct pd_kernel {
-	struct podvs_handle *h;
+	struct lpv_handle *h;
 	size_t max_msg;		/* bound on batch message size, 0: socket's */
 };
 

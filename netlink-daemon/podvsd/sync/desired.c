@@ -9,7 +9,7 @@
 
 #include "sync/desired.h"
 
-static const char *const schedulers[] = { "mh", "rr", "wrr", "lc", "sh" };
+static const char *const schedulers[] = { PODVS_SCHED_NAMES };
 
 /* podvs.io/scheduler-flags tokens */
 static const struct {
@@ -51,14 +51,20 @@ enum pd_selection pd_svc_selected(const struct k8s_service *s)
 
 static int parse_sched(const char *v, char *sched, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < sizeof(schedulers) / sizeof(*schedulers); i++) {
+	size_t i, len;
+
+	for (i = 0; i < sizeof(schedulers) / sizeof(*schedulers); i++) {
 		if (!strcmp(v, schedulers[i])) {
 			strcpy(sched, v);
 			return 0;
 		}
 	}
-	snprintf(err, errlen, "annotation " PD_ANN_SCHED ": '%.32s' is not "
-		 "one of mh, rr, wrr, lc, sh", v);
+	len = (size_t)snprintf(err, errlen, "annotation " PD_ANN_SCHED
+			       ": '%.32s' is not one of ", v);
+	for (i = 0; i < sizeof(schedulers) / sizeof(*schedulers); i++)
+		if (len < errlen)
+			len += (size_t)snprintf(err + len, errlen - len, "%s%s",
+						i ? ", " : "", schedulers[i]);
 	return -EINVAL;
 }
 
