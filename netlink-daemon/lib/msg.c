@@ -643,7 +643,7 @@ static int ack_tlvs(const struct nlmsghdr *nlh, size_t off, struct lpv_ack *ack)
 	return 0;
 }
 
-bool podvs_nlmsg_ok(const struct nlmsghdr *nlh, int len)
+bool lpv_nlmsg_ok(const struct nlmsghdr *nlh, int len)
 {
 	return len >= (int)sizeof(*nlh) &&
 	       nlh->nlmsg_len >= sizeof(*nlh) &&

@@ -44,7 +44,7 @@ bool lpv_cmd_is_op(uint8_t cmd);
  * mnl_nlmsg_ok(), which compares (int)nlmsg_len and so lets a header that
  * claims 2 GiB or more through on any datagram.
  */
-bool podvs_nlmsg_ok(const struct nlmsghdr *nlh, int len);
+bool lpv_nlmsg_ok(const struct nlmsghdr *nlh, int len);
 
 /*
  * Parsers.  Unknown attributes are ignored (newer kernels may add some);

@@ -98,7 +98,7 @@ static int rx_buf(struct lpv_handle *h, int len, uint32_t seq,
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)h->rbuf;
 	int err;
 
-	while (podvs_nlmsg_ok(nlh, len)) {
+	while (lpv_nlmsg_ok(nlh, len)) {
 		if (nlh->nlmsg_seq == seq &&
 		    (!h->portid || mnl_nlmsg_portid_ok(nlh, h->portid))) {
 			err = rx_one(h, nlh, rx);
@@ -109,7 +109,7 @@ static int rx_buf(struct lpv_handle *h, int len, uint32_t seq,
 	}
 	/* the kernel sends whole, aligned messages: anything left is broken */
 	if (len > 0)
-		return podvs_set_err(h, -EPROTO, "malformed reply from the kernel");
+		return lpv_set_err(h, -EPROTO, "malformed reply from the kernel");
 	return 0;
 }
 

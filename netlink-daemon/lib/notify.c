@@ -46,7 +46,7 @@ static int notify_parse(const struct lpv_handle *h, const void *buf, int len,
 	struct lpv_info info;
 	int n = 0;
 
-	for (; podvs_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+	for (; lpv_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 		const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 
 		if (nlh->nlmsg_type != h->family ||

@@ -20,32 +20,32 @@ static void whole_message(const uint8_t *data, size_t size)
 {
 	const struct nlattr *tb[PODVS_A_MAX + 1] = { 0 };
 	const struct nlmsghdr *nlh = (const void *)data;
-	struct podvs_ack ack;
+	struct lpv_ack ack;
 	uint32_t grp;
 	uint16_t id;
 
-	if (size > INT32_MAX || !podvs_nlmsg_ok(nlh, (int)size))
+	if (size > INT32_MAX || !lpv_nlmsg_ok(nlh, (int)size))
 		return;
-	podvs_parse_top(nlh, tb);
-	podvs_parse_ack(nlh, &ack);
-	podvs_parse_family(nlh, PODVS_GENL_MCGRP, &id, &grp);
+	lpv_parse_top(nlh, tb);
+	lpv_parse_ack(nlh, &ack);
+	lpv_parse_family(nlh, PODVS_GENL_MCGRP, &id, &grp);
 }
 
 static void one_nest(const struct nlattr *nest)
 {
-	struct podvs_service svc;
-	struct podvs_dest dest;
-	struct podvs_stats st;
-	struct podvs_info info;
-	struct podvs_config cfg;
-	struct podvs_conn conn;
+	struct lpv_service svc;
+	struct lpv_dest dest;
+	struct lpv_stats st;
+	struct lpv_info info;
+	struct lpv_config cfg;
+	struct lpv_conn conn;
 
-	podvs_parse_service(nest, &svc);
-	podvs_parse_dest(nest, &dest);
-	podvs_parse_stats(nest, &st);
-	podvs_parse_info(nest, &info);
-	podvs_parse_config(nest, &cfg);
-	podvs_parse_conn(nest, &conn);
+	lpv_parse_service(nest, &svc);
+	lpv_parse_dest(nest, &dest);
+	lpv_parse_stats(nest, &st);
+	lpv_parse_info(nest, &info);
+	lpv_parse_config(nest, &cfg);
+	lpv_parse_conn(nest, &conn);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

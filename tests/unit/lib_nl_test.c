@@ -303,14 +303,14 @@ static void k_huge_len(struct fake *f, const struct nlmsghdr *req)
 
 static void test_reply_overruns_datagram(void **state)
 {
-	struct podvs_handle *h;
-	struct podvs_info info;
+	struct lpv_handle *h;
+	struct lpv_info info;
 	struct fake f;
 
 	(void)state;
 	h = fake_open(&f, k_huge_len, 0);
-	assert_int_equal(podvs_info_get(h, &info), -EPROTO);
-	assert_string_equal(podvs_errmsg(h), "malformed reply from the kernel");
+	assert_int_equal(lpv_info_get(h, &info), -EPROTO);
+	assert_string_equal(lpv_errmsg(h), "malformed reply from the kernel");
 	fake_close(&f, h);
 }
 
