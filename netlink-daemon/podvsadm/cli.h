@@ -123,6 +123,7 @@ int adm_parse_addrport(const char *arg, const char *opt, uint8_t proto,
 
 /* ---- restore files ---------------------------------------------------- */
 
+/* For tests: a whole file parsed into memory (podvsadm itself streams). */
 struct adm_restore_line {
 	unsigned int lineno;
 	struct adm_cmd cmd;
@@ -134,11 +135,11 @@ struct adm_restore {
 };
 
 /*
- * Parse a whole restore file (ipvsadm -S format, one command per line,
- * optionally starting with "ipvsadm" or "podvsadm"; blank lines and lines
- * starting with '#' are skipped).  Nothing is applied here.  Returns 0 or
- * EXIT_USAGE with "line N: ..." in @err.  Duplicate -A of one service, or
- * -a of one dest, without a delete in between are errors.
+ * For tests: parse a whole restore file (ipvsadm -S format, one command
+ * per line, optionally starting with "ipvsadm" or "podvsadm"; blank lines
+ * and lines starting with '#' are skipped).  Nothing is applied here.
+ * Returns 0 or EXIT_USAGE with "line N: ..." in @err.  Duplicate -A of one
+ * service, or -a of one dest, without a delete in between are errors.
  */
 int adm_restore_parse(FILE *in, struct adm_restore *r, char *err,
 		      size_t errlen);

@@ -20,56 +20,57 @@ static int kernel_err(struct ctx *x)
 	return EXIT_KERNEL;
 }
 
-static int done(struct ctx *x, int err)
+/* podvsadm's exit status for libpodvs's return @err. */
+static int exit_code(struct ctx *x, int err)
 {
 	return err ? kernel_err(x) : EXIT_OK;
 }
 
 static int add_service_main(struct ctx *x)
 {
-	return done(x, lpv_service_add(x->h, &x->c->svc));
+	return exit_code(x, lpv_service_add(x->h, &x->c->svc));
 }
 
 static int edit_service_main(struct ctx *x)
 {
-	return done(x, lpv_service_edit(x->h, &x->c->svc));
+	return exit_code(x, lpv_service_edit(x->h, &x->c->svc));
 }
 
 static int del_service_main(struct ctx *x)
 {
-	return done(x, lpv_service_del(x->h, &x->c->svc));
+	return exit_code(x, lpv_service_del(x->h, &x->c->svc));
 }
 
 static int add_dest_main(struct ctx *x)
 {
-	return done(x, lpv_dest_add(x->h, &x->c->svc, &x->c->dest));
+	return exit_code(x, lpv_dest_add(x->h, &x->c->svc, &x->c->dest));
 }
 
 static int edit_dest_main(struct ctx *x)
 {
-	return done(x, lpv_dest_edit(x->h, &x->c->svc, &x->c->dest));
+	return exit_code(x, lpv_dest_edit(x->h, &x->c->svc, &x->c->dest));
 }
 
 static int del_dest_main(struct ctx *x)
 {
-	return done(x, lpv_dest_del(x->h, &x->c->svc, &x->c->dest));
+	return exit_code(x, lpv_dest_del(x->h, &x->c->svc, &x->c->dest));
 }
 
 static int flush_main(struct ctx *x)
 {
-	return done(x, lpv_flush(x->h));
+	return exit_code(x, lpv_flush(x->h));
 }
 
 static int zero_main(struct ctx *x)
 {
 	bool one = x->c->opts & (1U << OPT_SERVICE);
 
-	return done(x, lpv_zero(x->h, one ? &x->c->svc : NULL));
+	return exit_code(x, lpv_zero(x->h, one ? &x->c->svc : NULL));
 }
 
 static int set_main(struct ctx *x)
 {
-	return done(x, lpv_config_set(x->h, &x->c->cfg));
+	return exit_code(x, lpv_config_set(x->h, &x->c->cfg));
 }
 
 static int info_main(struct ctx *x)
