@@ -8,6 +8,7 @@
 #include "dest.h"
 #include "filter.h"
 #include "service.h"
+#include "txn.h"
 
 static const struct rhashtable_params podvs_dest_params = {
 	.head_offset = offsetof(struct podvs_dest, hnode),

@@ -26,6 +26,7 @@
 #include "podvs.h"
 #include "sched.h"
 #include "service.h"
+#include "txn.h"
 
 static struct genl_family podvs_genl_family;
 

@@ -13,6 +13,7 @@
 #include "dest.h"
 #include "podvs.h"
 #include "service.h"
+#include "txn.h"
 
 /*
  * Linux 6.1 runs a module's suites when it is COMING, before its init
