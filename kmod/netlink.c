@@ -23,7 +23,7 @@
 #include "conn.h"
 #include "dest.h"
 #include "netlink.h"
-#include "podvs.h"
+#include "pernet.h"
 #include "sched.h"
 #include "service.h"
 #include "txn.h"

@@ -11,7 +11,7 @@
 #include <linux/slab.h>
 
 #include "dest.h"
-#include "podvs.h"
+#include "pernet.h"
 #include "service.h"
 #include "txn.h"
 

@@ -14,7 +14,7 @@
 
 #include <linux/netfilter.h>
 #include <linux/rhashtable.h>
-#include "podvs.h"
+#include "pernet.h"
 #include "sched.h"
 #include "stats.h"
 
