@@ -266,17 +266,6 @@ void podvs_sched_abort(struct podvs_service *svc, void *newstate)
 	podvs_sched_state_free(newstate);
 }
 
-int podvs_sched_init(struct podvs_service *svc)
-{
-	void *st;
-	int ret;
-
-	ret = podvs_sched_prepare(svc, &st);
-	if (!ret)
-		podvs_sched_commit(svc, st);
-	return ret;
-}
-
 void podvs_sched_done(struct podvs_service *svc)
 {
 	struct podvs_sched_state *old = podvs_sched_swap(svc, NULL);

@@ -353,7 +353,7 @@ bool podvs_svc_kill(struct podvs_net *pn, struct podvs_service *svc)
 	tab->nsvc--;
 	list_for_each_entry_safe(d, tmp, &svc->dests, node)
 		flush |= podvs_dest_kill(pn, d);
-	svc->sched->done(svc);
+	podvs_sched_done(svc);
 	podvs_est_del(&pn->est, &svc->stats);
 	call_rcu(&svc->rcu, podvs_svc_free_rcu);
 	return flush;

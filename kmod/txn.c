@@ -56,7 +56,7 @@ static void podvs_txn_untouch(struct podvs_txn *t)
 
 	list_for_each_entry_safe(svc, tmp, &t->touched, txn_node) {
 		if (svc->txn_state)
-			svc->sched->abort(svc, svc->txn_state);
+			podvs_sched_abort(svc, svc->txn_state);
 		svc->txn_state = NULL;
 		list_del_init(&svc->txn_node);
 	}
@@ -137,7 +137,7 @@ int podvs_txn_commit(struct podvs_txn *t)
 	}
 	list_for_each_entry_safe(svc, tmp, &t->touched, txn_node) {
 		if (svc->txn_state)
-			svc->sched->commit(svc, svc->txn_state);
+			podvs_sched_commit(svc, svc->txn_state);
 		svc->txn_state = NULL;
 		list_del_init(&svc->txn_node);
 	}
