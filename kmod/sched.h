@@ -74,7 +74,7 @@ const struct podvs_sched_ops *podvs_sched_find(const char *name);
 /* space-separated names into buf */
 void podvs_sched_names(char *buf, size_t len);
 
-/* All schedulers of the module, for main.c. */
+/* All schedulers of the module, for main.c (sched_all.c). */
 int podvs_sched_register_all(void);
 void podvs_sched_unregister_all(void);
 
@@ -90,7 +90,7 @@ int podvs_sched_prepare(struct podvs_service *svc, void **newstate);
 /* prepare in two halves, for many services at once: podvs_sched_alloc()
  * for each (under pn->lock, in the caller: allocations are charged to
  * its memory cgroup), then one podvs_sched_fill() for all the states,
- * which spreads the costly part over the online CPUs (build.c).
+ * which spreads the costly part over the online CPUs (sched_fill.c).
  */
 int podvs_sched_alloc(struct podvs_service *svc, void **newstate);
 void podvs_sched_fill(void **states, u32 n);
