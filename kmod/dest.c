@@ -4,7 +4,6 @@
  */
 #include <linux/slab.h>
 
-#include "conn.h"
 #include "dest.h"
 #include "filter.h"
 #include "service.h"
