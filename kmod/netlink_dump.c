@@ -10,10 +10,19 @@
 
 #include "conn.h"
 #include "dest.h"
-#include "netlink_priv.h"
+#include "netlink_dump.h"
+#include "netlink_msg.h"
 #include "pernet.h"
 #include "sched.h"
 #include "service.h"
+
+/* The family the replies belong to, set before it is registered. */
+static const struct genl_family *podvs_nl_family __ro_after_init;
+
+void __init podvs_nl_dump_init(const struct genl_family *family)
+{
+	podvs_nl_family = family;
+}
 
 /* Replies */
 
@@ -173,7 +182,7 @@ static int podvs_nl_reply(struct genl_info *info,
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
-	hdr = genlmsg_put_reply(msg, info, &podvs_genl_family, 0,
+	hdr = genlmsg_put_reply(msg, info, podvs_nl_family, 0,
 				info->genlhdr->cmd);
 	if (!hdr) {
 		nlmsg_free(msg);
@@ -277,7 +286,7 @@ static void *podvs_nl_dump_hdr(struct sk_buff *skb, struct netlink_callback *cb,
 			       u8 cmd)
 {
 	void *hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
-				cb->nlh->nlmsg_seq, &podvs_genl_family,
+				cb->nlh->nlmsg_seq, podvs_nl_family,
 				NLM_F_MULTI, cmd);
 
 	if (hdr)
@@ -524,7 +533,7 @@ static int podvs_nl_dump_one_conn(const struct podvs_conn *c, void *arg)
 	if (!podvs_conn_match(&cd->f, c))
 		return 0;
 	hdr = genlmsg_put(cd->skb, NETLINK_CB(cd->cb->skb).portid,
-			  cd->cb->nlh->nlmsg_seq, &podvs_genl_family,
+			  cd->cb->nlh->nlmsg_seq, podvs_nl_family,
 			  NLM_F_MULTI, PODVS_CMD_GET_CONN);
 	if (!hdr)
 		return -EMSGSIZE;
