@@ -29,7 +29,7 @@
 #include <linux/refcount.h>
 #include <linux/spinlock.h>
 #include <linux/timer.h>
-#include "podvs.h"
+#include "pernet.h"
 
 struct podvs_dest;
 struct podvs_service;

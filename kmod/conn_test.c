@@ -7,7 +7,7 @@
 #include <linux/slab.h>
 #include "conn.h"
 #include "dest.h"
-#include "podvs.h"
+#include "pernet.h"
 
 struct podvs_conn_fixture {
 	struct podvs_net *pn;

@@ -4,10 +4,10 @@
  */
 #include <linux/slab.h>
 
-#include "conn.h"
 #include "dest.h"
 #include "filter.h"
 #include "service.h"
+#include "txn.h"
 
 static const struct rhashtable_params podvs_dest_params = {
 	.head_offset = offsetof(struct podvs_dest, hnode),

@@ -107,7 +107,7 @@ int podvs_dest_del(struct podvs_txn *t, struct podvs_dest *d);
 struct podvs_dest *podvs_dest_next(struct podvs_service *svc,
 				   struct podvs_dest *prev, u64 id);
 
-/* Used by the batch machinery (service.c). */
+/* Used by the batch transaction (txn.c). */
 struct podvs_undo;
 void podvs_dest_undo_new(struct podvs_net *pn, struct podvs_dest *d,
 			 struct podvs_dest *replaced);

@@ -6,21 +6,13 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
-#include <net/netns/generic.h>
 
 #include "conn.h"
 #include "filter.h"
 #include "netlink.h"
-#include "podvs.h"
+#include "pernet.h"
 #include "sched.h"
 #include "service.h"
-
-static unsigned int podvs_net_id __read_mostly;
-
-struct podvs_net *podvs_pernet(const struct net *net)
-{
-	return net_generic(net, podvs_net_id);
-}
 
 static void podvs_config_defaults(struct podvs_config *cfg)
 {

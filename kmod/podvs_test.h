@@ -11,8 +11,9 @@
 #include <linux/slab.h>
 
 #include "dest.h"
-#include "podvs.h"
+#include "pernet.h"
 #include "service.h"
+#include "txn.h"
 
 /*
  * Linux 6.1 runs a module's suites when it is COMING, before its init

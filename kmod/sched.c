@@ -60,42 +60,6 @@ void podvs_sched_names(char *buf, size_t len)
 	mutex_unlock(&podvs_sched_mutex);
 }
 
-static const struct {
-	int (*init)(void);
-	void (*exit)(void);
-} podvs_scheds[] = {
-	{ podvs_sched_mh_init, podvs_sched_mh_exit },
-	{ podvs_sched_sh_init, podvs_sched_sh_exit },
-	{ podvs_sched_rr_init, podvs_sched_rr_exit },
-	{ podvs_sched_wrr_init, podvs_sched_wrr_exit },
-	{ podvs_sched_lc_init, podvs_sched_lc_exit },
-};
-
-int podvs_sched_register_all(void)
-{
-	int i, ret;
-
-	for (i = 0; i < ARRAY_SIZE(podvs_scheds); i++) {
-		ret = podvs_scheds[i].init();
-		if (ret)
-			goto unregister;
-	}
-	return 0;
-
-unregister:
-	while (i--)
-		podvs_scheds[i].exit();
-	return ret;
-}
-
-void podvs_sched_unregister_all(void)
-{
-	int i = ARRAY_SIZE(podvs_scheds);
-
-	while (i--)
-		podvs_scheds[i].exit();
-}
-
 #if IS_ENABLED(CONFIG_KUNIT)
 atomic_t podvs_sched_test_builds = ATOMIC_INIT(0);
 atomic_t podvs_sched_test_live = ATOMIC_INIT(0);
@@ -264,17 +228,6 @@ void podvs_sched_commit(struct podvs_service *svc, void *newstate)
 void podvs_sched_abort(struct podvs_service *svc, void *newstate)
 {
 	podvs_sched_state_free(newstate);
-}
-
-int podvs_sched_init(struct podvs_service *svc)
-{
-	void *st;
-	int ret;
-
-	ret = podvs_sched_prepare(svc, &st);
-	if (!ret)
-		podvs_sched_commit(svc, st);
-	return ret;
 }
 
 void podvs_sched_done(struct podvs_service *svc)

@@ -1,19 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Scheduler ops table.  A scheduler builds private state from the service's
- * dest list under podvs_net.lock (init/update) and picks a dest for a new
- * flow under rcu_read_lock (schedule).  update() must be atomic from the
- * reader's view: build new state off to the side, then rcu_assign_pointer.
- * Hash schedulers never return an unavailable dest: they fall back to the
- * next available one in their table.
+ * Schedulers.  A scheduler is only what varies between them: a name, a
+ * build (its state for a sorted list of dests), an optional fill (the
+ * costly part of the build), a free and a pick (a dest for a new flow).
+ * Everything else is generic and lives in sched.c: the snapshot of a
+ * service's available dests, sorted by (addr, port) so that every gateway
+ * given the same dests builds the same state, each holding a reference;
+ * prepare, commit and abort of a new state (called by the batch
+ * transaction, txn.c, under podvs_net.lock); and the datapath's entry,
+ * podvs_sched_schedule(), under rcu_read_lock.
  *
- * Every scheduler's state starts with struct podvs_sched_state: a snapshot
- * of the dests that were available when it was built, sorted by (addr,
- * port) so that every gateway given the same dests builds the same state,
- * each holding a reference.  The state carries its own ops, so a reader
- * racing with a scheduler change always pairs a state with its own code:
- * ops->schedule of every scheduler is podvs_sched_schedule(), which
- * dispatches through the state it read.
+ * A new state is built off to the side and published with
+ * rcu_assign_pointer; the old one is freed after a grace period.  Every
+ * state starts with struct podvs_sched_state and carries its own ops, so
+ * a reader racing with a scheduler change always pairs a state with its
+ * own pick.  Hash schedulers never return an unavailable dest: they fall
+ * back to the next available one in their table.
  */
 #ifndef _PODVS_SCHED_H
 #define _PODVS_SCHED_H
@@ -44,22 +46,6 @@ struct podvs_sched_state {
 struct podvs_sched_ops {
 	const char *name;
 	struct list_head list;
-	/* allocate private state in *priv for svc; under podvs_net.lock */
-	int (*init)(struct podvs_service *svc);
-	/* free private state after an RCU grace period */
-	void (*done)(struct podvs_service *svc);
-	/* dest set, weight or flags changed: a new state is made under
-	 * podvs_net.lock by podvs_sched_alloc() and podvs_sched_fill() (through
-	 * build and fill below), which may fail (-ENOMEM); then it is
-	 * committed, which must not fail, or aborted.
-	 */
-	void (*commit)(struct podvs_service *svc, void *newstate);
-	void (*abort)(struct podvs_service *svc, void *newstate);
-	/* pick a dest for a new flow; under rcu_read_lock; may return NULL */
-	struct podvs_dest *(*schedule)(struct podvs_service *svc,
-				       const struct podvs_flow_key *key);
-
-	/* Per-algorithm part, used by the generic functions above. */
 	/* allocate the state for the n sorted dests (the array then belongs
 	 * to the state); may sleep, may fail
 	 */
@@ -88,18 +74,23 @@ const struct podvs_sched_ops *podvs_sched_find(const char *name);
 /* space-separated names into buf */
 void podvs_sched_names(char *buf, size_t len);
 
-/* All schedulers of the module, for main.c. */
+/* All schedulers of the module, for main.c (sched_all.c). */
 int podvs_sched_register_all(void);
 void podvs_sched_unregister_all(void);
 
-/* Generic ops every scheduler uses (sched.c). */
-int podvs_sched_init(struct podvs_service *svc);
+/* The generic life cycle of a service's state (sched.c), under
+ * podvs_net.lock.  A new state is made by podvs_sched_alloc() and
+ * podvs_sched_fill() (through ops->build and ops->fill), which may fail
+ * (-ENOMEM); then it is committed, which cannot fail, or aborted.  done
+ * drops the service's state when the service goes.
+ */
 void podvs_sched_done(struct podvs_service *svc);
+/* alloc and fill of one state (KUnit) */
 int podvs_sched_prepare(struct podvs_service *svc, void **newstate);
 /* prepare in two halves, for many services at once: podvs_sched_alloc()
  * for each (under pn->lock, in the caller: allocations are charged to
  * its memory cgroup), then one podvs_sched_fill() for all the states,
- * which spreads the costly part over the online CPUs (build.c).
+ * which spreads the costly part over the online CPUs (sched_fill.c).
  */
 int podvs_sched_alloc(struct podvs_service *svc, void **newstate);
 void podvs_sched_fill(void **states, u32 n);
@@ -112,7 +103,7 @@ void podvs_build_exit(void);
 void podvs_sched_commit(struct podvs_service *svc, void *newstate);
 void podvs_sched_abort(struct podvs_service *svc, void *newstate);
 /* The datapath's entry point: under rcu_read_lock; NULL if no dest is
- * available.  Equivalent to svc->sched->schedule(svc, key).
+ * available.  Dispatches to the pick of the state it reads.
  */
 struct podvs_dest *podvs_sched_schedule(struct podvs_service *svc,
 					const struct podvs_flow_key *key);

@@ -55,11 +55,6 @@ static struct podvs_dest *podvs_lc_pick(struct podvs_sched_state *st,
 
 static struct podvs_sched_ops podvs_lc_ops = {
 	.name = "lc",
-	.init = podvs_sched_init,
-	.done = podvs_sched_done,
-	.commit = podvs_sched_commit,
-	.abort = podvs_sched_abort,
-	.schedule = podvs_sched_schedule,
 	.build = podvs_lc_build,
 	.free = podvs_lc_free,
 	.pick = podvs_lc_pick,

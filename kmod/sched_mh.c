@@ -334,11 +334,6 @@ u32 podvs_mh_size(const struct podvs_sched_state *st)
 
 static struct podvs_sched_ops podvs_mh_ops = {
 	.name = "mh",
-	.init = podvs_sched_init,
-	.done = podvs_sched_done,
-	.commit = podvs_sched_commit,
-	.abort = podvs_sched_abort,
-	.schedule = podvs_sched_schedule,
 	.build = podvs_mh_build,
 	.fill = podvs_mh_fill,
 	.free = podvs_mh_free,

@@ -39,11 +39,6 @@ static struct podvs_dest *podvs_rr_pick(struct podvs_sched_state *st,
 
 static struct podvs_sched_ops podvs_rr_ops = {
 	.name = "rr",
-	.init = podvs_sched_init,
-	.done = podvs_sched_done,
-	.commit = podvs_sched_commit,
-	.abort = podvs_sched_abort,
-	.schedule = podvs_sched_schedule,
 	.build = podvs_rr_build,
 	.free = podvs_rr_free,
 	.pick = podvs_rr_pick,

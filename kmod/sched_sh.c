@@ -66,11 +66,6 @@ static struct podvs_dest *podvs_sh_pick(struct podvs_sched_state *st,
 
 static struct podvs_sched_ops podvs_sh_ops = {
 	.name = "sh",
-	.init = podvs_sched_init,
-	.done = podvs_sched_done,
-	.commit = podvs_sched_commit,
-	.abort = podvs_sched_abort,
-	.schedule = podvs_sched_schedule,
 	.build = podvs_sh_build,
 	.free = podvs_sh_free,
 	.pick = podvs_sh_pick,

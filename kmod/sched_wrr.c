@@ -82,11 +82,6 @@ static struct podvs_dest *podvs_wrr_pick(struct podvs_sched_state *st,
 
 static struct podvs_sched_ops podvs_wrr_ops = {
 	.name = "wrr",
-	.init = podvs_sched_init,
-	.done = podvs_sched_done,
-	.commit = podvs_sched_commit,
-	.abort = podvs_sched_abort,
-	.schedule = podvs_sched_schedule,
 	.build = podvs_wrr_build,
 	.pick = podvs_wrr_pick,
 };

@@ -5,23 +5,22 @@
  * datapath tell "VIP with no service on this port" (reject, count) from
  * "not ours" (accept, let the stack have it).
  *
- * Changes go through a transaction (struct podvs_txn) under
- * podvs_net.lock: each operation applies at once and logs how to undo it;
- * deletions only mark the object (zombie) so that undo never has to
- * re-insert (which could fail); scheduler states of touched services are
- * rebuilt at commit, all prepared first, then all swapped in.  Either the
- * whole transaction commits or every operation is undone.
+ * Changes go through a batch transaction (struct podvs_txn, txn.h): the
+ * functions here apply at once and record how to undo into it; txn.c
+ * undoes, rebuilds schedulers and reaps.
  */
 #ifndef _PODVS_SERVICE_H
 #define _PODVS_SERVICE_H
 
 #include <linux/netfilter.h>
 #include <linux/rhashtable.h>
-#include "podvs.h"
+#include "pernet.h"
 #include "sched.h"
 #include "stats.h"
 
 struct podvs_dest;
+struct podvs_txn;
+struct podvs_undo;
 
 struct podvs_svc_key {
 	union nf_inet_addr addr;
@@ -105,60 +104,6 @@ struct podvs_svc_conf {
 void podvs_svc_key_init(struct podvs_svc_key *k, u16 af, u8 proto,
 			const union nf_inet_addr *addr, __be16 port);
 
-enum podvs_undo_type {
-	PODVS_UNDO_SVC_NEW,
-	PODVS_UNDO_SVC_SET,
-	PODVS_UNDO_SVC_DEL,
-	PODVS_UNDO_DEST_NEW,
-	PODVS_UNDO_DEST_SET,
-	PODVS_UNDO_DEST_DEL,
-};
-
-/* One logged operation: the object, the object it replaced in a hash
- * table (a zombie of the same key), and the values a SET overwrote.
- */
-struct podvs_undo {
-	enum podvs_undo_type type;
-	void *obj;
-	void *replaced;
-	union {
-		struct {
-			const struct podvs_sched_ops *sched;
-			unsigned long timeout;
-			u32 flags;
-			u32 mh_size;
-			u8 netmask;
-		} svc;
-		struct {
-			u32 weight;
-			u32 flags;
-		} dest;
-	};
-	char owner[PODVS_OWNER_LEN];
-};
-
-struct podvs_txn {
-	struct podvs_net *pn;
-	struct podvs_undo *log;
-	u32 len, cap;
-	struct list_head touched;	/* services whose scheduler rebuilds */
-	u32 ntouched;			/* entries of touched */
-};
-
-/* Begin with room for nops operations (-ENOMEM); under pn->lock until
- * commit or abort.
- */
-int podvs_txn_begin(struct podvs_txn *t, struct podvs_net *pn, u32 nops);
-/* Rebuild schedulers and finish deletions.  On -ENOMEM everything was
- * undone.  Bumps the generation on success.
- */
-int podvs_txn_commit(struct podvs_txn *t);
-void podvs_txn_abort(struct podvs_txn *t);
-/* For dest.c: log one operation, mark a service for rebuild. */
-struct podvs_undo *podvs_txn_log(struct podvs_txn *t,
-				 enum podvs_undo_type type, void *obj);
-void podvs_txn_touch(struct podvs_txn *t, struct podvs_service *svc);
-
 /* Control plane, under pn->lock.  find skips services deleted by the
  * running batch.  new/set/del fail only with -EEXIST (new), -ENOMEM, or
  * -ENOBUFS when the transaction has no room left (a caller bug).
@@ -169,7 +114,7 @@ int podvs_svc_new(struct podvs_txn *t, const struct podvs_svc_conf *c);
 int podvs_svc_set(struct podvs_txn *t, struct podvs_service *svc,
 		  const struct podvs_svc_conf *c);
 int podvs_svc_del(struct podvs_txn *t, struct podvs_service *svc);
-/* Delete every service now (FLUSH, namespace exit). */
+/* Delete every service now (FLUSH, namespace exit; txn.c). */
 void podvs_svc_flush(struct podvs_net *pn);
 /* Zero counters of svc and its dests, or of everything if svc is NULL. */
 void podvs_svc_zero(struct podvs_net *pn, struct podvs_service *svc);
@@ -177,5 +122,15 @@ void podvs_svc_zero(struct podvs_net *pn, struct podvs_service *svc);
 struct podvs_service *podvs_svc_next(struct podvs_net *pn,
 				     struct podvs_service *prev, u64 id);
 u32 podvs_svc_buckets(struct podvs_net *pn);
+
+/* For the transaction (txn.c), under pn->lock.  kill deletes now: no new
+ * flows find svc, its dests die; true if their flows need a
+ * podvs_conn_flush_dead().
+ */
+void podvs_svc_undo_new(struct podvs_net *pn, struct podvs_service *svc,
+			struct podvs_service *replaced);
+void podvs_svc_undo_set(struct podvs_service *svc,
+			const struct podvs_undo *u);
+bool podvs_svc_kill(struct podvs_net *pn, struct podvs_service *svc);
 
 #endif /* _PODVS_SERVICE_H */

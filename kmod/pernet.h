@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-network-namespace state shared by every part of the module.
+ * Per-network-namespace state shared by every part of the module: struct
+ * podvs_net, found from a struct net with podvs_pernet() (net_generic on
+ * podvs_net_id, which main.c's pernet_operations register), and the
+ * namespace's drop counters (pernet.c).
  */
-#ifndef _PODVS_PODVS_H
-#define _PODVS_PODVS_H
+#ifndef _PODVS_PERNET_H
+#define _PODVS_PERNET_H
 
 #include <linux/mutex.h>
 #include <linux/netdevice.h>
 #include <linux/percpu.h>
 #include <net/net_namespace.h>
+#include <net/netns/generic.h>
 #include <uapi/linux/podvs.h>
 #include "stats.h"
-
-#define PODVS_VERSION "0.1.0"
 
 struct podvs_svc_table;
 struct podvs_conn_table;
@@ -55,7 +57,12 @@ struct podvs_net {
 	struct podvs_est est;
 };
 
-struct podvs_net *podvs_pernet(const struct net *net);
+extern unsigned int podvs_net_id;
+
+static inline struct podvs_net *podvs_pernet(const struct net *net)
+{
+	return net_generic(net, podvs_net_id);
+}
 
 /* Never 0, so that dumps (cb->seq) can tell "changed" from "unset". */
 static inline void podvs_bump_generation(struct podvs_net *pn)
@@ -71,7 +78,7 @@ static inline void podvs_bump_generation(struct podvs_net *pn)
 int podvs_net_setup(struct podvs_net *pn, struct net *net);
 void podvs_net_teardown(struct podvs_net *pn);
 
-/* Drop counters summed over CPUs, minus the last ZERO (stats.c). */
+/* Drop counters summed over CPUs, minus the last ZERO (pernet.c). */
 void podvs_drops_read(struct podvs_net *pn, u64 out[__PODVS_DROP_A_MAX]);
 void podvs_drops_zero(struct podvs_net *pn);
 
@@ -86,4 +93,4 @@ static inline void podvs_drop(struct podvs_net *pn, enum podvs_drop_attr why)
 	put_cpu_ptr(pn->drops);
 }
 
-#endif /* _PODVS_PODVS_H */
+#endif /* _PODVS_PERNET_H */
