@@ -135,7 +135,7 @@ static void podvs_build_test_once(struct kunit *test)
 
 	a = podvs_bt_svc(test, 0, PODVS_BT_M, 3);
 	b = podvs_bt_svc(test, 1, PODVS_BT_M, 3);
-	before = atomic_read(&podvs_sched_test_builds);
+	before = atomic_read(&podvs_sched_test_hooks.builds);
 	KUNIT_ASSERT_TRUE(test, podvs_test_begin(pn, &t, 21));
 	podvs_test_key(&conf.key, IPPROTO_TCP, "192.0.2.2", 80);
 	KUNIT_EXPECT_EQ(test, podvs_svc_new(&t, &conf), 0);
@@ -143,10 +143,10 @@ static void podvs_build_test_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, podvs_bt_dests(&t, c, 2, 0, 10), 0);
 	KUNIT_EXPECT_EQ(test, podvs_bt_dests(&t, a, 0, 3, 5), 0);
 	KUNIT_EXPECT_EQ(test, podvs_bt_dests(&t, b, 1, 3, 5), 0);
-	KUNIT_EXPECT_EQ(test, atomic_read(&podvs_sched_test_builds), before);
+	KUNIT_EXPECT_EQ(test, atomic_read(&podvs_sched_test_hooks.builds), before);
 	KUNIT_EXPECT_EQ(test, podvs_txn_commit(&t), 0);
 	mutex_unlock(&pn->lock);
-	KUNIT_EXPECT_EQ(test, atomic_read(&podvs_sched_test_builds), before + 3);
+	KUNIT_EXPECT_EQ(test, atomic_read(&podvs_sched_test_hooks.builds), before + 3);
 	KUNIT_EXPECT_EQ(test, podvs_test_state(c)->n, 10U);
 	KUNIT_EXPECT_EQ(test, podvs_test_state(a)->n, 8U);
 }
@@ -199,15 +199,15 @@ static void podvs_build_test_fail(struct kunit *test)
 	for (i = 0; i < PODVS_BT_SVCS; i++)
 		old[i] = podvs_test_state(svc[i]);
 	rcu_barrier();
-	live = atomic_read(&podvs_sched_test_live);
+	live = atomic_read(&podvs_sched_test_hooks.live);
 	KUNIT_ASSERT_TRUE(test, podvs_test_begin(pn, &t, 2 * PODVS_BT_SVCS + 4));
 	ret = podvs_bt_fail_batch(&t, svc);
-	atomic_set(&podvs_sched_test_fail_in, *(const u32 *)test->param_value);
+	atomic_set(&podvs_sched_test_hooks.fail_in, *(const u32 *)test->param_value);
 	if (ret)
 		podvs_txn_abort(&t);
 	else
 		ret = podvs_txn_commit(&t);
-	atomic_set(&podvs_sched_test_fail_in, 0);
+	atomic_set(&podvs_sched_test_hooks.fail_in, 0);
 	KUNIT_EXPECT_EQ(test, ret, -ENOMEM);
 	for (i = 0; i < PODVS_BT_SVCS; i++) {
 		KUNIT_EXPECT_PTR_EQ(test, podvs_test_state(svc[i]), old[i]);
@@ -217,7 +217,7 @@ static void podvs_build_test_fail(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, podvs_test_tab(pn)->nsvc, PODVS_BT_SVCS);
 	mutex_unlock(&pn->lock);
 	rcu_barrier();
-	KUNIT_EXPECT_EQ(test, atomic_read(&podvs_sched_test_live), live);
+	KUNIT_EXPECT_EQ(test, atomic_read(&podvs_sched_test_hooks.live), live);
 	podvs_bt_refill(test, svc, 2);	/* the states still serve */
 }
 

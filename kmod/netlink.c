@@ -26,6 +26,7 @@
 #include "netlink_dump.h"
 #include "netlink_msg.h"
 #include "pernet.h"
+#include "podvs_kunit.h"
 #include "sched.h"
 #include "service.h"
 #include "txn.h"
@@ -180,8 +181,9 @@ static int podvs_nl_svc_checks(struct nlattr *nest, struct nlattr **tb,
 }
 
 /* Parse a full PODVS_A_SERVICE (NEW_SERVICE, SET_SERVICE). */
-static int podvs_nl_parse_svc(struct nlattr *nest, struct podvs_svc_conf *c,
-			      struct netlink_ext_ack *extack)
+PODVS_VISIBLE_IF_KUNIT int
+podvs_nl_parse_svc(struct nlattr *nest, struct podvs_svc_conf *c,
+		   struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[PODVS_SVC_A_MAX + 1];
 	int ret, i;
@@ -215,9 +217,10 @@ static int podvs_nl_parse_svc(struct nlattr *nest, struct podvs_svc_conf *c,
 }
 
 /* Parse a PODVS_A_DEST of a service of family af; key_only for deletes. */
-static int podvs_nl_parse_dest(struct nlattr *nest, u16 af, bool key_only,
-			       struct podvs_dest_conf *c,
-			       struct netlink_ext_ack *extack)
+PODVS_VISIBLE_IF_KUNIT int
+podvs_nl_parse_dest(struct nlattr *nest, u16 af, bool key_only,
+		    struct podvs_dest_conf *c,
+		    struct netlink_ext_ack *extack)
 {
 	struct nlattr *tb[PODVS_DEST_A_MAX + 1];
 	int ret, i;
@@ -540,8 +543,9 @@ static int podvs_nl_batch_apply(struct podvs_txn *t, struct nlattr *head,
  * undoes them all.  (nlmsg_parse() keeps only the last of repeated
  * attributes, hence the walk over the raw stream, which genl validated.)
  */
-static int podvs_nl_batch_run(struct podvs_net *pn, struct nlattr *head,
-			      int len, struct netlink_ext_ack *extack)
+PODVS_VISIBLE_IF_KUNIT int
+podvs_nl_batch_run(struct podvs_net *pn, struct nlattr *head,
+		   int len, struct netlink_ext_ack *extack)
 {
 	u32 n = podvs_nl_batch_count(head, len);
 	struct podvs_txn t;
@@ -769,10 +773,6 @@ static struct genl_family podvs_genl_family __ro_after_init = {
 	.mcgrps = podvs_genl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(podvs_genl_mcgrps),
 };
-
-#if IS_ENABLED(CONFIG_KUNIT)
-#include "netlink_test.c"
-#endif
 
 int __init podvs_genl_init(void)
 {

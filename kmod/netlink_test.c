@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit: request parsing and batches of the genl family.  Included by
- * netlink.c (its parsers are static); built only with CONFIG_KUNIT.
+ * KUnit: request parsing and batches of the genl family (netlink.c's
+ * parsers, static unless PODVS_KUNIT: podvs_kunit.h).
  */
+#include <net/netlink.h>
+
 #include "podvs_test.h"
 
 static void podvs_t_key(struct sk_buff *skb, u16 af, const char *vip, u16 port)

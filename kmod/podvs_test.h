@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the KUnit suites: a private podvs namespace state (no
- * hooks, nothing shared with the running system) and one-op transactions.
+ * Helpers shared by the KUnit suites of podvs_test.ko (test_helpers.c): a
+ * private podvs namespace state per case (no hooks, nothing shared with
+ * the running system) and one-op transactions.  podvs.ko built with
+ * PODVS_KUNIT=1 exports what the suites call (kunit_exports.c).
  */
 #ifndef _PODVS_TEST_H
 #define _PODVS_TEST_H
@@ -12,224 +14,49 @@
 
 #include "dest.h"
 #include "pernet.h"
+#include "podvs_kunit.h"
 #include "service.h"
 #include "txn.h"
 
-/*
- * Linux 6.1 runs a module's suites when it is COMING, before its init
- * function: the schedulers are not registered yet.  Each suite registers
- * them for its run (unless they already are: a later run from debugfs),
- * and podvs_init() registers them afresh afterwards.
- */
-static bool podvs_test_scheds;
-
-static inline int podvs_test_suite_init(struct kunit_suite *suite)
-{
-	if (podvs_sched_find(PODVS_DEFAULT_SCHED))
-		return 0;
-	podvs_test_scheds = true;
-	return podvs_sched_register_all();
-}
-
-static inline void podvs_test_suite_exit(struct kunit_suite *suite)
-{
-	if (podvs_test_scheds)
-		podvs_sched_unregister_all();
-	podvs_test_scheds = false;
-}
-
-/* suite .init / .exit: test->priv is a fresh struct podvs_net */
-static inline int podvs_test_init(struct kunit *test)
-{
-	struct podvs_net *pn = kzalloc(sizeof(*pn), GFP_KERNEL);
-
-	if (!pn)
-		return -ENOMEM;
-	if (podvs_net_setup(pn, &init_net)) {
-		kfree(pn);
-		return -ENOMEM;
-	}
-	test->priv = pn;
-	return 0;
-}
-
-static inline void podvs_test_exit(struct kunit *test)
-{
-	struct podvs_net *pn = test->priv;
-
-	podvs_net_teardown(pn);
-	kfree(pn);
-}
+/* suite .suite_init / .suite_exit: the schedulers registered for the run */
+int podvs_test_suite_init(struct kunit_suite *suite);
+void podvs_test_suite_exit(struct kunit_suite *suite);
+/* case .init / .exit: test->priv is a fresh struct podvs_net */
+int podvs_test_init(struct kunit *test);
+void podvs_test_exit(struct kunit *test);
 
 /* Lock pn and begin a transaction; unlocked again on failure, so that a
  * failed assertion never leaves the lock held (teardown needs it).
  */
-static inline bool podvs_test_begin(struct podvs_net *pn, struct podvs_txn *t,
-				    u32 nops)
-{
-	mutex_lock(&pn->lock);
-	if (!podvs_txn_begin(t, pn, nops))
-		return true;
-	mutex_unlock(&pn->lock);
-	return false;
-}
+bool podvs_test_begin(struct podvs_net *pn, struct podvs_txn *t, u32 nops);
 
-static inline union nf_inet_addr podvs_test_addr(const char *text)
-{
-	union nf_inet_addr a = {};
-
-	if (!strchr(text, ':'))
-		in4_pton(text, -1, (u8 *)&a.ip, -1, NULL);
-	else
-		in6_pton(text, -1, (u8 *)&a.in6, -1, NULL);
-	return a;
-}
-
-static inline u16 podvs_test_af(const char *text)
-{
-	return strchr(text, ':') ? AF_INET6 : AF_INET;
-}
-
-static inline void podvs_test_key(struct podvs_svc_key *k, u8 proto,
-				  const char *vip, u16 port)
-{
-	union nf_inet_addr a = podvs_test_addr(vip);
-
-	podvs_svc_key_init(k, podvs_test_af(vip), proto, &a, htons(port));
-}
-
+union nf_inet_addr podvs_test_addr(const char *text);
+u16 podvs_test_af(const char *text);
+void podvs_test_key(struct podvs_svc_key *k, u8 proto, const char *vip,
+		    u16 port);
 /* A service with scheduler sched (NULL: default) and Maglev size m (0:
  * default), committed; NULL on failure.
  */
-static inline struct podvs_service *
-podvs_test_svc(struct podvs_net *pn, u8 proto, const char *vip, u16 port,
-	       const char *sched, u32 m)
-{
-	struct podvs_svc_conf c = {};
-	struct podvs_service *svc = NULL;
-	struct podvs_txn t;
-
-	podvs_test_key(&c.key, proto, vip, port);
-	if (sched) {
-		c.sched = podvs_sched_find(sched);
-		c.present |= BIT(PODVS_SVC_A_SCHED);
-	}
-	if (m) {
-		c.mh_size = m;
-		c.present |= BIT(PODVS_SVC_A_MH_TABLE_SIZE);
-	}
-	mutex_lock(&pn->lock);
-	if (!podvs_txn_begin(&t, pn, 1)) {
-		if (podvs_svc_new(&t, &c))
-			podvs_txn_abort(&t);
-		else if (!podvs_txn_commit(&t))
-			svc = podvs_svc_find(pn, &c.key);
-	}
-	mutex_unlock(&pn->lock);
-	return svc;
-}
-
-static inline void podvs_test_dest_conf(struct podvs_dest_conf *c,
-					const char *ip, u16 port, u32 weight)
-{
-	memset(c, 0, sizeof(*c));
-	c->addr = podvs_test_addr(ip);
-	c->port = htons(port);
-	c->weight = weight;
-	c->present = BIT(PODVS_DEST_A_WEIGHT);
-}
-
+struct podvs_service *podvs_test_svc(struct podvs_net *pn, u8 proto,
+				     const char *vip, u16 port,
+				     const char *sched, u32 m);
+void podvs_test_dest_conf(struct podvs_dest_conf *c, const char *ip,
+			  u16 port, u32 weight);
 /* Add a dest and commit (rebuilding the scheduler); 0 or -errno. */
-static inline int podvs_test_dest(struct podvs_service *svc, const char *ip,
-				  u16 port, u32 weight)
-{
-	struct podvs_net *pn = svc->pn;
-	struct podvs_dest_conf c;
-	struct podvs_txn t;
-	int ret;
-
-	podvs_test_dest_conf(&c, ip, port, weight);
-	mutex_lock(&pn->lock);
-	ret = podvs_txn_begin(&t, pn, 1);
-	if (!ret) {
-		ret = podvs_dest_new(&t, svc, &c);
-		if (ret)
-			podvs_txn_abort(&t);
-		else
-			ret = podvs_txn_commit(&t);
-	}
-	mutex_unlock(&pn->lock);
-	return ret;
-}
-
-static inline struct podvs_dest *podvs_test_find(struct podvs_service *svc,
-						 const char *ip, u16 port)
-{
-	union nf_inet_addr a = podvs_test_addr(ip);
-	struct podvs_dest *d;
-
-	mutex_lock(&svc->pn->lock);
-	d = podvs_dest_find(svc, &a, htons(port));
-	mutex_unlock(&svc->pn->lock);
-	return d;
-}
-
+int podvs_test_dest(struct podvs_service *svc, const char *ip, u16 port,
+		    u32 weight);
+struct podvs_dest *podvs_test_find(struct podvs_service *svc, const char *ip,
+				   u16 port);
 /* Delete a dest (or change its weight/flags) and commit. */
-static inline int podvs_test_dest_op(struct podvs_service *svc, const char *ip,
-				     u16 port, bool del, u32 weight, u32 flags)
-{
-	struct podvs_net *pn = svc->pn;
-	union nf_inet_addr a = podvs_test_addr(ip);
-	struct podvs_dest_conf c = {};
-	struct podvs_dest *d;
-	struct podvs_txn t;
-	int ret;
-
-	c.weight = weight;
-	c.flags = flags;
-	c.present = BIT(PODVS_DEST_A_WEIGHT) | BIT(PODVS_DEST_A_FLAGS);
-	mutex_lock(&pn->lock);
-	d = podvs_dest_find(svc, &a, htons(port));
-	ret = d ? podvs_txn_begin(&t, pn, 1) : -ENOENT;
-	if (!ret) {
-		ret = del ? podvs_dest_del(&t, d) : podvs_dest_set(&t, d, &c);
-		if (ret)
-			podvs_txn_abort(&t);
-		else
-			ret = podvs_txn_commit(&t);
-	}
-	mutex_unlock(&pn->lock);
-	return ret;
-}
-
+int podvs_test_dest_op(struct podvs_service *svc, const char *ip, u16 port,
+		       bool del, u32 weight, u32 flags);
 /* The tables, for counts: tests read them without the lock, nothing else
  * runs on their private namespace.
  */
-static inline struct podvs_svc_table *podvs_test_tab(struct podvs_net *pn)
-{
-	return rcu_dereference_protected(pn->svc, 1);
-}
-
-static inline struct podvs_sched_state *podvs_test_state(struct podvs_service *svc)
-{
-	return rcu_dereference_protected(svc->sched_data, 1);
-}
-
+struct podvs_svc_table *podvs_test_tab(struct podvs_net *pn);
+struct podvs_sched_state *podvs_test_state(struct podvs_service *svc);
 /* The dest a client gets (IPv4 or IPv6 text). */
-static inline struct podvs_dest *podvs_test_pick(struct podvs_service *svc,
-						 const char *client, u16 sport)
-{
-	struct podvs_flow_key k = {
-		.saddr = podvs_test_addr(client),
-		.sport = htons(sport),
-		.af = podvs_test_af(client),
-	};
-	struct podvs_dest *d;
-
-	rcu_read_lock();
-	d = podvs_sched_schedule(svc, &k);
-	rcu_read_unlock();
-	return d;
-}
+struct podvs_dest *podvs_test_pick(struct podvs_service *svc,
+				   const char *client, u16 sport);
 
 #endif /* _PODVS_TEST_H */

@@ -10,6 +10,7 @@
 #include <linux/sort.h>
 
 #include "dest.h"
+#include "podvs_kunit.h"
 #include "sched.h"
 #include "service.h"
 
@@ -60,22 +61,21 @@ void podvs_sched_names(char *buf, size_t len)
 	mutex_unlock(&podvs_sched_mutex);
 }
 
-#if IS_ENABLED(CONFIG_KUNIT)
-atomic_t podvs_sched_test_builds = ATOMIC_INIT(0);
-atomic_t podvs_sched_test_live = ATOMIC_INIT(0);
-atomic_t podvs_sched_test_fail_in = ATOMIC_INIT(0);
+#ifdef PODVS_KUNIT
+struct podvs_sched_test_hooks podvs_sched_test_hooks;
 
 /* Count a build; true if it is the one KUnit asked to fail. */
 static bool podvs_sched_test_fault(void)
 {
-	atomic_inc(&podvs_sched_test_builds);
-	return atomic_read(&podvs_sched_test_fail_in) &&
-	       atomic_dec_and_test(&podvs_sched_test_fail_in);
+	struct podvs_sched_test_hooks *h = &podvs_sched_test_hooks;
+
+	atomic_inc(&h->builds);
+	return atomic_read(&h->fail_in) && atomic_dec_and_test(&h->fail_in);
 }
 
 static void podvs_sched_test_count(int states)
 {
-	atomic_add(states, &podvs_sched_test_live);
+	atomic_add(states, &podvs_sched_test_hooks.live);
 }
 #else
 static bool podvs_sched_test_fault(void)

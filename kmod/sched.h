@@ -133,13 +133,4 @@ bool podvs_mh_size_valid(u32 m);
 u32 podvs_mh_entry(const struct podvs_sched_state *st, u32 i);
 u32 podvs_mh_size(const struct podvs_sched_state *st);
 
-#if IS_ENABLED(CONFIG_KUNIT)
-/* builds attempted, states alive, and a countdown: the build that takes
- * podvs_sched_test_fail_in from 1 to 0 fails (-ENOMEM)
- */
-extern atomic_t podvs_sched_test_builds;
-extern atomic_t podvs_sched_test_live;
-extern atomic_t podvs_sched_test_fail_in;
-#endif
-
 #endif /* _PODVS_SCHED_H */

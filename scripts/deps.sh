@@ -13,7 +13,7 @@ PKGS=(
 	libmnl-dev libcjson-dev
 	libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev libyaml-dev
 	ipvsadm iptables nftables iproute2 iperf3 wrk socat netcat-openbsd
-	procps shellcheck openssl
+	procps shellcheck openssl sparse
 	clang libclang-rt-14-dev
 )
 
