@@ -17,11 +17,15 @@ check() {
 	shift 2
 	rm -rf "$dir"
 	mkdir -p "$dir"
-	cp -r "$REPO/Kbuild" "$REPO/kmod" "$REPO/include" "$dir/"
+	cp -r "$REPO/Kbuild" "$REPO/VERSION" "$REPO/kmod" "$REPO/include" "$dir/"
+	# sources only: objects of an earlier `make kmod` would be reused
+	find "$dir" \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' \) -delete
 	if ! make -C "$kdir" M="$dir" C=2 W=1 "$@" modules >"$log" 2>&1; then
 		echo "check-kmod: $name: build failed ($log)"
 		tail -n 20 "$log"
 		status=1
+		return
 	fi
 	if grep -E "^$dir/(kmod|include)/.*(warning|error):" "$log"; then
 		echo "check-kmod: $name: findings above ($log)"
