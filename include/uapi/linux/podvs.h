@@ -88,6 +88,11 @@
  *	committed write command or batch (none for reads or refused writes);
  *	carries only PODVS_A_INFO with PODVS_INFO_A_GENERATION, the value
  *	GET_INFO reports from then on.  Listeners re-read what they need.
+ * @PODVS_CMD_GET_ANNOUNCE: the announcement state of the namespace (see
+ *	"VIP announcement" below).  Reply: PODVS_A_ANNOUNCE.
+ * @PODVS_CMD_SET_ANNOUNCE: change it.  Request: PODVS_A_ANNOUNCE with any
+ *	of HOLD, READY, DECOMMISSIONED; absent attributes keep their value.
+ *	A request with HOLD restarts the watchdog: it is podvsd's heartbeat.
  */
 enum podvs_cmd {
 	PODVS_CMD_UNSPEC,
@@ -107,6 +112,8 @@ enum podvs_cmd {
 	PODVS_CMD_GET_CONN,
 	PODVS_CMD_BATCH,
 	PODVS_CMD_NOTIFY,
+	PODVS_CMD_GET_ANNOUNCE,
+	PODVS_CMD_SET_ANNOUNCE,
 
 	__PODVS_CMD_MAX
 };
@@ -123,6 +130,7 @@ enum podvs_cmd {
  * @PODVS_A_CONN: nested enum podvs_conn_attr
  * @PODVS_A_OP: nested enum podvs_op_attr; repeated, in order, in a
  *	PODVS_CMD_BATCH request (one PODVS_A_OP per operation)
+ * @PODVS_A_ANNOUNCE: nested enum podvs_ann_attr
  */
 enum podvs_attr {
 	PODVS_A_UNSPEC,
@@ -132,6 +140,7 @@ enum podvs_attr {
 	PODVS_A_CONFIG,
 	PODVS_A_CONN,
 	PODVS_A_OP,
+	PODVS_A_ANNOUNCE,
 
 	__PODVS_A_MAX
 };
@@ -153,6 +162,8 @@ enum podvs_attr {
  * @PODVS_INFO_A_DROPS: nested enum podvs_drop_attr, u64 counters
  * @PODVS_INFO_A_SCHEDULERS: string, space-separated scheduler names
  * @PODVS_INFO_A_PAD: padding for u64 attributes
+ * @PODVS_INFO_A_LEARNED: u64, flows learned from a packet of the Pod side
+ *	(reverse translation without an entry, see below)
  */
 enum podvs_info_attr {
 	PODVS_INFO_A_UNSPEC,
@@ -168,6 +179,7 @@ enum podvs_info_attr {
 	PODVS_INFO_A_DROPS,
 	PODVS_INFO_A_SCHEDULERS,
 	PODVS_INFO_A_PAD,
+	PODVS_INFO_A_LEARNED,
 
 	__PODVS_INFO_A_MAX
 };
@@ -185,6 +197,10 @@ enum podvs_info_attr {
  * @PODVS_DROP_A_MALFORMED: truncated or bad header
  * @PODVS_DROP_A_DEST_GONE: packet of a flow whose dest was deleted (TCP: RST)
  * @PODVS_DROP_A_PAD: padding
+ * @PODVS_DROP_A_AMBIGUOUS: a packet from a dest address and port without an
+ *	entry, that the reverse-translation rule (below) cannot give to one
+ *	service; dropped rather than sent with the Pod's address
+ * @PODVS_DROP_A_SNAT_PORTS: hairpin SNAT found no free source port
  */
 enum podvs_drop_attr {
 	PODVS_DROP_A_UNSPEC,
@@ -196,6 +212,8 @@ enum podvs_drop_attr {
 	PODVS_DROP_A_MALFORMED,
 	PODVS_DROP_A_DEST_GONE,
 	PODVS_DROP_A_PAD,
+	PODVS_DROP_A_AMBIGUOUS,
+	PODVS_DROP_A_SNAT_PORTS,
 
 	__PODVS_DROP_A_MAX
 };
@@ -244,6 +262,12 @@ enum podvs_svc_flags {
  * @PODVS_SVC_A_STATS: nested enum podvs_stats_attr (replies only)
  * @PODVS_SVC_A_DESTS: u32, number of dests (replies only)
  * @PODVS_SVC_A_PAD: padding
+ * @PODVS_SVC_A_SNAT_FROM: nested, up to PODVS_SNAT_RANGES_MAX
+ *	PODVS_RANGE_A_PREFIX: clients in these prefixes (hairpin: Pods and
+ *	nodes of the cluster) are source-NATed to the gateway's address
+ *	towards the Pod, so the Pod's reply comes back through the gateway.
+ *	Such a Pod sees the gateway, not the client.  In SET the list is
+ *	replaced; an empty nest clears it.  Default: empty (no SNAT).
  */
 enum podvs_svc_attr {
 	PODVS_SVC_A_UNSPEC,
@@ -261,6 +285,7 @@ enum podvs_svc_attr {
 	PODVS_SVC_A_STATS,
 	PODVS_SVC_A_DESTS,
 	PODVS_SVC_A_PAD,
+	PODVS_SVC_A_SNAT_FROM,
 
 	__PODVS_SVC_A_MAX
 };
@@ -406,6 +431,10 @@ enum podvs_conn_state {
  * @PODVS_CONN_A_DPORT: be16, Pod port
  * @PODVS_CONN_A_STATE: u8, enum podvs_conn_state
  * @PODVS_CONN_A_EXPIRES: u32, seconds until the entry expires
+ * @PODVS_CONN_A_LADDR: binary, hairpin SNAT only: the gateway address the
+ *	Pod sees as the client
+ * @PODVS_CONN_A_LPORT: be16, hairpin SNAT only: the port with it
+ * @PODVS_CONN_A_FLAGS: u32, enum podvs_conn_flags
  */
 enum podvs_conn_attr {
 	PODVS_CONN_A_UNSPEC,
@@ -419,11 +448,110 @@ enum podvs_conn_attr {
 	PODVS_CONN_A_DPORT,
 	PODVS_CONN_A_STATE,
 	PODVS_CONN_A_EXPIRES,
+	PODVS_CONN_A_LADDR,
+	PODVS_CONN_A_LPORT,
+	PODVS_CONN_A_FLAGS,
 
 	__PODVS_CONN_A_MAX
 };
 
 #define PODVS_CONN_A_MAX (__PODVS_CONN_A_MAX - 1)
+
+/**
+ * enum podvs_conn_flags - PODVS_CONN_A_FLAGS bits
+ *
+ * @PODVS_CONN_FL_LEARNED: the entry was made from a Pod-side packet (its
+ *	first packet on this gateway came from the Pod)
+ * @PODVS_CONN_FL_SNAT: hairpin SNAT: the Pod sees LADDR:LPORT as the client
+ */
+enum podvs_conn_flags {
+	PODVS_CONN_FL_LEARNED	= 1U << 0,
+	PODVS_CONN_FL_SNAT	= 1U << 1,
+};
+
+/*
+ * Reverse translation (a fleet of gateways behind ECMP).
+ *
+ * A packet from a dest (Pod address, port, protocol) that finds no entry on
+ * this gateway, because its request came in through another gateway, or
+ * the entry was lost to a restart or a timeout, is translated back to the
+ * VIP and port of the service that owns the dest, and an entry is learned
+ * from it (PODVS_CONN_FL_LEARNED), in its TCP state as far as one packet
+ * tells it.  ICMP errors from a Pod are translated the same way.
+ *
+ * Which service owns a dest: the one service that has it.  When one Pod
+ * address and port is a dest of several services (two VIPs on the same
+ * Pods), the candidates are the services of the packet's family and
+ * protocol whose scheduler is a consistent hash (mh, sh) and would send
+ * this client address and port to this dest now; if exactly one service is
+ * left, it owns the packet.  Otherwise the packet is dropped and counted
+ * (PODVS_DROP_A_AMBIGUOUS): sent untranslated, it would only make the
+ * client reset the connection.  Use distinct Pod ports per service (as two
+ * targetPorts) when two VIPs share Pods and replies can cross gateways.
+ */
+
+/*
+ * VIP announcement (a fleet of gateways behind BGP).
+ *
+ * Links of kind "podvs" (`ip link add podvs0 type podvs`) carry the VIPs a
+ * routing daemon announces (BIRD's direct protocol with `check link`).
+ * Their carrier is on only while all of these hold:
+ *  - the watchdog runs: a SET_ANNOUNCE with HOLD came less than HOLD
+ *    seconds ago (podvsd sends one every few seconds; when podvsd is dead
+ *    for HOLD seconds, the carrier goes off and the routes are withdrawn);
+ *  - READY is 1 (podvsd: synced with the API server and able to program
+ *    the kernel);
+ *  - DECOMMISSIONED is 0 (the operator's switch; it outlives podvsd).
+ * Which VIPs are on the link (those with a usable dest) is podvsd's.
+ * The carrier changes nothing in forwarding: a gateway whose routes are
+ * withdrawn keeps forwarding whatever still reaches it.
+ */
+#define PODVS_SNAT_RANGES_MAX		16
+#define PODVS_DEFAULT_HOLD		60	/* seconds */
+#define PODVS_LINK_KIND			"podvs"
+
+/**
+ * enum podvs_range_attr - one entry of PODVS_SVC_A_SNAT_FROM
+ *
+ * @PODVS_RANGE_A_PREFIX: binary, the address (4 or 16 bytes, the service's
+ *	family) followed by one byte of prefix length; host bits must be 0
+ */
+enum podvs_range_attr {
+	PODVS_RANGE_A_UNSPEC,
+	PODVS_RANGE_A_PREFIX,
+
+	__PODVS_RANGE_A_MAX
+};
+
+#define PODVS_RANGE_A_MAX (__PODVS_RANGE_A_MAX - 1)
+
+/**
+ * enum podvs_ann_attr - PODVS_A_ANNOUNCE
+ *
+ * @PODVS_ANN_A_HOLD: u32, seconds (1..3600): restart the watchdog with this
+ *	hold time.  In replies: the hold time last set (0: never started).
+ * @PODVS_ANN_A_READY: u8, 0 or 1 (default 0)
+ * @PODVS_ANN_A_DECOMMISSIONED: u8, 0 or 1 (default 0)
+ * @PODVS_ANN_A_UP: u8, replies only: the carrier of podvs links now
+ * @PODVS_ANN_A_REMAINING_MS: u32, replies only: until the watchdog fires
+ *	(0 when it has fired or never ran)
+ * @PODVS_ANN_A_EXPIRIES: u32, replies only: times the watchdog has fired
+ * @PODVS_ANN_A_LINKS: u32, replies only: podvs links in the namespace
+ */
+enum podvs_ann_attr {
+	PODVS_ANN_A_UNSPEC,
+	PODVS_ANN_A_HOLD,
+	PODVS_ANN_A_READY,
+	PODVS_ANN_A_DECOMMISSIONED,
+	PODVS_ANN_A_UP,
+	PODVS_ANN_A_REMAINING_MS,
+	PODVS_ANN_A_EXPIRIES,
+	PODVS_ANN_A_LINKS,
+
+	__PODVS_ANN_A_MAX
+};
+
+#define PODVS_ANN_A_MAX (__PODVS_ANN_A_MAX - 1)
 
 /**
  * enum podvs_op_attr - one operation of a PODVS_CMD_BATCH (PODVS_A_OP)
