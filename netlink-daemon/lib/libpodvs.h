@@ -192,6 +192,22 @@ struct lpv_conn_filter {
 	uint16_t cport;
 };
 
+/*
+ * VIP announcement state of the namespace (PODVS_A_ANNOUNCE; see "VIP
+ * announcement" in the uapi header).  lpv_announce_get() fills every
+ * field; up, remaining_ms, expiries and links are reported only.
+ * lpv_announce_set() sends only the fields whose has_* is true (the
+ * others keep their value in the kernel); has_hold restarts the watchdog:
+ * it is podvsd's heartbeat.  hold is 1..3600 seconds in a set, 0 in a
+ * reply when the watchdog never ran.
+ */
+struct lpv_announce {
+	uint32_t hold;				/* seconds */
+	bool ready, decommissioned, up;
+	uint32_t remaining_ms, expiries, links;	/* replies */
+	bool has_hold, has_ready, has_decommissioned;	/* set */
+};
+
 struct lpv_handle;
 
 /*
@@ -240,6 +256,10 @@ int lpv_dest_list(struct lpv_handle *h, const struct lpv_service *svc,
 
 int lpv_config_get(struct lpv_handle *h, struct lpv_config *cfg);
 int lpv_config_set(struct lpv_handle *h, const struct lpv_config *cfg);
+
+int lpv_announce_get(struct lpv_handle *h, struct lpv_announce *ann);
+/* -EINVAL (no request sent) when no has_* is set. */
+int lpv_announce_set(struct lpv_handle *h, const struct lpv_announce *ann);
 
 /* Delete every service (ipvsadm -C). */
 int lpv_flush(struct lpv_handle *h);

@@ -186,6 +186,35 @@ int lpv_put_config(struct nlmsghdr *nlh, size_t buflen,
 	return 0;
 }
 
+static int put_u8_if(struct nlmsghdr *nlh, size_t buflen, bool cond,
+		     uint16_t type, uint8_t val)
+{
+	if (!cond)
+		return 0;
+	return mnl_attr_put_u8_check(nlh, buflen, type, val) ? 0 : -EMSGSIZE;
+}
+
+int lpv_put_announce(struct nlmsghdr *nlh, size_t buflen,
+		     const struct lpv_announce *ann)
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, buflen, PODVS_A_ANNOUNCE);
+	int err;
+
+	if (!nest)
+		return -EMSGSIZE;
+	err = put_u32_if(nlh, buflen, ann->has_hold, PODVS_ANN_A_HOLD, ann->hold);
+	err = err ?: put_u8_if(nlh, buflen, ann->has_ready, PODVS_ANN_A_READY,
+			       ann->ready);
+	err = err ?: put_u8_if(nlh, buflen, ann->has_decommissioned,
+			       PODVS_ANN_A_DECOMMISSIONED, ann->decommissioned);
+	if (err) {
+		mnl_attr_nest_cancel(nlh, nest);
+		return err;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
 static int put_filter_dest(struct nlmsghdr *nlh, size_t buflen,
 			   const struct lpv_conn_filter *f, uint16_t af)
 {
@@ -618,6 +647,37 @@ int lpv_parse_conn(const struct nlattr *nest, struct lpv_conn *c)
 	if (!c->af)
 		c->af = cl == 16 ? AF_INET6 : AF_INET;
 	return 0;
+}
+
+/* A u8 that is a boolean: 0 or 1, anything else is malformed. */
+static int get_bool(const struct nlattr *a, bool *v)
+{
+	uint8_t u = 0;
+	int ret = get_fixed(a, &u, 1);
+
+	if (ret > 0 && u > 1)
+		return -EPROTO;
+	if (ret > 0)
+		*v = u;
+	return ret;
+}
+
+int lpv_parse_announce(const struct nlattr *nest, struct lpv_announce *ann)
+{
+	const struct nlattr *tb[PODVS_ANN_A_MAX + 1];
+	int err;
+
+	memset(ann, 0, sizeof(*ann));
+	if (parse_nested(nest, tb, PODVS_ANN_A_MAX))
+		return -EPROTO;
+	err = get_fixed(tb[PODVS_ANN_A_HOLD], &ann->hold, 4) < 0;
+	err |= get_bool(tb[PODVS_ANN_A_READY], &ann->ready) < 0;
+	err |= get_bool(tb[PODVS_ANN_A_DECOMMISSIONED], &ann->decommissioned) < 0;
+	err |= get_bool(tb[PODVS_ANN_A_UP], &ann->up) < 0;
+	err |= get_fixed(tb[PODVS_ANN_A_REMAINING_MS], &ann->remaining_ms, 4) < 0;
+	err |= get_fixed(tb[PODVS_ANN_A_EXPIRIES], &ann->expiries, 4) < 0;
+	err |= get_fixed(tb[PODVS_ANN_A_LINKS], &ann->links, 4) < 0;
+	return err ? -EPROTO : 0;
 }
 
 /* ---- acks and extack --------------------------------------------------- */

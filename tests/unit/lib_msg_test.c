@@ -226,6 +226,70 @@ static void test_config_round_trip(void **state)
 	assert_memory_equal(&in, &out, sizeof(in));
 }
 
+static void test_announce_round_trip(void **state)
+{
+	struct lpv_announce in = { .hold = 60, .ready = true,
+				   .has_hold = true, .has_ready = true }, out;
+	struct nlmsghdr *nlh = start(PODVS_CMD_SET_ANNOUNCE);
+
+	(void)state;
+	assert_int_equal(lpv_put_announce(nlh, sizeof(buf), &in), 0);
+	/* DECOMMISSIONED has no has_*: not sent, the kernel keeps it */
+	assert_int_equal(count_nested(top(nlh, PODVS_A_ANNOUNCE)), 2);
+	assert_int_equal(lpv_parse_announce(top(nlh, PODVS_A_ANNOUNCE), &out), 0);
+	assert_int_equal(out.hold, 60);
+	assert_true(out.ready);
+	assert_false(out.decommissioned);
+	/* has_* are request-only: a parse leaves them false */
+	assert_false(out.has_hold);
+
+	in = (struct lpv_announce){ .decommissioned = false,
+				    .has_decommissioned = true };
+	nlh = start(PODVS_CMD_SET_ANNOUNCE);
+	assert_int_equal(lpv_put_announce(nlh, sizeof(buf), &in), 0);
+	assert_int_equal(count_nested(top(nlh, PODVS_A_ANNOUNCE)), 1);
+}
+
+/* A reply as the kernel builds it, and one whose READY is not 0/1. */
+static void test_announce_reply(void **state)
+{
+	struct nlmsghdr *nlh = start(PODVS_CMD_GET_ANNOUNCE);
+	struct lpv_announce a;
+	struct nlattr *n;
+
+	(void)state;
+	n = mnl_attr_nest_start(nlh, PODVS_A_ANNOUNCE);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_HOLD, 60);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_READY, 1);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_DECOMMISSIONED, 0);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_UP, 1);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_REMAINING_MS, 59500);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_EXPIRIES, 3);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_LINKS, 2);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_MAX + 1, 7);	/* newer kernel */
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_announce(top(nlh, PODVS_A_ANNOUNCE), &a), 0);
+	assert_int_equal(a.hold, 60);
+	assert_true(a.ready && a.up && !a.decommissioned);
+	assert_int_equal(a.remaining_ms, 59500);
+	assert_int_equal(a.expiries, 3);
+	assert_int_equal(a.links, 2);
+
+	nlh = start(PODVS_CMD_GET_ANNOUNCE);
+	n = mnl_attr_nest_start(nlh, PODVS_A_ANNOUNCE);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_READY, 2);
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_announce(top(nlh, PODVS_A_ANNOUNCE), &a),
+			 -EPROTO);
+
+	nlh = start(PODVS_CMD_GET_ANNOUNCE);
+	n = mnl_attr_nest_start(nlh, PODVS_A_ANNOUNCE);
+	mnl_attr_put_u16(nlh, PODVS_ANN_A_HOLD, 60);	/* wrong size */
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_announce(top(nlh, PODVS_A_ANNOUNCE), &a),
+			 -EPROTO);
+}
+
 static void test_conn_filter(void **state)
 {
 	struct lpv_conn_filter f = { 0 };
@@ -705,6 +769,8 @@ int main(void)
 		cmocka_unit_test(test_service_build_errors),
 		cmocka_unit_test(test_dest_round_trip),
 		cmocka_unit_test(test_config_round_trip),
+		cmocka_unit_test(test_announce_round_trip),
+		cmocka_unit_test(test_announce_reply),
 		cmocka_unit_test(test_conn_filter),
 		cmocka_unit_test(test_ops),
 		cmocka_unit_test(test_service_reply_with_stats),
