@@ -7,6 +7,7 @@
  */
 #include <linux/export.h>
 
+#include "announce.h"
 #include "conn.h"
 #include "dest.h"
 #include "pernet.h"
@@ -19,6 +20,14 @@
 
 #define PODVS_KUNIT_EXPORT(sym) \
 	EXPORT_SYMBOL_NS_GPL(sym, EXPORTED_FOR_KUNIT_TESTING)
+
+/* announce.c, announce_link.c */
+PODVS_KUNIT_EXPORT(podvs_ann_expire);
+PODVS_KUNIT_EXPORT(podvs_ann_link_add);
+PODVS_KUNIT_EXPORT(podvs_ann_link_del);
+PODVS_KUNIT_EXPORT(podvs_ann_read);
+PODVS_KUNIT_EXPORT(podvs_ann_set);
+PODVS_KUNIT_EXPORT(podvs_link_setup);
 
 /* sched_fill.c */
 PODVS_KUNIT_EXPORT(podvs_sched_fill_with);
@@ -52,6 +61,7 @@ PODVS_KUNIT_EXPORT(podvs_net_teardown);
 
 /* netlink.c */
 PODVS_KUNIT_EXPORT(podvs_nl_batch_run);
+PODVS_KUNIT_EXPORT(podvs_nl_parse_ann);
 PODVS_KUNIT_EXPORT(podvs_nl_parse_dest);
 PODVS_KUNIT_EXPORT(podvs_nl_parse_svc);
 
@@ -92,6 +102,7 @@ PODVS_KUNIT_EXPORT(podvs_txn_begin);
 PODVS_KUNIT_EXPORT(podvs_txn_commit);
 
 /* pernet.c */
+PODVS_KUNIT_EXPORT(podvs_net_id);
 PODVS_KUNIT_EXPORT(podvs_drops_read);
 
 /* stats.c */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "podvs" family's replies: GET_INFO, GET_CONFIG, GET_SERVICE and the
+ * The "podvs" family's replies: GET_INFO, GET_CONFIG, GET_ANNOUNCE,
+ * GET_SERVICE and the
  * service, dest and connection dumps (locking: netlink.c's header).
  */
 #include <linux/inet.h>
@@ -8,6 +9,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include "announce.h"
 #include "conn.h"
 #include "dest.h"
 #include "netlink_dump.h"
@@ -217,6 +219,29 @@ static int podvs_nl_fill_config(struct sk_buff *skb, void *pn)
 int podvs_nl_get_config(struct sk_buff *skb, struct genl_info *info)
 {
 	return podvs_nl_reply(info, podvs_nl_fill_config, podvs_nl_pn(info));
+}
+
+static int podvs_nl_fill_announce(struct sk_buff *skb, void *pn)
+{
+	struct nlattr *nest = nla_nest_start(skb, PODVS_A_ANNOUNCE);
+	struct podvs_ann_snap s;
+
+	podvs_ann_read(pn, &s);
+	if (!nest || nla_put_u32(skb, PODVS_ANN_A_HOLD, s.hold) ||
+	    nla_put_u8(skb, PODVS_ANN_A_READY, s.ready) ||
+	    nla_put_u8(skb, PODVS_ANN_A_DECOMMISSIONED, s.decommissioned) ||
+	    nla_put_u8(skb, PODVS_ANN_A_UP, s.up) ||
+	    nla_put_u32(skb, PODVS_ANN_A_REMAINING_MS, s.remaining_ms) ||
+	    nla_put_u32(skb, PODVS_ANN_A_EXPIRIES, s.expiries) ||
+	    nla_put_u32(skb, PODVS_ANN_A_LINKS, s.links))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int podvs_nl_get_announce(struct sk_buff *skb, struct genl_info *info)
+{
+	return podvs_nl_reply(info, podvs_nl_fill_announce, podvs_nl_pn(info));
 }
 
 struct podvs_nl_svc_get {

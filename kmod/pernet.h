@@ -14,6 +14,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/podvs.h>
+#include "announce.h"
 #include "stats.h"
 
 struct podvs_svc_table;
@@ -55,6 +56,8 @@ struct podvs_net {
 	u64 drops_zero[__PODVS_DROP_A_MAX];
 	/* rate estimator of every service and dest of the namespace */
 	struct podvs_est est;
+	/* VIP announcement: the watchdog and the podvs links (own lock) */
+	struct podvs_announce ann;
 };
 
 extern unsigned int podvs_net_id;

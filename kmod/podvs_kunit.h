@@ -24,7 +24,9 @@
 #define PODVS_VISIBLE_IF_KUNIT
 
 struct nlattr;
+struct net_device;
 struct netlink_ext_ack;
+struct podvs_ann_req;
 struct podvs_dest_conf;
 struct podvs_net;
 struct podvs_svc_conf;
@@ -45,6 +47,10 @@ int podvs_nl_parse_dest(struct nlattr *nest, u16 af, bool key_only,
 			struct netlink_ext_ack *extack);
 int podvs_nl_batch_run(struct podvs_net *pn, struct nlattr *head, int len,
 		       struct netlink_ext_ack *extack);
+int podvs_nl_parse_ann(struct nlattr *nest, struct podvs_ann_req *req,
+		       struct netlink_ext_ack *extack);
+/* announce_link.c's setup, to make links without rtnetlink */
+void podvs_link_setup(struct net_device *dev);
 #else
 #define PODVS_VISIBLE_IF_KUNIT static
 #endif

@@ -93,6 +93,10 @@
  * @PODVS_CMD_SET_ANNOUNCE: change it.  Request: PODVS_A_ANNOUNCE with any
  *	of HOLD, READY, DECOMMISSIONED; absent attributes keep their value.
  *	A request with HOLD restarts the watchdog: it is podvsd's heartbeat.
+ *	Refused whole (nothing applied) when any attribute is out of range.
+ *	PODVS_CMD_NOTIFY follows only when HOLD, READY, DECOMMISSIONED or the
+ *	carrier changed, not for a heartbeat that only restarts the watchdog;
+ *	the generation is not bumped (it counts service and config changes).
  */
 enum podvs_cmd {
 	PODVS_CMD_UNSPEC,
