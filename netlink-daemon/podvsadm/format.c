@@ -369,3 +369,25 @@ void adm_print_info(FILE *f, const struct lpv_info *i)
 	fprintf(f, "  %-12s %llu\n", "malformed", (unsigned long long)d->malformed);
 	fprintf(f, "  %-12s %llu\n", "dest_gone", (unsigned long long)d->dest_gone);
 }
+
+/* The watchdog: never started, fired, or counting down. */
+static void print_watchdog(FILE *f, const struct lpv_announce *a)
+{
+	if (!a->hold)
+		fprintf(f, "  %-16s never started\n", "watchdog");
+	else if (!a->remaining_ms)
+		fprintf(f, "  %-16s expired (hold %u s)\n", "watchdog", a->hold);
+	else
+		fprintf(f, "  %-16s running, %u.%03u s of %u s left\n", "watchdog",
+			a->remaining_ms / 1000, a->remaining_ms % 1000, a->hold);
+}
+
+void adm_print_announce(FILE *f, const struct lpv_announce *a)
+{
+	fprintf(f, "VIP announcement: carrier %s on %u podvs link%s\n",
+		a->up ? "UP" : "DOWN", a->links, a->links == 1 ? "" : "s");
+	print_watchdog(f, a);
+	fprintf(f, "  %-16s %s\n", "ready", a->ready ? "yes" : "no");
+	fprintf(f, "  %-16s %s\n", "decommissioned", a->decommissioned ? "yes" : "no");
+	fprintf(f, "  %-16s %u\n", "expiries", a->expiries);
+}

@@ -241,3 +241,18 @@ int adm_json_info(FILE *f, const struct lpv_info *i)
 	ok = ok && cJSON_AddItemToObject(o, "drops", drops_json(&i->drops));
 	return emit(f, ok ? o : (cJSON_Delete(o), NULL));
 }
+
+int adm_json_announce(FILE *f, const struct lpv_announce *a)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o != NULL;
+
+	ok = ok && cJSON_AddBoolToObject(o, "up", a->up);
+	ok = ok && cJSON_AddNumberToObject(o, "links", a->links);
+	ok = ok && cJSON_AddNumberToObject(o, "hold", a->hold);
+	ok = ok && cJSON_AddNumberToObject(o, "remaining_ms", a->remaining_ms);
+	ok = ok && cJSON_AddBoolToObject(o, "ready", a->ready);
+	ok = ok && cJSON_AddBoolToObject(o, "decommissioned", a->decommissioned);
+	ok = ok && cJSON_AddNumberToObject(o, "expiries", a->expiries);
+	return emit(f, ok ? o : (cJSON_Delete(o), NULL));
+}

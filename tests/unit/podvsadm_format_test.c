@@ -497,6 +497,72 @@ static void test_info_text(void **state)
 	free(m.buf);
 }
 
+static void test_announce_text(void **state)
+{
+	struct lpv_announce a = { .hold = 60, .ready = true, .up = true,
+				  .remaining_ms = 59512, .expiries = 2, .links = 1 };
+	struct mem m;
+
+	(void)state;
+	mem_open(&m);
+	adm_print_announce(m.f, &a);
+	assert_string_equal(mem_text(&m),
+		"VIP announcement: carrier UP on 1 podvs link\n"
+		"  watchdog         running, 59.512 s of 60 s left\n"
+		"  ready            yes\n"
+		"  decommissioned   no\n"
+		"  expiries         2\n");
+	free(m.buf);
+
+	a.up = false;
+	a.remaining_ms = 0;
+	a.decommissioned = true;
+	a.links = 2;
+	mem_open(&m);
+	adm_print_announce(m.f, &a);
+	assert_string_equal(mem_text(&m),
+		"VIP announcement: carrier DOWN on 2 podvs links\n"
+		"  watchdog         expired (hold 60 s)\n"
+		"  ready            yes\n"
+		"  decommissioned   yes\n"
+		"  expiries         2\n");
+	free(m.buf);
+
+	memset(&a, 0, sizeof(a));
+	mem_open(&m);
+	adm_print_announce(m.f, &a);
+	assert_string_equal(mem_text(&m),
+		"VIP announcement: carrier DOWN on 0 podvs links\n"
+		"  watchdog         never started\n"
+		"  ready            no\n"
+		"  decommissioned   no\n"
+		"  expiries         0\n");
+	free(m.buf);
+}
+
+static void test_announce_json(void **state)
+{
+	struct lpv_announce a = { .hold = 60, .ready = true, .up = true,
+				  .remaining_ms = 1500, .expiries = 3, .links = 2 };
+	struct mem m;
+	cJSON *root;
+
+	(void)state;
+	mem_open(&m);
+	assert_int_equal(adm_json_announce(m.f, &a), 0);
+	root = cJSON_Parse(mem_text(&m));
+	assert_non_null(root);
+	assert_true(cJSON_IsTrue(get(root, "up")));
+	assert_true(cJSON_IsTrue(get(root, "ready")));
+	assert_true(cJSON_IsFalse(get(root, "decommissioned")));
+	assert_int_equal(get(root, "hold")->valueint, 60);
+	assert_int_equal(get(root, "remaining_ms")->valueint, 1500);
+	assert_int_equal(get(root, "expiries")->valueint, 3);
+	assert_int_equal(get(root, "links")->valueint, 2);
+	cJSON_Delete(root);
+	free(m.buf);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -514,6 +580,8 @@ int main(void)
 		cmocka_unit_test(test_json_services),
 		cmocka_unit_test(test_json_conns_info),
 		cmocka_unit_test(test_info_text),
+		cmocka_unit_test(test_announce_text),
+		cmocka_unit_test(test_announce_json),
 	};
 
 	return cmocka_run_group_tests_name("podvsadm_format", tests, NULL, NULL);
