@@ -174,6 +174,14 @@ const struct k8s_slice *const *
 pd_rec_service_slices(const struct pd_reconciler *r, const char *svc,
 		      size_t *n);
 
+/*
+ * pd_rec_usable_vips - put into @out (pd_addr keys, value 1) every VIP of
+ * a desired VS that the kernel image holds as podvsd's with at least one
+ * usable dest (weight > 0, not draining): the VIPs this gateway may
+ * announce.  0 or -ENOMEM.
+ */
+int pd_rec_usable_vips(const struct pd_reconciler *r, struct pd_hmap *out);
+
 /* Counts for metrics. */
 size_t pd_rec_programmed_services(const struct pd_reconciler *r);
 size_t pd_rec_programmed_dests(const struct pd_reconciler *r);
