@@ -284,8 +284,12 @@ void pd_ann_tick(struct pd_announce *a, uint64_t now_ms)
 {
 	struct pd_ann_req req = { 0 };
 	bool beat = now_ms >= a->next_beat_ms;
-	int want = decide(a, now_ms);
+	int want;
 
+	/* first: a reloaded module must not get READY=1 before its tables */
+	if (beat && !a->stats.unsupported)
+		read_state(a);
+	want = decide(a, now_ms);
 	set_want(a, want);
 	if (beat) {
 		req.has_hold = true;
@@ -309,11 +313,8 @@ void pd_ann_tick(struct pd_announce *a, uint64_t now_ms)
 		}
 		a->decom_dirty = false;
 	}
-	if (beat) {
+	if (beat)
 		a->next_beat_ms = now_ms + pd_ann_beat_ms(a->grace_s);
-		if (!a->stats.unsupported)
-			read_state(a);
-	}
 	link_apply(a);
 }
 
