@@ -483,6 +483,8 @@ int podvsd_init(struct podvsd *d)
 		goto err_loop;
 	announce_init(d);
 	pd_rec_init(&d->rec, &d->log, &d->be, d->opts.drain_timeout);
+	d->rec.snat_from = d->opts.snat_from;
+	d->rec.n_snat_from = d->opts.n_snat_from;
 	d->rec.hooks.invalid = on_invalid;
 	d->rec.hooks.recompute = on_recompute;
 	d->rec.hooks.grace_ms = on_grace;

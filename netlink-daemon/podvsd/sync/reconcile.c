@@ -371,6 +371,8 @@ static int compute(struct pd_reconciler *r, const struct k8s_service *s,
 		.log = r->log,
 		.view = r->view,
 		.key = pe->key,
+		.snat_from = r->snat_from,
+		.n_snat_from = r->n_snat_from,
 	};
 	char why[256];
 	int err;

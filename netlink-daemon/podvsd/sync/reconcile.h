@@ -86,6 +86,8 @@ struct pd_reconciler {
 	struct pd_rec_hooks hooks;
 	const struct pd_desired_view *view;	/* NULL: slices only */
 	uint64_t drain_timeout_ms;	/* 0: delete removed dests at once */
+	const struct pd_cidr *snat_from;	/* --snat-from, may be NULL */
+	size_t n_snat_from;
 
 	struct pd_store store;		/* Services, EndpointSlices */
 	struct pd_hmap plans;		/* "ns/name" -> struct pd_plan */
