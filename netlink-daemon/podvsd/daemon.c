@@ -303,6 +303,16 @@ static int cluster_init(struct podvsd *d)
 	return err;
 }
 
+/* The module drives the carrier of "podvs" links; an older one has none. */
+static const char *link_kind(struct podvsd *d)
+{
+	if (d->ann_on && !d->ann.stats.unsupported)
+		return PODVS_LINK_KIND;
+	pd_warn(&d->log, "msg=\"no VIP announcement in the podvs module: the "
+		"VIP link is a dummy, its carrier always on\"");
+	return "dummy";
+}
+
 /* Forwarding sysctls and the VIP link: the node side of NAT mode. */
 static int node_init(struct podvsd *d)
 {
@@ -323,8 +333,8 @@ static int node_init(struct podvsd *d)
 	redirects_pass(d, true);
 	if (d->opts.no_vip_link)
 		return 0;
-	ret = pd_viplink_open(&d->vip, d->opts.link, &d->log, err,
-			      sizeof(err));
+	ret = pd_viplink_open(&d->vip, d->opts.link, link_kind(d), &d->log,
+			      err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "podvsd: %s\n", err);
 		return ret;
@@ -381,6 +391,7 @@ static int backend_init(struct podvsd *d)
 		pd_memkernel_init(&d->mem, &d->log);
 		pd_memkernel_backend(&d->mem, &d->be);
 		pd_info(&d->log, "msg=\"dry run: the kernel is not touched\"");
+		announce_init(d);
 		return 0;
 	}
 	ret = pd_kernel_open(&d->kernel, err, sizeof(err));
@@ -390,9 +401,13 @@ static int backend_init(struct podvsd *d)
 		return ret;
 	}
 	pd_kernel_backend(&d->kernel, &d->be);
+	announce_init(d);
 	ret = node_init(d);
-	if (ret)
+	if (ret) {
+		pd_ann_fini(&d->ann);
+		d->ann_on = false;
 		pd_kernel_close(&d->kernel);
+	}
 	return ret;
 }
 
@@ -481,7 +496,6 @@ int podvsd_init(struct podvsd *d)
 	err = backend_init(d);
 	if (err)
 		goto err_loop;
-	announce_init(d);
 	pd_rec_init(&d->rec, &d->log, &d->be, d->opts.drain_timeout);
 	d->rec.snat_from = d->opts.snat_from;
 	d->rec.n_snat_from = d->opts.n_snat_from;

@@ -114,7 +114,7 @@ static int link_create(struct pd_viplink *l)
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, l->name);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, PODVS_LINK_KIND);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, l->kind);
 	mnl_attr_nest_end(nlh, info);
 	return xfer(l, nlh, NULL, NULL);
 }
@@ -135,14 +135,14 @@ static int replace_foreign(struct pd_viplink *l, struct link_info *li,
 {
 	int ret;
 
-	pd_warn(l->log, "msg=\"replacing link: not of kind " PODVS_LINK_KIND
-		"\" link=%s kind=%s", l->name, li->kind[0] ? li->kind : "none");
+	pd_warn(l->log, "msg=\"replacing link: not of kind %s\" link=%s "
+		"kind=%s", l->kind, l->name, li->kind[0] ? li->kind : "none");
 	ret = link_del(l, li->ifindex);
 	if (ret) {
-		snprintf(err, errlen, "link %s has kind %s, not " PODVS_LINK_KIND
-			 ", and deleting it failed: %s (choose another with "
+		snprintf(err, errlen, "link %s has kind %s, not %s, and "
+			 "deleting it failed: %s (choose another with "
 			 "--vip-link)", l->name, li->kind[0] ? li->kind : "none",
-			 strerror(-ret));
+			 l->kind, strerror(-ret));
 		return -EEXIST;
 	}
 	return 1;
@@ -153,7 +153,7 @@ static int find_or_create(struct pd_viplink *l, struct link_info *li,
 {
 	int ret = link_get(l, li);
 
-	if (!ret && strcmp(li->kind, PODVS_LINK_KIND))
+	if (!ret && strcmp(li->kind, l->kind))
 		ret = replace_foreign(l, li, err, errlen);
 	if (!ret)
 		return 0;
@@ -166,12 +166,13 @@ static int find_or_create(struct pd_viplink *l, struct link_info *li,
 	}
 	ret = link_create(l);
 	if (ret) {
-		snprintf(err, errlen, "creating link %s of kind " PODVS_LINK_KIND
-			 ": %s%s", l->name, strerror(-ret), ret == -EOPNOTSUPP ?
+		snprintf(err, errlen, "creating link %s of kind %s: %s%s",
+			 l->name, l->kind, strerror(-ret), ret == -EOPNOTSUPP ?
 			 " (is the podvs module loaded?)" : "");
 		return -EIO;
 	}
-	pd_info(l->log, "msg=\"created VIP link\" link=%s", l->name);
+	pd_info(l->log, "msg=\"created VIP link\" link=%s kind=%s", l->name,
+		l->kind);
 	ret = link_get(l, li);
 	if (ret)
 		snprintf(err, errlen, "link %s vanished: %s", l->name,
@@ -230,13 +231,14 @@ int pd_viplink_ensure(struct pd_viplink *l, char *err, size_t errlen)
 	return 1;
 }
 
-int pd_viplink_open(struct pd_viplink *l, const char *name,
+int pd_viplink_open(struct pd_viplink *l, const char *name, const char *kind,
 		    struct pd_log *log, char *err, size_t errlen)
 {
 	int ret;
 
 	memset(l, 0, sizeof(*l));
 	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->kind, sizeof(l->kind), "%s", kind);
 	l->log = log;
 	if (sock_open(l)) {
 		snprintf(err, errlen, "rtnetlink socket failed");

@@ -6,7 +6,9 @@
  * and accepts them as local, and a routing daemon announces them while
  * the link's carrier is on (uapi "VIP announcement").  The link is
  * podvsd's: a link of that name and another kind (the dummy of an older
- * podvsd) is deleted and replaced, with a warning; every global address on
+ * podvsd) is deleted and replaced, with a warning.  With a module that
+ * has no announcement (older, or libpodvs without it) the link is a
+ * dummy, as before, and nothing drives its carrier; every global address on
  * it that node/announce.h does not want is removed (link-local addresses
  * the kernel adds are left alone).  The link goes with the module: each
  * sync looks it up first and recreates it when it is gone.
@@ -31,13 +33,17 @@ struct pd_viplink {
 	uint32_t seq;
 	char *buf;			/* requests and replies, 32 KiB */
 	char name[16];
+	char kind[16];			/* PODVS_LINK_KIND, or "dummy" */
 	int ifindex;
 	struct pd_log *log;
 	unsigned long added, removed, errors;
 };
 
-/* Find or create the link, set it up.  Errors: message in @err. */
-int pd_viplink_open(struct pd_viplink *l, const char *name,
+/*
+ * Find or create the link of @kind (PODVS_LINK_KIND; "dummy" for a module
+ * without announcement), set it up.  Errors: message in @err.
+ */
+int pd_viplink_open(struct pd_viplink *l, const char *name, const char *kind,
 		    struct pd_log *log, char *err, size_t errlen);
 /* Find, replace or create the link again: 1 if it is a new link (no
  * addresses), 0 if it was there, -errno with @err. */
