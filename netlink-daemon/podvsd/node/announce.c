@@ -27,6 +27,9 @@ uint64_t pd_ann_beat_ms(uint32_t grace_s)
 	return ms < 1000 ? 1000 : ms;
 }
 
+static void health_set(struct pd_announce *a, struct pd_ann_health *h,
+		       const char *what, bool ok, uint64_t now_ms);
+
 /* ---- the kernel switch ------------------------------------------------- */
 
 static bool unsupported(struct pd_announce *a, int ret)
@@ -83,13 +86,14 @@ static int write_req(struct pd_announce *a, const struct pd_ann_req *req,
 
 	if (!ret) {
 		a->stats.unsupported = false;
+		health_set(a, &a->sw, "SET_ANNOUNCE", true, now_ms);
 		return 0;
 	}
 	if (unsupported(a, ret))
 		return ret;
 	a->stats.errors++;
 	pd_warn(a->log, "msg=\"SET_ANNOUNCE failed\" err=\"%s\"", err);
-	pd_ann_kernel(a, false, now_ms);
+	health_set(a, &a->sw, "SET_ANNOUNCE", false, now_ms);
 	return ret;
 }
 
@@ -136,7 +140,7 @@ static enum pd_ann_reason unready(const struct pd_announce *a,
 		       PD_ANN_NOT_SYNCED : PD_ANN_N_REASONS;
 	if (expired(a, &a->api, now_ms))
 		return PD_ANN_API_LOST;
-	if (expired(a, &a->kernel, now_ms))
+	if (expired(a, &a->kernel, now_ms) || expired(a, &a->sw, now_ms))
 		return PD_ANN_KERNEL_ERROR;
 	return PD_ANN_N_REASONS;
 }
@@ -267,12 +271,15 @@ int pd_ann_node(struct pd_announce *a, const char *value, uint64_t now_ms)
 
 static void write_decom(struct pd_announce *a, struct pd_ann_req *req)
 {
-	bool on = a->decom == PD_DECOM_ON;
-
 	if (!a->decom_dirty)
 		return;
 	req->has_decommissioned = true;
-	req->decommissioned = on;
+	req->decommissioned = a->decom == PD_DECOM_ON;
+}
+
+static void decom_written(struct pd_announce *a, bool on)
+{
+	a->decom_dirty = false;
 	pd_info(a->log, "msg=\"%s\" annotation=" PD_ANN_ANNOTATION
 		" decommissioned=%d", on ? "decommissioned: VIPs withdrawn" :
 		"decommission lifted", on);
@@ -301,8 +308,9 @@ void pd_ann_tick(struct pd_announce *a, uint64_t now_ms)
 		req.ready = want;
 	}
 	write_decom(a, &req);
+	/* a module without the commands is asked again at heartbeats only */
 	if ((req.has_hold || req.has_ready || req.has_decommissioned) &&
-	    !write_req(a, &req, now_ms)) {
+	    (beat || !a->stats.unsupported) && !write_req(a, &req, now_ms)) {
 		if (req.has_hold) {
 			a->hold_set = true;
 			a->stats.heartbeats++;
@@ -311,7 +319,8 @@ void pd_ann_tick(struct pd_announce *a, uint64_t now_ms)
 			a->stats.ready = req.ready;
 			a->ready_known = true;
 		}
-		a->decom_dirty = false;
+		if (req.has_decommissioned)
+			decom_written(a, req.decommissioned);
 	}
 	if (beat)
 		a->next_beat_ms = now_ms + pd_ann_beat_ms(a->grace_s);

@@ -110,7 +110,8 @@ struct pd_announce {
 	uint32_t grace_s;
 	uint64_t start_ms;
 	bool synced;		/* first full list + sync done */
-	struct pd_ann_health api, kernel;
+	struct pd_ann_health api, kernel;	/* API server, syncs */
+	struct pd_ann_health sw;	/* SET_ANNOUNCE itself */
 	int want_ready;		/* -1: undecided (before first sync) */
 	bool ready_known;	/* stats.ready is the kernel's */
 	bool hold_set;		/* we started the watchdog */
