@@ -5,14 +5,7 @@
 #include <string.h>
 
 #include "libpodvs.h"
-#include "lpv_announce_tmp.h"
 #include "kernel_announce.h"
-
-static int no_announce(char *err, size_t errlen)
-{
-	snprintf(err, errlen, "libpodvs has no announcement calls");
-	return -EOPNOTSUPP;
-}
 
 static int k_get(void *ctx, struct pd_ann_state *st, char *err,
 		 size_t errlen)
@@ -24,8 +17,6 @@ static int k_get(void *ctx, struct pd_ann_state *st, char *err,
 
 	if (!h)
 		return -ENOENT;
-	if (!lpv_announce_get)
-		return no_announce(err, errlen);
 	ret = lpv_announce_get(h, &a);
 	if (ret) {
 		snprintf(err, errlen, "%s", lpv_errmsg(h));
@@ -55,8 +46,6 @@ static int k_set(void *ctx, const struct pd_ann_req *req, char *err,
 
 	if (!h)
 		return -ENOENT;
-	if (!lpv_announce_set)
-		return no_announce(err, errlen);
 	ret = lpv_announce_set(h, &a);
 	if (ret) {
 		snprintf(err, errlen, "%s", lpv_errmsg(h));
