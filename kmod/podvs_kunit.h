@@ -13,6 +13,7 @@
  *
  * struct podvs_sched_test_hooks: the scheduler's counters for the build
  * suite (sched.c bumps them, the tests read and arm them; atomics, no lock).
+ * struct podvs_rev_test_hooks: the same for the reverse-translation index.
  */
 #ifndef _PODVS_KUNIT_H
 #define _PODVS_KUNIT_H
@@ -36,6 +37,13 @@ struct podvs_sched_test_hooks {
 };
 
 extern struct podvs_sched_test_hooks podvs_sched_test_hooks;
+
+/* revnat.c counts the lookups of its dest index */
+struct podvs_rev_test_hooks {
+	atomic_t lookups;
+};
+
+extern struct podvs_rev_test_hooks podvs_rev_test_hooks;
 
 /* netlink.c's parsers and batch runner */
 int podvs_nl_parse_svc(struct nlattr *nest, struct podvs_svc_conf *c,

@@ -46,6 +46,11 @@ struct podvs_sched_state {
 struct podvs_sched_ops {
 	const char *name;
 	struct list_head list;
+	/* pick depends only on the flow key and the state (mh, sh): every
+	 * gateway with the same dests picks the same dest for a client, so
+	 * reverse translation may ask who would get it (revnat.c)
+	 */
+	bool hashed;
 	/* allocate the state for the n sorted dests (the array then belongs
 	 * to the state); may sleep, may fail
 	 */
@@ -107,6 +112,12 @@ void podvs_sched_abort(struct podvs_service *svc, void *newstate);
  */
 struct podvs_dest *podvs_sched_schedule(struct podvs_service *svc,
 					const struct podvs_flow_key *key);
+/* Would svc's committed state, if its scheduler is hashed, send a new flow
+ * of key to d now?  Under rcu_read_lock.
+ */
+bool podvs_sched_maps(struct podvs_service *svc,
+		      const struct podvs_flow_key *key,
+		      const struct podvs_dest *d);
 
 /* Helpers for the algorithms. */
 /* bytes 4i..4i+7 of a as a host-order u64 */
