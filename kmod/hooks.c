@@ -52,6 +52,7 @@
 #include "dest.h"
 #include "filter.h"
 #include "hooks.h"
+#include "podvs_kunit.h"
 #include "revnat.h"
 #include "service.h"
 #include "xmit.h"
@@ -419,10 +420,10 @@ static unsigned int podvs_hit(struct podvs_net *pn, struct sk_buff *skb,
 	return podvs_forward(pn, skb, p, c, dir, state);
 }
 
-static unsigned int podvs_handle(struct sk_buff *skb, struct podvs_pkt *p,
-				 int perr, const struct nf_hook_state *state)
+static unsigned int podvs_handle(struct podvs_net *pn, struct sk_buff *skb,
+				 struct podvs_pkt *p, int perr,
+				 const struct nf_hook_state *state)
 {
-	struct podvs_net *pn = podvs_pernet(state->net);
 	struct podvs_conn *c;
 	enum podvs_dir dir;
 
@@ -462,7 +463,7 @@ static unsigned int podvs_hook_v4(void *priv, struct sk_buff *skb,
 	err = podvs_parse_v4(skb, &p);
 	if (err == -EPROTONOSUPPORT)
 		return NF_ACCEPT;
-	return podvs_handle(skb, &p, err, state);
+	return podvs_handle(podvs_pernet(state->net), skb, &p, err, state);
 }
 
 static unsigned int podvs_hook_v6(void *priv, struct sk_buff *skb,
@@ -476,8 +477,26 @@ static unsigned int podvs_hook_v6(void *priv, struct sk_buff *skb,
 	err = podvs_parse_v6(skb, &p);
 	if (err == -EPROTONOSUPPORT)
 		return NF_ACCEPT;
-	return podvs_handle(skb, &p, err, state);
+	return podvs_handle(podvs_pernet(state->net), skb, &p, err, state);
 }
+
+#ifdef PODVS_KUNIT
+/* The hook, on a namespace state of KUnit's instead of state->net's. */
+unsigned int podvs_hook_pn(struct podvs_net *pn, struct sk_buff *skb,
+			   const struct nf_hook_state *state)
+{
+	struct podvs_pkt p;
+	int err;
+
+	if (state->pf == NFPROTO_IPV4)
+		err = podvs_parse_v4(skb, &p);
+	else
+		err = podvs_parse_v6(skb, &p);
+	if (err == -EPROTONOSUPPORT)
+		return NF_ACCEPT;
+	return podvs_handle(pn, skb, &p, err, state);
+}
+#endif
 
 static const struct nf_hook_ops podvs_nf_ops[] = {
 	{

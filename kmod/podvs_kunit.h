@@ -24,8 +24,10 @@
 #ifdef PODVS_KUNIT
 #define PODVS_VISIBLE_IF_KUNIT
 
+struct nf_hook_state;
 struct nlattr;
 struct netlink_ext_ack;
+struct sk_buff;
 struct podvs_dest_conf;
 struct podvs_net;
 struct podvs_svc_conf;
@@ -53,6 +55,9 @@ int podvs_nl_parse_dest(struct nlattr *nest, u16 af, bool key_only,
 			struct netlink_ext_ack *extack);
 int podvs_nl_batch_run(struct podvs_net *pn, struct nlattr *head, int len,
 		       struct netlink_ext_ack *extack);
+/* hooks.c: the netfilter hook on pn rather than state->net's state */
+unsigned int podvs_hook_pn(struct podvs_net *pn, struct sk_buff *skb,
+			   const struct nf_hook_state *state);
 #else
 #define PODVS_VISIBLE_IF_KUNIT static
 #endif
