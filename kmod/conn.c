@@ -661,8 +661,16 @@ u8 podvs_tcp_next(u8 s, enum podvs_dir dir, u8 tcpflags, u8 *flags)
 		return podvs_tcp_syn(s, dir, tcpflags & PODVS_TCP_ACK);
 	if (tcpflags & PODVS_TCP_FIN)
 		return podvs_tcp_fin(s, dir, flags);
-	if ((tcpflags & PODVS_TCP_ACK) && dir == PODVS_DIR_ORIG &&
+	if (!(tcpflags & PODVS_TCP_ACK))
+		return s;
+	if (dir == PODVS_DIR_ORIG &&
 	    (s == PODVS_CONN_S_NONE || s == PODVS_CONN_S_SYN_RECV))
+		return PODVS_CONN_S_ESTABLISHED;
+	/* the Pod sends past its SYN-ACK only once the handshake is done:
+	 * a gateway that sees only the Pod's side (the client's packets
+	 * take another gateway) learns ESTABLISHED from it
+	 */
+	if (dir == PODVS_DIR_REPLY && s == PODVS_CONN_S_SYN_RECV)
 		return PODVS_CONN_S_ESTABLISHED;
 	return s;
 }
