@@ -17,11 +17,16 @@
  *  - one connection-table lookup with the packet's own tuple, which finds
  *    both directions of a flow (and, for an ICMP error, the flow of the
  *    quoted packet); skipped while the namespace has no flows;
- *  - on a miss, one VIP lookup: not a VIP, accepted untouched; a VIP
- *    port without a service, or a service without a usable dest, rejected
- *    (TCP RST, else ICMP port unreachable) and counted.
+ *  - on a miss, one VIP lookup: a VIP port without a service, or a service
+ *    without a usable dest, rejected (TCP RST, else ICMP port unreachable)
+ *    and counted;
+ *  - a miss that is not to a VIP, when the filter counts its source: one
+ *    lookup in the dest index (revnat.h): a packet of a dest whose flow has
+ *    no entry here is translated back to its service's VIP and an entry is
+ *    learned; a packet no single service owns is dropped (AMBIGUOUS); the
+ *    rest is accepted untouched.
  * So only packets from a Pod address or to a VIP (or whose addresses
- * collide with one in the filter) pay for the two hash lookups.
+ * collide with one in the filter) pay for the hash lookups.
  *
  * Deleted dests (RST instead of a black hole): the dest's TCP flows stay
  * as tombstones for the FIN timeout (conn.c), and a client packet hitting
