@@ -333,7 +333,7 @@ static void rt_test_learned_entry(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, podvs_conn_uflags(c), PODVS_CONN_FL_LEARNED);
 	KUNIT_EXPECT_EQ(test, c->state, PODVS_CONN_S_SYN_RECV);
 	KUNIT_EXPECT_TRUE(test, nf_inet_addr_cmp(&c->vaddr, &svc->key.addr));
-	KUNIT_EXPECT_EQ(test, c->vport, htons(80));
+	KUNIT_EXPECT_EQ(test, ntohs(c->vport), 80);
 	KUNIT_EXPECT_EQ(test, podvs_conn_count(pn), 1U);	/* no template */
 	KUNIT_EXPECT_EQ(test, rt_counter(pn, PODVS_CNT_LEARNED), 1ULL);
 	KUNIT_EXPECT_EQ(test, atomic_read(&d->inactive_conns), 1);
@@ -384,7 +384,7 @@ static void rt_test_learn_udp_limit(struct kunit *test)
 	c = rt_learn(test, d, &r, PODVS_CONN_S_UDP, 0);
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	KUNIT_EXPECT_EQ(test, c->state, PODVS_CONN_S_UDP);
-	KUNIT_EXPECT_EQ(test, c->vport, htons(53));
+	KUNIT_EXPECT_EQ(test, ntohs(c->vport), 53);
 
 	WRITE_ONCE(pn->cfg.conn_max, 1);	/* the entry above fills it */
 	r.dport = htons(CPORT + 1);
@@ -630,7 +630,7 @@ static void rt_test_hook_icmp(struct kunit *test)
 	in = (const struct ipv6hdr *)(skb->data + off);
 	uh = (const struct udphdr *)(skb->data + off + sizeof(*in));
 	KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&in->daddr, &vip.in6));
-	KUNIT_EXPECT_EQ(test, uh->dest, htons(53));
+	KUNIT_EXPECT_EQ(test, ntohs(uh->dest), 53);
 	KUNIT_EXPECT_EQ(test, podvs_conn_count(pn), 0U);
 	kfree_skb(skb);
 }
