@@ -116,7 +116,7 @@ learned_conns() {
 	adm "$1" -Lnc -o json | /usr/bin/python3 -c '
 import json, sys
 print(sum(1 for c in json.load(sys.stdin)["connections"]
-          if c["learned"] and c["protocol"] == sys.argv[1]))' "$2"
+          if c["learned"] and c["protocol"] == sys.argv[1].lower()))' "$2"
 }
 
 # clients FAMILY: -s arguments for every client address of FAMILY (4, 6)
@@ -178,9 +178,9 @@ reload_server_first() {
 			-s "$(if [ "$fam" = 4 ]; then client4 0; else client6 0; fi)" \
 			--out "$TOPO_DIR/sf-client$fam" --timeout 60 &
 	done
-	wait_until 100 grep -q banner "$TOPO_DIR/sf-client4" ||
+	wait_until 100 grep -qs banner "$TOPO_DIR/sf-client4" ||
 		fail "no banner (v4): $(cat "$TOPO_DIR/sf-client4" 2>/dev/null)"
-	wait_until 100 grep -q banner "$TOPO_DIR/sf-client6" ||
+	wait_until 100 grep -qs banner "$TOPO_DIR/sf-client6" ||
 		fail "no banner (v6): $(cat "$TOPO_DIR/sf-client6" 2>/dev/null)"
 	podvs_unload
 	podvs_load
