@@ -138,6 +138,22 @@ static struct podvs_service *podvs_rev_svc(const struct podvs_dest *d)
 	return svc && !READ_ONCE(svc->dead) ? svc : NULL;
 }
 
+/* Would svc's committed state, if its scheduler is hashed, send a new flow
+ * of key to d now?  It reads the state as podvs_sched_schedule() does, here
+ * rather than in sched.c, which calls into dest.c: dest.c keeps the index
+ * and must not be called back through the scheduler (no call circle).
+ */
+static bool podvs_rev_maps(struct podvs_service *svc,
+			   const struct podvs_flow_key *key,
+			   const struct podvs_dest *d)
+{
+	struct podvs_sched_state *st = rcu_dereference(svc->sched_data);
+
+	if (!st || !st->n || !st->ops->hashed)
+		return false;
+	return st->ops->pick(st, svc, key) == d;
+}
+
 /* Several services have the key: those whose consistent-hash scheduler
  * sends this client (t->dst, t->dport) to their dest now; exactly one.
  */
@@ -156,7 +172,7 @@ static int podvs_rev_choose(struct rhlist_head *list,
 
 	rhl_for_each_entry_rcu(d, pos, list, rnode) {
 		svc = podvs_rev_svc(d);
-		if (!svc || !podvs_sched_maps(svc, &key, d))
+		if (!svc || !podvs_rev_maps(svc, &key, d))
 			continue;
 		if (found)
 			return -ENOTUNIQ;

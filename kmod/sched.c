@@ -248,17 +248,6 @@ struct podvs_dest *podvs_sched_schedule(struct podvs_service *svc,
 	return st->ops->pick(st, svc, key);
 }
 
-bool podvs_sched_maps(struct podvs_service *svc,
-		      const struct podvs_flow_key *key,
-		      const struct podvs_dest *d)
-{
-	struct podvs_sched_state *st = rcu_dereference(svc->sched_data);
-
-	if (!st || !st->n || !st->ops->hashed)
-		return false;
-	return st->ops->pick(st, svc, key) == d;
-}
-
 /* Fixed key: every gateway, every boot, hashes a client the same way. */
 static const siphash_key_t podvs_flow_hash_key = {{
 	0x706f6476735f666cULL, 0x6f775f686173685fULL

@@ -112,12 +112,6 @@ void podvs_sched_abort(struct podvs_service *svc, void *newstate);
  */
 struct podvs_dest *podvs_sched_schedule(struct podvs_service *svc,
 					const struct podvs_flow_key *key);
-/* Would svc's committed state, if its scheduler is hashed, send a new flow
- * of key to d now?  Under rcu_read_lock.
- */
-bool podvs_sched_maps(struct podvs_service *svc,
-		      const struct podvs_flow_key *key,
-		      const struct podvs_dest *d);
 
 /* Helpers for the algorithms. */
 /* bytes 4i..4i+7 of a as a host-order u64 */
