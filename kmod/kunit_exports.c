@@ -12,6 +12,7 @@
 #include "dest.h"
 #include "pernet.h"
 #include "podvs_kunit.h"
+#include "revnat.h"
 #include "sched.h"
 #include "service.h"
 #include "stats.h"
@@ -41,10 +42,15 @@ PODVS_KUNIT_EXPORT(podvs_conn_flush_dead);
 PODVS_KUNIT_EXPORT(podvs_conn_flush_walks);
 PODVS_KUNIT_EXPORT(podvs_conn_gone);
 PODVS_KUNIT_EXPORT(podvs_conn_kill);
+PODVS_KUNIT_EXPORT(podvs_conn_learn);
 PODVS_KUNIT_EXPORT(podvs_conn_lookup);
+PODVS_KUNIT_EXPORT(podvs_conn_schedule);
 PODVS_KUNIT_EXPORT(podvs_conn_timeout);
+PODVS_KUNIT_EXPORT(podvs_conn_uflags);
 PODVS_KUNIT_EXPORT(podvs_conn_update);
 PODVS_KUNIT_EXPORT(podvs_conn_walk);
+PODVS_KUNIT_EXPORT(podvs_tcp_learn);
+PODVS_KUNIT_EXPORT(podvs_tcp_next);
 PODVS_KUNIT_EXPORT(podvs_tcp_reusable);
 
 /* dest.c */
@@ -55,6 +61,9 @@ PODVS_KUNIT_EXPORT(podvs_dest_new);
 PODVS_KUNIT_EXPORT(podvs_dest_put);
 PODVS_KUNIT_EXPORT(podvs_dest_set);
 
+/* hooks.c */
+PODVS_KUNIT_EXPORT(podvs_hook_pn);
+
 /* main.c */
 PODVS_KUNIT_EXPORT(podvs_net_setup);
 PODVS_KUNIT_EXPORT(podvs_net_teardown);
@@ -64,6 +73,10 @@ PODVS_KUNIT_EXPORT(podvs_nl_batch_run);
 PODVS_KUNIT_EXPORT(podvs_nl_parse_ann);
 PODVS_KUNIT_EXPORT(podvs_nl_parse_dest);
 PODVS_KUNIT_EXPORT(podvs_nl_parse_svc);
+
+/* revnat.c */
+PODVS_KUNIT_EXPORT(podvs_rev_owner);
+PODVS_KUNIT_EXPORT(podvs_rev_test_hooks);
 
 /* sched.c */
 PODVS_KUNIT_EXPORT(podvs_sched_alloc);

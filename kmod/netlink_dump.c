@@ -111,7 +111,7 @@ static int podvs_nl_put_dest(struct sk_buff *skb, struct podvs_dest *d)
 
 static int podvs_nl_put_drops(struct sk_buff *skb, struct podvs_net *pn)
 {
-	u64 drops[__PODVS_DROP_A_MAX];
+	u64 drops[PODVS_CNT_MAX];
 	struct nlattr *nest;
 	int i;
 
@@ -119,11 +119,13 @@ static int podvs_nl_put_drops(struct sk_buff *skb, struct podvs_net *pn)
 	nest = nla_nest_start(skb, PODVS_INFO_A_DROPS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = PODVS_DROP_A_NO_SERVICE; i <= PODVS_DROP_A_DEST_GONE; i++)
-		if (nla_put_u64_64bit(skb, i, drops[i], PODVS_DROP_A_PAD))
+	for (i = PODVS_DROP_A_NO_SERVICE; i <= PODVS_DROP_A_MAX; i++)
+		if (i != PODVS_DROP_A_PAD &&
+		    nla_put_u64_64bit(skb, i, drops[i], PODVS_DROP_A_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
-	return 0;
+	return nla_put_u64_64bit(skb, PODVS_INFO_A_LEARNED,
+				 drops[PODVS_CNT_LEARNED], PODVS_INFO_A_PAD);
 }
 
 static int podvs_nl_put_info(struct sk_buff *skb, struct podvs_net *pn)
@@ -537,7 +539,8 @@ static int podvs_nl_put_conn(struct sk_buff *skb, const struct podvs_conn *c)
 	    nla_put_be16(skb, PODVS_CONN_A_DPORT, c->dport) ||
 	    nla_put_u8(skb, PODVS_CONN_A_STATE, READ_ONCE(c->state)) ||
 	    nla_put_u32(skb, PODVS_CONN_A_EXPIRES,
-			left > 0 ? DIV_ROUND_UP(left, HZ) : 0))
+			left > 0 ? DIV_ROUND_UP(left, HZ) : 0) ||
+	    nla_put_u32(skb, PODVS_CONN_A_FLAGS, podvs_conn_uflags(c)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -146,6 +146,8 @@ struct lpv_drops {
 	uint64_t nomem;
 	uint64_t malformed;
 	uint64_t dest_gone;
+	uint64_t ambiguous;
+	uint64_t snat_ports;
 };
 
 /* PODVS_CMD_GET_INFO reply; absent attributes read as 0 / "". */
@@ -161,6 +163,7 @@ struct lpv_info {
 	uint32_t generation;
 	struct lpv_drops drops;
 	char schedulers[256];
+	uint64_t learned;			/* PODVS_INFO_A_LEARNED */
 };
 
 /* One connection entry (PODVS_CMD_GET_CONN). */
@@ -171,6 +174,10 @@ struct lpv_conn {
 	uint16_t cport, vport, dport;
 	uint8_t state;				/* enum podvs_conn_state */
 	uint32_t expires;			/* seconds */
+	uint32_t flags;				/* enum podvs_conn_flags */
+	bool has_laddr;				/* hairpin SNAT: laddr, lport */
+	union lpv_addr laddr;
+	uint16_t lport;
 };
 
 /* struct lpv_conn_filter.present bits */

@@ -557,6 +557,8 @@ static int parse_drops(const struct nlattr *nest, struct lpv_drops *dr)
 		[PODVS_DROP_A_NOMEM] = &dr->nomem,
 		[PODVS_DROP_A_MALFORMED] = &dr->malformed,
 		[PODVS_DROP_A_DEST_GONE] = &dr->dest_gone,
+		[PODVS_DROP_A_AMBIGUOUS] = &dr->ambiguous,
+		[PODVS_DROP_A_SNAT_PORTS] = &dr->snat_ports,
 	};
 	unsigned int i;
 
@@ -593,7 +595,8 @@ int lpv_parse_info(const struct nlattr *nest, struct lpv_info *info)
 	}
 	if (get_str(tb[PODVS_INFO_A_VERSION], info->version, sizeof(info->version)) < 0 ||
 	    get_str(tb[PODVS_INFO_A_SCHEDULERS], info->schedulers,
-		    sizeof(info->schedulers)) < 0)
+		    sizeof(info->schedulers)) < 0 ||
+	    get_fixed(tb[PODVS_INFO_A_LEARNED], &info->learned, 8) < 0)
 		return -EPROTO;
 	if (tb[PODVS_INFO_A_DROPS])
 		return parse_drops(tb[PODVS_INFO_A_DROPS], &info->drops);
@@ -626,7 +629,7 @@ int lpv_parse_config(const struct nlattr *nest, struct lpv_config *cfg)
 int lpv_parse_conn(const struct nlattr *nest, struct lpv_conn *c)
 {
 	const struct nlattr *tb[PODVS_CONN_A_MAX + 1];
-	size_t cl = 0, vl = 0, dl = 0;
+	size_t cl = 0, vl = 0, dl = 0, ll = 0;
 	int err;
 
 	memset(c, 0, sizeof(*c));
@@ -642,8 +645,13 @@ int lpv_parse_conn(const struct nlattr *nest, struct lpv_conn *c)
 	err |= get_be16(tb[PODVS_CONN_A_DPORT], &c->dport) < 0;
 	err |= get_fixed(tb[PODVS_CONN_A_STATE], &c->state, 1) < 0;
 	err |= get_fixed(tb[PODVS_CONN_A_EXPIRES], &c->expires, 4) < 0;
-	if (err)
+	err |= get_fixed(tb[PODVS_CONN_A_FLAGS], &c->flags, 4) < 0;
+	err |= get_addr(tb[PODVS_CONN_A_LADDR], &c->laddr, &ll) < 0;
+	err |= get_be16(tb[PODVS_CONN_A_LPORT], &c->lport) < 0;
+	/* the local address is the client's family, like every other */
+	if (err || (ll && cl && ll != cl))
 		return -EPROTO;
+	c->has_laddr = ll != 0;
 	if (!c->af)
 		c->af = cl == 16 ? AF_INET6 : AF_INET;
 	return 0;

@@ -173,6 +173,14 @@ static cJSON *conn_json(const struct lpv_conn *c)
 	ok = ok && cJSON_AddNumberToObject(o, "dest_port", c->dport);
 	ok = ok && cJSON_AddStringToObject(o, "state", lpv_conn_state_name(c->state));
 	ok = ok && cJSON_AddNumberToObject(o, "expires", c->expires);
+	ok = ok && cJSON_AddBoolToObject(o, "learned",
+					 (c->flags & PODVS_CONN_FL_LEARNED) != 0);
+	ok = ok && cJSON_AddBoolToObject(o, "snat",
+					 (c->flags & PODVS_CONN_FL_SNAT) != 0);
+	if (ok && c->has_laddr) {
+		ok = add_addr(o, "snat_addr", c->af, &c->laddr);
+		ok = ok && cJSON_AddNumberToObject(o, "snat_port", c->lport);
+	}
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -216,6 +224,8 @@ static cJSON *drops_json(const struct lpv_drops *d)
 	ok = ok && cJSON_AddNumberToObject(o, "nomem", (double)d->nomem);
 	ok = ok && cJSON_AddNumberToObject(o, "malformed", (double)d->malformed);
 	ok = ok && cJSON_AddNumberToObject(o, "dest_gone", (double)d->dest_gone);
+	ok = ok && cJSON_AddNumberToObject(o, "ambiguous", (double)d->ambiguous);
+	ok = ok && cJSON_AddNumberToObject(o, "snat_ports", (double)d->snat_ports);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -239,6 +249,7 @@ int adm_json_info(FILE *f, const struct lpv_info *i)
 	ok = ok && cJSON_AddNumberToObject(o, "generation", i->generation);
 	ok = ok && cJSON_AddStringToObject(o, "schedulers", i->schedulers);
 	ok = ok && cJSON_AddItemToObject(o, "drops", drops_json(&i->drops));
+	ok = ok && cJSON_AddNumberToObject(o, "learned", (double)i->learned);
 	return emit(f, ok ? o : (cJSON_Delete(o), NULL));
 }
 

@@ -551,7 +551,10 @@ static void test_info_reply(void **state)
 	dr = mnl_attr_nest_start(nlh, PODVS_INFO_A_DROPS);
 	mnl_attr_put_u64(nlh, PODVS_DROP_A_NO_DEST, 17);
 	mnl_attr_put_u64(nlh, PODVS_DROP_A_DEST_GONE, 1ULL << 33);
+	mnl_attr_put_u64(nlh, PODVS_DROP_A_AMBIGUOUS, 5);
+	mnl_attr_put_u64(nlh, PODVS_DROP_A_SNAT_PORTS, 6);
 	mnl_attr_nest_end(nlh, dr);
+	mnl_attr_put_u64(nlh, PODVS_INFO_A_LEARNED, 1ULL << 34);
 	mnl_attr_nest_end(nlh, n);
 	assert_int_equal(lpv_parse_info(top(nlh, PODVS_A_INFO), &info), 0);
 	assert_string_equal(info.version, "0.1.0");
@@ -562,7 +565,24 @@ static void test_info_reply(void **state)
 	assert_string_equal(info.schedulers, "mh sh rr wrr lc");
 	assert_int_equal(info.drops.no_dest, 17);
 	assert_true(info.drops.dest_gone == 1ULL << 33);
+	assert_int_equal(info.drops.ambiguous, 5);
+	assert_int_equal(info.drops.snat_ports, 6);
+	assert_true(info.learned == 1ULL << 34);
 	assert_int_equal(info.drops.no_service, 0);
+}
+
+/* LEARNED is a u64: any other size is a protocol error */
+static void test_info_learned_size(void **state)
+{
+	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_INFO);
+	struct lpv_info info;
+	struct nlattr *n;
+
+	(void)state;
+	n = mnl_attr_nest_start(nlh, PODVS_A_INFO);
+	mnl_attr_put_u32(nlh, PODVS_INFO_A_LEARNED, 1);
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_info(top(nlh, PODVS_A_INFO), &info), -EPROTO);
 }
 
 static void test_conn_reply(void **state)
@@ -594,6 +614,57 @@ static void test_conn_reply(void **state)
 	assert_int_equal(c.dport, 8080);
 	assert_int_equal(c.state, PODVS_CONN_S_ESTABLISHED);
 	assert_int_equal(c.expires, 899);
+	/* an older module sends no FLAGS, LADDR, LPORT */
+	assert_int_equal(c.flags, 0);
+	assert_false(c.has_laddr);
+}
+
+/* FLAGS, LADDR and LPORT; a LADDR of the other family is refused. */
+static void conn_put_base(struct nlmsghdr *nlh)
+{
+	uint8_t c4[4] = { 198, 51, 100, 7 }, v4[4] = { 192, 0, 2, 1 };
+
+	mnl_attr_put_u16(nlh, PODVS_CONN_A_AF, AF_INET);
+	mnl_attr_put_u8(nlh, PODVS_CONN_A_PROTOCOL, IPPROTO_TCP);
+	mnl_attr_put(nlh, PODVS_CONN_A_CADDR, 4, c4);
+	mnl_attr_put(nlh, PODVS_CONN_A_VADDR, 4, v4);
+	mnl_attr_put(nlh, PODVS_CONN_A_DADDR, 4, v4);
+}
+
+static void test_conn_reply_flags(void **state)
+{
+	uint8_t l4[4] = { 10, 0, 0, 254 }, l6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_CONN);
+	struct lpv_conn c;
+	struct nlattr *n;
+
+	(void)state;
+	n = mnl_attr_nest_start(nlh, PODVS_A_CONN);
+	conn_put_base(nlh);
+	mnl_attr_put_u32(nlh, PODVS_CONN_A_FLAGS,
+			 PODVS_CONN_FL_LEARNED | PODVS_CONN_FL_SNAT);
+	mnl_attr_put(nlh, PODVS_CONN_A_LADDR, 4, l4);
+	mnl_attr_put_u16(nlh, PODVS_CONN_A_LPORT, htons(61000));
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_conn(top(nlh, PODVS_A_CONN), &c), 0);
+	assert_int_equal(c.flags, PODVS_CONN_FL_LEARNED | PODVS_CONN_FL_SNAT);
+	assert_true(c.has_laddr);
+	assert_memory_equal(c.laddr.raw, l4, 4);
+	assert_int_equal(c.lport, 61000);
+
+	nlh = reply(PODVS_CMD_GET_CONN);
+	n = mnl_attr_nest_start(nlh, PODVS_A_CONN);
+	conn_put_base(nlh);
+	mnl_attr_put(nlh, PODVS_CONN_A_LADDR, 16, l6);
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_conn(top(nlh, PODVS_A_CONN), &c), -EPROTO);
+
+	nlh = reply(PODVS_CMD_GET_CONN);
+	n = mnl_attr_nest_start(nlh, PODVS_A_CONN);
+	conn_put_base(nlh);
+	mnl_attr_put_u16(nlh, PODVS_CONN_A_FLAGS, 1);
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_conn(top(nlh, PODVS_A_CONN), &c), -EPROTO);
 }
 
 /* ---- acks ----------------------------------------------------------------- */
@@ -777,7 +848,9 @@ int main(void)
 		cmocka_unit_test(test_malformed_replies),
 		cmocka_unit_test(test_malformed_dest_and_stats),
 		cmocka_unit_test(test_info_reply),
+		cmocka_unit_test(test_info_learned_size),
 		cmocka_unit_test(test_conn_reply),
+		cmocka_unit_test(test_conn_reply_flags),
 		cmocka_unit_test(test_ack_parsing),
 		cmocka_unit_test(test_done_and_truncated),
 		cmocka_unit_test(test_family_reply),
