@@ -50,6 +50,7 @@
 #include "dest.h"
 #include "filter.h"
 #include "hooks.h"
+#include "send.h"
 #include "service.h"
 #include "xmit.h"
 
@@ -217,7 +218,25 @@ static void podvs_count(const struct podvs_conn *c, enum podvs_dir dir,
 	}
 }
 
-/* Translate, count, and let the packet go on untracked. */
+/* PRE_ROUTING: a forwarded packet is sent by podvs, past FORWARD (send.h);
+ * LOCAL_OUT packets and those send.h leaves to the stack go on.
+ */
+static unsigned int podvs_output(struct podvs_net *pn, struct sk_buff *skb,
+				 u16 af, const struct nf_hook_state *state)
+{
+	int ret;
+
+	if (state->hook != NF_INET_PRE_ROUTING)
+		return NF_ACCEPT;
+	ret = podvs_send(state->net, skb, af);
+	if (ret < 0) {
+		podvs_drop(pn, PODVS_DROP_A_NOMEM);
+		return NF_DROP;
+	}
+	return ret == PODVS_SENT ? NF_STOLEN : NF_ACCEPT;
+}
+
+/* Translate, count, and send the packet on untracked. */
 static unsigned int podvs_forward(struct podvs_net *pn, struct sk_buff *skb,
 				  const struct podvs_pkt *p,
 				  const struct podvs_conn *c, enum podvs_dir dir,
@@ -233,7 +252,7 @@ static unsigned int podvs_forward(struct podvs_net *pn, struct sk_buff *skb,
 	podvs_count(c, dir, skb->len);
 	nf_reset_ct(skb);
 	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
-	return NF_ACCEPT;
+	return podvs_output(pn, skb, c->af, state);
 }
 
 static unsigned int podvs_sched_failed(struct podvs_net *pn,
