@@ -52,6 +52,7 @@
 #include "hooks.h"
 #include "send.h"
 #include "service.h"
+#include "snat.h"
 #include "xmit.h"
 
 #define PODVS_TCP_FLAGS	(PODVS_TCP_FIN | PODVS_TCP_SYN | PODVS_TCP_RST | \
@@ -268,6 +269,12 @@ static unsigned int podvs_sched_failed(struct podvs_net *pn,
 	case -ENOSPC:
 		podvs_drop(pn, PODVS_DROP_A_CONN_LIMIT);
 		return NF_DROP;
+	case -EADDRNOTAVAIL:
+		podvs_drop(pn, PODVS_DROP_A_SNAT_PORTS);
+		return NF_DROP;
+	case -EHOSTUNREACH:
+		podvs_drop(pn, PODVS_DROP_A_NO_ROUTE);
+		return NF_DROP;
 	default:
 		podvs_drop(pn, PODVS_DROP_A_NOMEM);
 		return NF_DROP;
@@ -295,7 +302,7 @@ static unsigned int podvs_new_flow(struct podvs_net *pn, struct sk_buff *skb,
 					p->tcpflags, &fl);
 	else
 		state0 = PODVS_CONN_S_UDP;
-	err = podvs_conn_schedule(pn, svc, &p->t, state0, &c);
+	err = podvs_snat_schedule(pn, svc, &p->t, state0, state->hook, &c);
 	if (err)
 		return podvs_sched_failed(pn, skb, p, state, err);
 	return podvs_forward(pn, skb, p, c, PODVS_DIR_ORIG, state);

@@ -235,17 +235,29 @@ static const union nf_inet_addr *podvs_final_dst(const struct podvs_conn *c,
 	return dir == PODVS_DIR_ORIG ? &c->daddr : &c->caddr;
 }
 
+static bool podvs_is_snat(const struct podvs_conn *c)
+{
+	return c->cflags & PODVS_CONN_FL_SNAT;
+}
+
 /* A TCP or UDP packet: ORIG gets the Pod as destination, REPLY the VIP
- * as source.
+ * as source; with SNAT, ORIG also gets laddr:lport as source and REPLY
+ * the client as destination.
  */
 static int podvs_nat_flow(struct sk_buff *skb, const struct podvs_pkt *p,
 			  const struct podvs_conn *c, enum podvs_dir dir)
 {
 	bool orig = dir == PODVS_DIR_ORIG;
+	int err;
 
-	return podvs_nat_l4(skb, c->af, c->protocol, p->thoff, orig,
-			    orig ? &c->daddr : &c->vaddr,
-			    orig ? c->dport : c->vport);
+	err = podvs_nat_l4(skb, c->af, c->protocol, p->thoff, orig,
+			   orig ? &c->daddr : &c->vaddr,
+			   orig ? c->dport : c->vport);
+	if (err || !podvs_is_snat(c))
+		return err;
+	return podvs_nat_l4(skb, c->af, c->protocol, p->thoff, !orig,
+			    orig ? &c->laddr : &c->caddr,
+			    orig ? c->lport : c->cport);
 }
 
 static bool podvs_outer_src_is(const struct sk_buff *skb, u16 af,
@@ -258,15 +270,17 @@ static bool podvs_outer_src_is(const struct sk_buff *skb, u16 af,
 
 /* An ICMP error travelling dir about a packet of c that travelled the
  * other way.  ORIG: the error (from the client side) quotes a VIP ->
- * client reply; it goes to the Pod, quoting Pod -> client.  REPLY: the
- * error (from the Pod, a router behind it, or the gateway itself) quotes
- * a client -> Pod packet; it goes to the client, quoting client -> VIP,
- * and if the Pod itself sent it, it comes from the VIP.
+ * client reply; it goes to the Pod, quoting Pod -> client (-> laddr:lport
+ * with SNAT, and then it comes from laddr).  REPLY: the error (from the
+ * Pod, a router behind it, or the gateway itself) quotes a client -> Pod
+ * packet (laddr:lport -> Pod with SNAT); it goes to the client, quoting
+ * client -> VIP, and if the Pod itself sent it, it comes from the VIP.
  */
 static int podvs_nat_icmp(struct sk_buff *skb, const struct podvs_pkt *p,
 			  const struct podvs_conn *c, enum podvs_dir dir)
 {
 	unsigned int end = p->inthoff + podvs_l4_csum_off(p->t.protocol) + 2;
+	bool snat = podvs_is_snat(c);
 	union nf_inet_addr old;
 
 	if (skb_ensure_writable(skb, min(end, skb->len)))
@@ -274,10 +288,18 @@ static int podvs_nat_icmp(struct sk_buff *skb, const struct podvs_pkt *p,
 	if (dir == PODVS_DIR_ORIG) {
 		podvs_nat_quoted(skb, p, false, &c->daddr, c->dport);
 		podvs_nat_l3(skb, c->af, true, &c->daddr, &old);
+		if (snat) {
+			podvs_nat_quoted(skb, p, true, &c->laddr, c->lport);
+			podvs_nat_l3(skb, c->af, false, &c->laddr, &old);
+		}
 	} else {
 		podvs_nat_quoted(skb, p, true, &c->vaddr, c->vport);
 		if (podvs_outer_src_is(skb, c->af, &c->daddr))
 			podvs_nat_l3(skb, c->af, false, &c->vaddr, &old);
+		if (snat) {
+			podvs_nat_quoted(skb, p, false, &c->caddr, c->cport);
+			podvs_nat_l3(skb, c->af, true, &c->caddr, &old);
+		}
 	}
 	podvs_icmp_csum(skb, c->af, p->thoff);
 	return 0;
@@ -306,9 +328,9 @@ int podvs_xmit(struct net *net, struct sk_buff *skb, const struct podvs_pkt *p,
 	if (err || hook == NF_INET_PRE_ROUTING)
 		return err;
 	/* LOCAL_OUT: the gateway's own error towards the client already
-	 * has its destination
+	 * has its destination, unless SNAT changed it
 	 */
-	if (p->icmp && dir == PODVS_DIR_REPLY)
+	if (p->icmp && dir == PODVS_DIR_REPLY && !podvs_is_snat(c))
 		return 0;
 	return podvs_route_again(net, skb, c->af);
 }

@@ -2,7 +2,10 @@
 /*
  * NAT of podvs flows.  A client -> VIP packet gets the Pod as destination,
  * a Pod -> client packet gets the VIP as source; the client's address is
- * never touched (no SNAT).  ICMP errors about a flow are translated in the
+ * not touched, except for hairpin SNAT flows (snat.h): there the client ->
+ * VIP packet also gets the gateway address and port the Pod sees as its
+ * client (laddr:lport), and the reply gets the client back as its
+ * destination.  ICMP errors about a flow are translated in the
  * outer header and in the packet they quote.  TCP/UDP checksums are
  * updated incrementally (CHECKSUM_PARTIAL, CHECKSUM_COMPLETE and plain
  * packets alike); ICMP checksums, over a small message, are recomputed.
