@@ -281,6 +281,23 @@ static unsigned int podvs_sched_failed(struct podvs_net *pn,
 	}
 }
 
+/* Schedule a new flow, source-NATed (snat.h) when it arrived in
+ * PRE_ROUTING from one of the service's SNAT_FROM prefixes.
+ */
+static int podvs_schedule(struct podvs_net *pn, struct podvs_service *svc,
+			  const struct podvs_pkt *p, u8 state0,
+			  const struct nf_hook_state *state,
+			  struct podvs_conn **c)
+{
+	struct podvs_snat_req req = { .addr = podvs_snat_addr };
+
+	if (state->hook != NF_INET_PRE_ROUTING ||
+	    !podvs_snat_match(rcu_dereference(svc->snat), p->t.af, &p->t.src))
+		return podvs_conn_schedule(pn, svc, &p->t, state0, c);
+	podvs_snat_ports(state->net, &req.lo, &req.hi);
+	return podvs_conn_schedule_snat(pn, svc, &p->t, state0, &req, c);
+}
+
 /* A packet to a VIP that belongs to no flow. */
 static unsigned int podvs_new_flow(struct podvs_net *pn, struct sk_buff *skb,
 				   const struct podvs_pkt *p,
@@ -302,7 +319,7 @@ static unsigned int podvs_new_flow(struct podvs_net *pn, struct sk_buff *skb,
 					p->tcpflags, &fl);
 	else
 		state0 = PODVS_CONN_S_UDP;
-	err = podvs_snat_schedule(pn, svc, &p->t, state0, state->hook, &c);
+	err = podvs_schedule(pn, svc, p, state0, state, &c);
 	if (err)
 		return podvs_sched_failed(pn, skb, p, state, err);
 	return podvs_forward(pn, skb, p, c, PODVS_DIR_ORIG, state);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * podvs hairpin SNAT: prefix matching, the port range, the gateway
- * address, and the choice for a new flow; snat.h describes the rules.
+ * podvs hairpin SNAT: prefix matching, the port range and the gateway
+ * address; snat.h describes the rules.  conn.c hashes with them, hooks.c
+ * decides which new flow is source-NATed.
  */
 #include <linux/ipv6.h>
 #include <linux/inetdevice.h>
@@ -11,8 +12,6 @@
 #include <net/ip6_route.h>
 #include <net/netlink.h>
 #include <net/route.h>
-#include "conn.h"
-#include "service.h"
 #include "snat.h"
 
 static bool podvs_prefix_has(const struct podvs_prefix *p, u16 af,
@@ -137,17 +136,4 @@ int podvs_snat_addr(struct net *net, u16 af, const union nf_inet_addr *pod,
 	if (af == AF_INET)
 		return podvs_snat_addr4(net, pod->ip, &out->ip);
 	return podvs_snat_addr6(net, &pod->in6, &out->in6);
-}
-
-int podvs_snat_schedule(struct podvs_net *pn, struct podvs_service *svc,
-			const struct podvs_tuple *t, u8 state,
-			unsigned int hook, struct podvs_conn **out)
-{
-	struct podvs_snat_req req = { .addr = podvs_snat_addr };
-
-	if (hook != NF_INET_PRE_ROUTING ||
-	    !podvs_snat_match(rcu_dereference(svc->snat), t->af, &t->src))
-		return podvs_conn_schedule(pn, svc, t, state, out);
-	podvs_snat_ports(pn->net, &req.lo, &req.hi);
-	return podvs_conn_schedule_snat(pn, svc, t, state, &req, out);
 }

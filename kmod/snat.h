@@ -19,7 +19,8 @@
  *    the top is 65535, the ports from 1024 below its bottom.  When none is
  *    free the packet is dropped and counted (PODVS_DROP_A_SNAT_PORTS).
  *  - Flows the gateway starts itself (LOCAL_OUT) are never source-NATed:
- *    their replies come back to it anyway.
+ *    their replies come back to it anyway (hooks.c decides, conn.c
+ *    chooses the port while hashing).
  *
  * Such a Pod loses the client's address: it sees the gateway's.
  *
@@ -34,10 +35,6 @@
 #include <linux/rcupdate.h>
 #include <uapi/linux/podvs.h>
 
-struct podvs_net;
-struct podvs_service;
-struct podvs_tuple;
-struct podvs_conn;
 struct nlattr;
 
 struct podvs_prefix {
@@ -87,14 +84,5 @@ u16 podvs_snat_port_try(u16 lo, u16 hi, u32 start, u32 i);
 /* The address the gateway sends from towards pod: 0 or -EHOSTUNREACH. */
 int podvs_snat_addr(struct net *net, u16 af, const union nf_inet_addr *pod,
 		    union nf_inet_addr *out);
-
-/* Datapath: schedule a new flow t of svc (hooks.c), source-NATed when it
- * arrived in PRE_ROUTING (hook) from a SNAT_FROM prefix.  As
- * podvs_conn_schedule(), and -EHOSTUNREACH (no source address towards the
- * Pod), -EADDRNOTAVAIL (no free SNAT port).
- */
-int podvs_snat_schedule(struct podvs_net *pn, struct podvs_service *svc,
-			const struct podvs_tuple *t, u8 state,
-			unsigned int hook, struct podvs_conn **out);
 
 #endif /* _PODVS_SNAT_H */

@@ -254,7 +254,7 @@ static void podvs_snat_test_none(struct kunit *test)
 						       NULL, &c), 0);
 	rcu_read_unlock();
 	KUNIT_EXPECT_TRUE(test, nf_inet_addr_cmp(&c->laddr, &c->caddr));
-	KUNIT_EXPECT_EQ(test, c->lport, c->cport);
+	KUNIT_EXPECT_EQ(test, ntohs(c->lport), ntohs(c->cport));
 	KUNIT_EXPECT_EQ(test, c->cflags, 0);
 }
 
