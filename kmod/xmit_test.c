@@ -257,15 +257,16 @@ static void podvs_xmit_test_udp_mangled(struct kunit *test)
 	kfree_skb(skb);
 }
 
-/* Set the packet's addresses and ports (checksums stale until
+/* Set the packet's addresses and ports (the L4 checksum zero until
  * podvs_test_summed; the IPv4 header's is fixed here).
  */
-static void podvs_test_set(struct sk_buff *skb, u16 af,
+static void podvs_test_set(struct sk_buff *skb, u16 af, u8 proto,
 			   const union nf_inet_addr *s, __be16 sp,
 			   const union nf_inet_addr *d, __be16 dp)
 {
 	__be16 *ports = (__be16 *)skb_transport_header(skb);
 
+	*podvs_l4check(skb, proto) = 0;	/* podvs_test_summed sums over it */
 	if (af == AF_INET) {
 		ip_hdr(skb)->saddr = s->ip;
 		ip_hdr(skb)->daddr = d->ip;
@@ -342,13 +343,13 @@ static void podvs_xmit_test_hairpin(struct kunit *test)
 	p.thoff = podvs_l3len(tc->af);
 	p.t.protocol = tc->proto;
 	p.t.af = tc->af;
-	podvs_test_set(skb, tc->af, &c.caddr, c.cport, &c.vaddr, c.vport);
+	podvs_test_set(skb, tc->af, tc->proto, &c.caddr, c.cport, &c.vaddr, c.vport);
 	podvs_test_summed(skb, tc);
 	KUNIT_ASSERT_EQ(test, podvs_xmit_nat(skb, &p, &c, PODVS_DIR_ORIG), 0);
 	podvs_test_expect(test, skb, tc->af, &c.laddr, 61234, &c.daddr, 8080);
 	podvs_test_verify(test, skb, tc);
 
-	podvs_test_set(skb, tc->af, &c.daddr, c.dport, &c.laddr, c.lport);
+	podvs_test_set(skb, tc->af, tc->proto, &c.daddr, c.dport, &c.laddr, c.lport);
 	podvs_test_summed(skb, tc);
 	KUNIT_ASSERT_EQ(test, podvs_xmit_nat(skb, &p, &c, PODVS_DIR_REPLY), 0);
 	podvs_test_expect(test, skb, tc->af, &c.vaddr, 80, &c.caddr, 40000);
@@ -358,7 +359,7 @@ static void podvs_xmit_test_hairpin(struct kunit *test)
 	c.cflags = 0;
 	c.laddr = c.caddr;
 	c.lport = c.cport;
-	podvs_test_set(skb, tc->af, &c.caddr, c.cport, &c.vaddr, c.vport);
+	podvs_test_set(skb, tc->af, tc->proto, &c.caddr, c.cport, &c.vaddr, c.vport);
 	podvs_test_summed(skb, tc);
 	KUNIT_ASSERT_EQ(test, podvs_xmit_nat(skb, &p, &c, PODVS_DIR_ORIG), 0);
 	podvs_test_expect(test, skb, tc->af, &c.caddr, 40000, &c.daddr, 8080);

@@ -6,6 +6,9 @@
 # podvs through a gateway whose FORWARD chain drops, and hairpin SNAT.
 #
 #   client (cl) --- gateway (gw, podvs, firewall) --- pod1, pod2
+#                         | br0 10.244.0.1/24, 2001:db8:244::1/64
+#                         +--- pod11 .11 / ::11 (a client in the cluster)
+#                         +--- pod12 .12 / ::12 (the hairpin VIPs' only Pod)
 #
 # Firewall: Docker's FORWARD setup (policy DROP, accept only conntrack
 # ESTABLISHED,RELATED), with iptables as Debian installs it (nft-based) and
@@ -126,7 +129,107 @@ NFT
 	all_vips "$CL" "$(client4 0)" "$(client6 0)" "$(client4 0)" "$(client6 0)"
 }
 
+# Hairpin: pod11 and pod12 share a segment (a bridge in the gateway), so
+# pod12 answers pod11 straight over the bridge, from its own address,
+# unless the flow is source-NATed to the gateway.
+HP4=10.244.0.0/24
+HP6=2001:db8:244::/64
+GW4=10.244.0.1
+GW6=2001:db8:244::1
+hp4() { echo "10.244.0.$1"; }
+hp6() { echo "2001:db8:244::$1"; }
+
+# hp_pod I: Pod I on the gateway's bridge, served
+hp_pod() {
+	local pod
+	pod=$(netns_add "pod$1")
+	ip link add "hp$1" netns "$GW" type veth peer name eth0 netns "$pod"
+	ip -n "$GW" link set "hp$1" master br0 up
+	veth_end "$pod" eth0 "$(hp4 "$1")/24"
+	ip -n "$pod" addr add "$(hp6 "$1")/64" dev eth0 nodad
+	ip -n "$pod" route add default via "$GW4"
+	ip -n "$pod" -6 route add default via "$GW6"
+	pod_serve "$pod" "$1"
+}
+
+# hp_services [--snat-from ...]: VIP:8000/tcp, VIP:5300/udp -> pod12 only
+hp_services() {
+	local r4 r6
+	r4=$(hp4 12) r6="[$(hp6 12)]"
+	adm "$GW" -C
+	adm "$GW" -A -t "$VIP4:8000" "${@:1:2}"
+	adm "$GW" -a -t "$VIP4:8000" -r "$r4:8080" -m
+	adm "$GW" -A -u "$VIP4:5300" "${@:1:2}"
+	adm "$GW" -a -u "$VIP4:5300" -r "$r4:5353" -m
+	adm "$GW" -A -t "[$VIP6]:8000" "${@:3:2}"
+	adm "$GW" -a -t "[$VIP6]:8000" -r "$r6:8080" -m
+	adm "$GW" -A -u "[$VIP6]:5300" "${@:3:2}"
+	adm "$GW" -a -u "[$VIP6]:5300" -r "$r6:5353" -m
+}
+
+hp_setup() {
+	fw_none
+	ip -n "$GW" link add br0 type bridge
+	ip -n "$GW" link set br0 up
+	ip -n "$GW" addr add "$GW4/24" dev br0
+	ip -n "$GW" addr add "$GW6/64" dev br0 nodad
+	hp_pod 11
+	hp_pod 12
+	# a Pod reaches the other one directly over the bridge
+	expect_peer "$(pod_ns 11)" tcp "$(hp4 12)" 8080 "$(hp4 11)" "$(hp4 11)"
+}
+
+# without SNAT_FROM pod12 answers pod11 directly: every flow fails
+hp_without() {
+	hp_services
+	expect_fail "$(pod_ns 11)" tcp "$VIP4" 8000 "$(hp4 11)"
+	expect_fail "$(pod_ns 11)" udp "$VIP4" 5300 "$(hp4 11)"
+	expect_fail "$(pod_ns 11)" tcp "$VIP6" 8000 "$(hp6 11)"
+	expect_fail "$(pod_ns 11)" udp "$VIP6" 5300 "$(hp6 11)"
+}
+
+hp_with() {
+	local out
+	hp_services --snat-from "$HP4" --snat-from "$HP6"
+	adm "$GW" -Ln | grep -q "TCP  $VIP4:8000 mh snat-from $HP4" ||
+		fail "-L does not show the list: $(adm "$GW" -Ln)"
+	expect_peer "$(pod_ns 11)" tcp "$VIP4" 8000 "$(hp4 11)" "$GW4"
+	expect_peer "$(pod_ns 11)" udp "$VIP4" 5300 "$(hp4 11)" "$GW4"
+	expect_peer "$(pod_ns 11)" tcp "$VIP6" 8000 "$(hp6 11)" "$GW6"
+	expect_peer "$(pod_ns 11)" udp "$VIP6" 5300 "$(hp6 11)" "$GW6"
+	# the flows are flagged and keep the client in the table
+	out=$(adm "$GW" -Lnc)
+	log "$out"
+	grep -q "$(hp4 11):" <<<"$out" || fail "no entry with the client address"
+	# a client outside the prefixes keeps its own address
+	expect_peer "$CL" tcp "$VIP4" 8000 "$(client4 0)" "$(client4 0)"
+	expect_peer "$CL" udp "$VIP6" 5300 "$(client6 0)" "$(client6 0)"
+	# cleared again (-E with an empty list): the hairpin fails again
+	adm "$GW" -E -t "$VIP4:8000" --snat-from=
+	! adm "$GW" -Ln | grep -q "TCP  $VIP4:8000 mh snat-from" ||
+		fail "the list was not cleared"
+	expect_fail "$(pod_ns 11)" tcp "$VIP4" 8000 "$(hp4 11)"
+}
+
+# a bad list changes nothing and says why
+hp_bad() {
+	local err
+	hp_services --snat-from "$HP4" --snat-from "$HP6"
+	err=$(adm "$GW" -E -t "$VIP4:8000" --snat-from 10.244.0.1/24 2>&1) &&
+		fail "host bits accepted"
+	log "$err"
+	grep -q "host bits" <<<"$err" || fail "no reason given: $err"
+	adm "$GW" -Ln | grep -q "TCP  $VIP4:8000 mh snat-from $HP4" ||
+		fail "the list changed: $(adm "$GW" -Ln)"
+	adm "$GW" -S -n | grep -q -- "-A -t $VIP4:8000 -s mh --snat-from $HP4" ||
+		fail "-S does not save the list: $(adm "$GW" -S -n)"
+}
+
 topo_init
 run_scenario "topology up, podvs loaded; direct flows pass without a firewall" setup
 run_scenario "iptables FORWARD DROP + ESTABLISHED: VIPs pass, direct flows do not" iptables_docker
 run_scenario "nft forward policy drop + established: VIPs pass, direct flows do not" nft_filter
+run_scenario "hairpin topology: two Pods on one bridge" hp_setup
+run_scenario "hairpin without --snat-from: TCP/UDP v4/v6 from a Pod fail" hp_without
+run_scenario "hairpin --snat-from: a Pod reaches the VIP, sees the gateway" hp_with
+run_scenario "--snat-from with host bits is refused, list unchanged, saved" hp_bad
