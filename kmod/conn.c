@@ -31,6 +31,7 @@
 #include "dest.h"
 #include "sched.h"
 #include "service.h"
+#include "snat.h"
 
 #define PODVS_CONN_LOCKS	256
 #define PODVS_CONN_BUCKETS_MIN	256U
@@ -92,8 +93,8 @@ static void podvs_conn_tuple(const struct podvs_conn *c, enum podvs_dir dir,
 	} else {
 		t->src = c->daddr;
 		t->sport = c->dport;
-		t->dst = c->caddr;
-		t->dport = c->cport;
+		t->dst = c->laddr;
+		t->dport = c->lport;
 	}
 }
 
@@ -108,9 +109,9 @@ static bool podvs_conn_match(const struct podvs_conn *c, u8 dir,
 		       t->tmpl == (c->state == PODVS_CONN_S_PERSIST) &&
 		       nf_inet_addr_cmp(&c->caddr, &t->src) &&
 		       nf_inet_addr_cmp(&c->vaddr, &t->dst);
-	return !t->tmpl && c->dport == t->sport && c->cport == t->dport &&
+	return !t->tmpl && c->dport == t->sport && c->lport == t->dport &&
 	       nf_inet_addr_cmp(&c->daddr, &t->src) &&
-	       nf_inet_addr_cmp(&c->caddr, &t->dst);
+	       nf_inet_addr_cmp(&c->laddr, &t->dst);
 }
 
 static u32 podvs_tuple_hash(const struct podvs_conn_table *tab,
@@ -369,6 +370,8 @@ static void podvs_conn_init_fields(struct podvs_conn *c,
 	c->protocol = t->protocol;
 	c->caddr = t->src;
 	c->cport = t->sport;
+	c->laddr = t->src;
+	c->lport = t->sport;
 	c->vaddr = t->dst;
 	c->vport = t->dport;
 	c->daddr = d->addr;
@@ -382,16 +385,42 @@ static void podvs_conn_init_fields(struct podvs_conn *c,
 	timer_setup(&c->timer, podvs_conn_timer, 0);
 }
 
+/* Hash a source-NATed entry: the client's port if its reply tuple is
+ * free, else the ports req->lo..hi from a random start, each tried with
+ * the bucket locks (a racing insert of the same reply tuple loses then).
+ * Worst case, a full range: one try per port of it.
+ */
+static int podvs_conn_hash_snat(struct podvs_conn *c,
+				const struct podvs_snat_req *req)
+{
+	u32 start = get_random_u32(), i;
+	int err = podvs_conn_hash(c->tab, c);
+	u16 port;
+
+	for (i = 0; err == -EADDRINUSE; i++) {
+		port = podvs_snat_port_try(req->lo, req->hi, start, i);
+		if (!port)
+			return -EADDRNOTAVAIL;
+		c->lport = htons(port);
+		err = podvs_conn_hash(c->tab, c);
+	}
+	return err;
+}
+
 /* Count, hash, then arm the timer.  Someone may kill the entry as soon as
  * it is hashed; the timer is armed even then, and its callback, seeing
  * the entry unlinked, drops the table's reference.
  */
-static int podvs_conn_insert(struct podvs_conn *c)
+static int podvs_conn_insert(struct podvs_conn *c,
+			     const struct podvs_snat_req *req)
 {
 	int err;
 
 	atomic_inc(podvs_dest_counter(c->dest, c->state));
-	err = podvs_conn_hash(c->tab, c);
+	if (req)
+		err = podvs_conn_hash_snat(c, req);
+	else
+		err = podvs_conn_hash(c->tab, c);
 	if (err) {
 		atomic_dec(podvs_dest_counter(c->dest, c->state));
 		return err;
@@ -410,7 +439,9 @@ static struct podvs_conn *podvs_conn_new(struct podvs_net *pn,
 					 const struct podvs_tuple *t,
 					 struct podvs_dest *d, u8 state,
 					 u8 flags, struct podvs_conn *ctl,
-					 unsigned long timeout, int *err)
+					 unsigned long timeout,
+					 const struct podvs_snat_req *req,
+					 int *err)
 {
 	struct podvs_conn_table *tab = pn->conn;
 	struct podvs_conn *c = NULL;
@@ -430,7 +461,11 @@ static struct podvs_conn *podvs_conn_new(struct podvs_net *pn,
 	c->tab = tab;
 	c->tmpl_timeout = timeout;
 	c->expires = jiffies + timeout;
-	*err = podvs_conn_insert(c);
+	if (req) {
+		c->laddr = req->laddr;
+		c->cflags |= PODVS_CONN_FL_SNAT;
+	}
+	*err = podvs_conn_insert(c, req);
 	if (!*err)
 		return c;
 undo:
@@ -447,7 +482,7 @@ struct podvs_conn *podvs_conn_create(struct podvs_net *pn,
 				     struct podvs_dest *d, u8 state, int *err)
 {
 	return podvs_conn_new(pn, t, podvs_dest_get(d), state, 0, NULL,
-			      podvs_conn_timeout(pn, state), err);
+			      podvs_conn_timeout(pn, state), NULL, err);
 }
 
 /* A dest for a new flow from the scheduler, with a reference, or NULL. */
@@ -515,7 +550,8 @@ static int podvs_tmpl_find(struct podvs_net *pn, struct podvs_service *svc,
 	if (!d)
 		return -ENOENT;
 	*out = podvs_conn_new(pn, &tt, d, PODVS_CONN_S_PERSIST, 0, NULL,
-			      timeout ?: PODVS_DEFAULT_PERSIST_TIMEOUT * HZ, &err);
+			      timeout ?: PODVS_DEFAULT_PERSIST_TIMEOUT * HZ,
+			      NULL, &err);
 	if (err == -EEXIST)		/* another CPU made it first */
 		*out = podvs_tmpl_get(pn, &tt);
 	else if (*out && !refcount_inc_not_zero(&(*out)->refcnt))
@@ -532,9 +568,10 @@ static void podvs_conn_count_new(struct podvs_conn *c)
 		podvs_stats_conn(&svc->stats);
 }
 
-int podvs_conn_schedule(struct podvs_net *pn, struct podvs_service *svc,
-			const struct podvs_tuple *t, u8 state, u8 flags,
-			struct podvs_conn **out)
+int podvs_conn_schedule_snat(struct podvs_net *pn, struct podvs_service *svc,
+			     const struct podvs_tuple *t, u8 state, u8 flags,
+			     struct podvs_snat_req *req,
+			     struct podvs_conn **out)
 {
 	struct podvs_conn *tm = NULL;
 	struct podvs_dest *d;
@@ -551,8 +588,14 @@ int podvs_conn_schedule(struct podvs_net *pn, struct podvs_service *svc,
 		if (!d)
 			return -ENOENT;
 	}
+	if (req && req->addr(pn->net, t->af, &d->addr, &req->laddr)) {
+		if (tm)
+			podvs_conn_put(tm);
+		podvs_dest_put(d);
+		return -EHOSTUNREACH;
+	}
 	*out = podvs_conn_new(pn, t, d, state, flags, tm,
-			      podvs_conn_timeout(pn, state), &err);
+			      podvs_conn_timeout(pn, state), req, &err);
 	if (*out) {
 		podvs_conn_count_new(*out);
 		return 0;
@@ -598,7 +641,7 @@ int podvs_conn_learn(struct podvs_net *pn, const struct podvs_tuple *r,
 		return -ENOENT;
 	podvs_learn_tuple(r, svc, &t);
 	*out = podvs_conn_new(pn, &t, d, state, flags | PODVS_CONN_F_LEARNED,
-			      NULL, podvs_conn_timeout(pn, state), &err);
+			      NULL, podvs_conn_timeout(pn, state), NULL, &err);
 	if (*out)
 		podvs_count_ns(pn, PODVS_CNT_LEARNED);
 	if (*out || (err != -EEXIST && err != -EADDRINUSE))
@@ -625,8 +668,18 @@ u8 podvs_tcp_learn(u8 tcpflags, u8 *flags)
 
 u32 podvs_conn_uflags(const struct podvs_conn *c)
 {
-	return READ_ONCE(c->flags) & PODVS_CONN_F_LEARNED ?
-	       PODVS_CONN_FL_LEARNED : 0;
+	u32 fl = c->cflags;
+
+	if (READ_ONCE(c->flags) & PODVS_CONN_F_LEARNED)
+		fl |= PODVS_CONN_FL_LEARNED;
+	return fl;
+}
+
+int podvs_conn_schedule(struct podvs_net *pn, struct podvs_service *svc,
+			const struct podvs_tuple *t, u8 state, u8 flags,
+			struct podvs_conn **out)
+{
+	return podvs_conn_schedule_snat(pn, svc, t, state, flags, NULL, out);
 }
 
 static u8 podvs_tcp_syn(u8 s, enum podvs_dir dir, bool ack)

@@ -66,12 +66,16 @@ struct podvs_conn_node {
 #define PODVS_CONN_F_LEARNED	BIT(4)	/* made from a Pod's packet */
 
 struct podvs_conn {
-	/* client side: caddr:cport -> vaddr:vport; Pod: daddr:dport */
-	union nf_inet_addr caddr, vaddr, daddr;
-	__be16 cport, vport, dport;
+	/* client side: caddr:cport -> vaddr:vport; Pod: daddr:dport, which
+	 * sees laddr:lport as the client (hairpin SNAT, snat.h; else they
+	 * equal caddr:cport).  The reply tuple is daddr:dport -> laddr:lport.
+	 */
+	union nf_inet_addr caddr, vaddr, daddr, laddr;
+	__be16 cport, vport, dport, lport;
 	u16 af;
 	u8 protocol;
 	u8 state;			/* enum podvs_conn_state */
+	u8 cflags;			/* PODVS_CONN_FL_*, fixed at insertion */
 	struct podvs_dest *dest;	/* holds a reference */
 	unsigned long expires;		/* jiffies; READ_ONCE */
 
@@ -137,6 +141,17 @@ struct podvs_conn *podvs_conn_lookup(struct podvs_net *pn,
 int podvs_conn_schedule(struct podvs_net *pn, struct podvs_service *svc,
 			const struct podvs_tuple *t, u8 state, u8 flags,
 			struct podvs_conn **out);
+/* The same, source-NATed as req says (snat.h): req->addr gives the
+ * gateway address towards the chosen dest (into req->laddr); the port is
+ * the client's if the reply tuple is free, else the first free one tried
+ * in req->lo..hi.  Also -EHOSTUNREACH (no address), -EADDRNOTAVAIL (no
+ * free port).
+ */
+struct podvs_snat_req;
+int podvs_conn_schedule_snat(struct podvs_net *pn, struct podvs_service *svc,
+			     const struct podvs_tuple *t, u8 state,
+			     u8 flags, struct podvs_snat_req *req,
+			     struct podvs_conn **out);
 /* A flow learned from a Pod's packet whose own tuple r (Pod -> client)
  * found no entry, on d (found by revnat.c, no reference held), in state
  * with flags (from podvs_tcp_learn, or UDP and 0): the entry is marked

@@ -59,7 +59,9 @@
 #include "hooks.h"
 #include "podvs_kunit.h"
 #include "revnat.h"
+#include "send.h"
 #include "service.h"
+#include "snat.h"
 #include "xmit.h"
 
 #define PODVS_TCP_FLAGS	(PODVS_TCP_FIN | PODVS_TCP_SYN | PODVS_TCP_RST | \
@@ -226,7 +228,25 @@ static void podvs_count(const struct podvs_conn *c, enum podvs_dir dir,
 	}
 }
 
-/* Translate, count, and let the packet go on untracked. */
+/* PRE_ROUTING: a forwarded packet is sent by podvs, past FORWARD (send.h);
+ * LOCAL_OUT packets and those send.h leaves to the stack go on.
+ */
+static unsigned int podvs_output(struct podvs_net *pn, struct sk_buff *skb,
+				 u16 af, const struct nf_hook_state *state)
+{
+	int ret;
+
+	if (state->hook != NF_INET_PRE_ROUTING)
+		return NF_ACCEPT;
+	ret = podvs_send(state->net, skb, af);
+	if (ret < 0) {
+		podvs_drop(pn, PODVS_DROP_A_NOMEM);
+		return NF_DROP;
+	}
+	return ret == PODVS_SENT ? NF_STOLEN : NF_ACCEPT;
+}
+
+/* Translate, count, and send the packet on untracked. */
 static unsigned int podvs_forward(struct podvs_net *pn, struct sk_buff *skb,
 				  const struct podvs_pkt *p,
 				  const struct podvs_conn *c, enum podvs_dir dir,
@@ -242,7 +262,7 @@ static unsigned int podvs_forward(struct podvs_net *pn, struct sk_buff *skb,
 	podvs_count(c, dir, skb->len);
 	nf_reset_ct(skb);
 	nf_ct_set(skb, NULL, IP_CT_UNTRACKED);
-	return NF_ACCEPT;
+	return podvs_output(pn, skb, c->af, state);
 }
 
 static unsigned int podvs_sched_failed(struct podvs_net *pn,
@@ -258,10 +278,33 @@ static unsigned int podvs_sched_failed(struct podvs_net *pn,
 	case -ENOSPC:
 		podvs_drop(pn, PODVS_DROP_A_CONN_LIMIT);
 		return NF_DROP;
+	case -EADDRNOTAVAIL:
+		podvs_drop(pn, PODVS_DROP_A_SNAT_PORTS);
+		return NF_DROP;
+	case -EHOSTUNREACH:
+		podvs_drop(pn, PODVS_DROP_A_NO_ROUTE);
+		return NF_DROP;
 	default:
 		podvs_drop(pn, PODVS_DROP_A_NOMEM);
 		return NF_DROP;
 	}
+}
+
+/* Schedule a new flow, source-NATed (snat.h) when it arrived in
+ * PRE_ROUTING from one of the service's SNAT_FROM prefixes.
+ */
+static int podvs_schedule(struct podvs_net *pn, struct podvs_service *svc,
+			  const struct podvs_pkt *p, u8 state0, u8 fl,
+			  const struct nf_hook_state *state,
+			  struct podvs_conn **c)
+{
+	struct podvs_snat_req req = { .addr = podvs_snat_addr };
+
+	if (state->hook != NF_INET_PRE_ROUTING ||
+	    !podvs_snat_match(rcu_dereference(svc->snat), p->t.af, &p->t.src))
+		return podvs_conn_schedule(pn, svc, &p->t, state0, fl, c);
+	podvs_snat_ports(state->net, &req.lo, &req.hi);
+	return podvs_conn_schedule_snat(pn, svc, &p->t, state0, fl, &req, c);
 }
 
 /* A packet to a VIP that belongs to no flow. */
@@ -285,7 +328,7 @@ static unsigned int podvs_new_flow(struct podvs_net *pn, struct sk_buff *skb,
 					p->tcpflags, &fl);
 	else
 		state0 = PODVS_CONN_S_UDP;
-	err = podvs_conn_schedule(pn, svc, &p->t, state0, fl, &c);
+	err = podvs_schedule(pn, svc, p, state0, fl, state, &c);
 	if (err)
 		return podvs_sched_failed(pn, skb, p, state, err);
 	return podvs_forward(pn, skb, p, c, PODVS_DIR_ORIG, state);

@@ -15,6 +15,7 @@
 #include "revnat.h"
 #include "sched.h"
 #include "service.h"
+#include "snat.h"
 #include "stats.h"
 #include "txn.h"
 #include "xmit.h"
@@ -35,6 +36,7 @@ PODVS_KUNIT_EXPORT(podvs_sched_fill_with);
 
 /* conn.c */
 PODVS_KUNIT_EXPORT(podvs_conn_buckets);
+PODVS_KUNIT_EXPORT(podvs_conn_schedule_snat);
 PODVS_KUNIT_EXPORT(podvs_conn_count);
 PODVS_KUNIT_EXPORT(podvs_conn_create);
 PODVS_KUNIT_EXPORT(podvs_conn_expire_now);
@@ -118,6 +120,14 @@ PODVS_KUNIT_EXPORT(podvs_txn_commit);
 PODVS_KUNIT_EXPORT(podvs_net_id);
 PODVS_KUNIT_EXPORT(podvs_drops_read);
 
+/* snat.c */
+PODVS_KUNIT_EXPORT(podvs_prefix_valid);
+PODVS_KUNIT_EXPORT(podvs_snat_alloc);
+PODVS_KUNIT_EXPORT(podvs_snat_free);
+PODVS_KUNIT_EXPORT(podvs_snat_match);
+PODVS_KUNIT_EXPORT(podvs_snat_port_try);
+PODVS_KUNIT_EXPORT(podvs_snat_ports);
+
 /* stats.c */
 PODVS_KUNIT_EXPORT(podvs_est_add);
 PODVS_KUNIT_EXPORT(podvs_est_del);
@@ -130,3 +140,4 @@ PODVS_KUNIT_EXPORT(podvs_stats_zero);
 /* xmit.c */
 PODVS_KUNIT_EXPORT(podvs_csum_l4);
 PODVS_KUNIT_EXPORT(podvs_nat_l4);
+PODVS_KUNIT_EXPORT(podvs_xmit_nat);

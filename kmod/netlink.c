@@ -78,6 +78,8 @@ static const struct nla_policy podvs_svc_policy[PODVS_SVC_A_MAX + 1] = {
 	[PODVS_SVC_A_STATS] = PODVS_POLICY_REPLY,
 	[PODVS_SVC_A_DESTS] = PODVS_POLICY_REPLY,
 	[PODVS_SVC_A_PAD] = PODVS_POLICY_REPLY,
+	/* repeated PODVS_RANGE_A_PREFIX: checked by podvs_nl_svc_snat() */
+	[PODVS_SVC_A_SNAT_FROM] = { .type = NLA_NESTED },
 };
 
 static const struct nla_policy podvs_dest_policy[PODVS_DEST_A_MAX + 1] = {
@@ -195,6 +197,67 @@ static int podvs_nl_svc_checks(struct nlattr *nest, struct nlattr **tb,
 	return 0;
 }
 
+/* One PODVS_RANGE_A_PREFIX of a service of family af. */
+static int podvs_nl_prefix(const struct nlattr *a, u16 af,
+			   struct podvs_prefix *p,
+			   struct netlink_ext_ack *extack)
+{
+	int alen = af == AF_INET ? 4 : 16;
+
+	if (nla_type(a) != PODVS_RANGE_A_PREFIX) {
+		podvs_errmsg(extack, a, "snat_from holds attribute type %u, not a prefix",
+			     nla_type(a));
+		return -EINVAL;
+	}
+	if (nla_len(a) != alen + 1) {
+		podvs_errmsg(extack, a,
+			     "snat_from prefix is %d bytes, an IPv%c prefix is %d",
+			     nla_len(a), af == AF_INET ? '4' : '6', alen + 1);
+		return -EINVAL;
+	}
+	podvs_prefix_get(a, af, p);
+	if (p->plen > alen * 8) {
+		podvs_errmsg(extack, a, "snat_from prefix length /%u is longer than %d bits",
+			     p->plen, alen * 8);
+		return -EINVAL;
+	}
+	if (podvs_prefix_valid(af, &p->addr, p->plen))
+		return 0;
+	if (af == AF_INET)
+		podvs_errmsg(extack, a, "snat_from prefix %pI4/%u has host bits set",
+			     &p->addr.ip, p->plen);
+	else
+		podvs_errmsg(extack, a, "snat_from prefix %pI6c/%u has host bits set",
+			     &p->addr.in6, p->plen);
+	return -EINVAL;
+}
+
+/* PODVS_SVC_A_SNAT_FROM: at most PODVS_SNAT_RANGES_MAX prefixes of the
+ * service's family; an empty nest clears the list.
+ */
+static int podvs_nl_svc_snat(struct nlattr *nest, struct podvs_svc_conf *c,
+			     struct netlink_ext_ack *extack)
+{
+	struct podvs_prefix p;
+	struct nlattr *a;
+	int rem, ret;
+
+	nla_for_each_nested(a, nest, rem) {
+		if (c->nsnat == PODVS_SNAT_RANGES_MAX) {
+			podvs_errmsg(extack, a, "snat_from has more than %d prefixes",
+				     PODVS_SNAT_RANGES_MAX);
+			return -E2BIG;
+		}
+		ret = podvs_nl_prefix(a, c->key.af, &p, extack);
+		if (ret)
+			return ret;
+		c->nsnat++;
+	}
+	c->snat = nest;
+	c->present |= BIT(PODVS_SVC_A_SNAT_FROM);
+	return 0;
+}
+
 /* Parse a full PODVS_A_SERVICE (NEW_SERVICE, SET_SERVICE). */
 PODVS_VISIBLE_IF_KUNIT int
 podvs_nl_parse_svc(struct nlattr *nest, struct podvs_svc_conf *c,
@@ -211,6 +274,8 @@ podvs_nl_parse_svc(struct nlattr *nest, struct podvs_svc_conf *c,
 		ret = podvs_nl_svc_checks(nest, tb, c, extack);
 	if (!ret && tb[PODVS_SVC_A_SCHED])
 		ret = podvs_nl_svc_sched(tb[PODVS_SVC_A_SCHED], c, extack);
+	if (!ret && tb[PODVS_SVC_A_SNAT_FROM])
+		ret = podvs_nl_svc_snat(tb[PODVS_SVC_A_SNAT_FROM], c, extack);
 	if (ret)
 		return ret;
 	for (i = PODVS_SVC_A_SCHED; i <= PODVS_SVC_A_OWNER; i++)

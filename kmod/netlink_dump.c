@@ -68,6 +68,29 @@ static int podvs_nl_put_stats(struct sk_buff *skb, int type,
 	return 0;
 }
 
+/* PODVS_SVC_A_SNAT_FROM, an empty nest when the list is empty. */
+static int podvs_nl_put_snat(struct sk_buff *skb, struct podvs_service *svc)
+{
+	const struct podvs_snat *s;
+	struct nlattr *nest;
+	u8 buf[17];
+	int len = svc->key.af == AF_INET ? 4 : 16;
+	u32 i;
+
+	s = rcu_dereference_check(svc->snat, lockdep_is_held(&svc->pn->lock));
+	nest = nla_nest_start(skb, PODVS_SVC_A_SNAT_FROM);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; s && i < s->n; i++) {
+		memcpy(buf, &s->p[i].addr, len);
+		buf[len] = s->p[i].plen;
+		if (nla_put(skb, PODVS_RANGE_A_PREFIX, len + 1, buf))
+			return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
 static int podvs_nl_put_svc(struct sk_buff *skb, struct podvs_service *svc)
 {
 	struct nlattr *nest = nla_nest_start(skb, PODVS_A_SERVICE);
@@ -80,6 +103,7 @@ static int podvs_nl_put_svc(struct sk_buff *skb, struct podvs_service *svc)
 	    nla_put_u32(skb, PODVS_SVC_A_MH_TABLE_SIZE, svc->mh_size) ||
 	    nla_put_string(skb, PODVS_SVC_A_OWNER, svc->owner) ||
 	    nla_put_u32(skb, PODVS_SVC_A_DESTS, svc->num_dests) ||
+	    podvs_nl_put_snat(skb, svc) ||
 	    podvs_nl_put_stats(skb, PODVS_SVC_A_STATS, &svc->stats))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -541,6 +565,11 @@ static int podvs_nl_put_conn(struct sk_buff *skb, const struct podvs_conn *c)
 	    nla_put_u32(skb, PODVS_CONN_A_EXPIRES,
 			left > 0 ? DIV_ROUND_UP(left, HZ) : 0) ||
 	    nla_put_u32(skb, PODVS_CONN_A_FLAGS, podvs_conn_uflags(c)))
+		return -EMSGSIZE;
+	/* the address the Pod sees, only when it is not the client's */
+	if ((c->cflags & PODVS_CONN_FL_SNAT) &&
+	    (nla_put(skb, PODVS_CONN_A_LADDR, len, &c->laddr) ||
+	     nla_put_be16(skb, PODVS_CONN_A_LPORT, c->lport)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

@@ -83,7 +83,7 @@ const struct nla_policy podvs_svc_key_policy[PODVS_SVC_A_MAX + 1] = {
 						  IPPROTO_UDP),
 	[PODVS_SVC_A_ADDR] = PODVS_POLICY_ADDR,
 	[PODVS_SVC_A_PORT] = PODVS_POLICY_PORT,
-	[PODVS_SVC_A_SCHED ... PODVS_SVC_A_PAD] = PODVS_POLICY_KEY_ONLY,
+	[PODVS_SVC_A_SCHED ... PODVS_SVC_A_SNAT_FROM] = PODVS_POLICY_KEY_ONLY,
 };
 
 /* Deletes name a dest by its key; GET_CONN filters on address/port. */

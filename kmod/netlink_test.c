@@ -269,7 +269,218 @@ static void podvs_nl_test_batch(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* SNAT_FROM: a nest of PODVS_RANGE_A_PREFIX (address, prefix length). */
+static void podvs_t_prefix(struct sk_buff *skb, const char *addr, u8 plen)
+{
+	union nf_inet_addr a = podvs_test_addr(addr);
+	int len = podvs_test_af(addr) == AF_INET ? 4 : 16;
+	u8 buf[17];
+
+	memcpy(buf, &a, len);
+	buf[len] = plen;
+	nla_put(skb, PODVS_RANGE_A_PREFIX, len + 1, buf);
+}
+
+static void podvs_t_snat_ok(struct sk_buff *skb)
+{
+	struct nlattr *n;
+
+	podvs_t_v4(skb);
+	n = nla_nest_start(skb, PODVS_SVC_A_SNAT_FROM);
+	podvs_t_prefix(skb, "10.1.0.0", 16);
+	podvs_t_prefix(skb, "203.0.113.0", 24);
+	nla_nest_end(skb, n);
+}
+
+static void podvs_t_snat_empty(struct sk_buff *skb)
+{
+	podvs_t_v4(skb);
+	nla_nest_end(skb, nla_nest_start(skb, PODVS_SVC_A_SNAT_FROM));
+}
+
+static void podvs_t_snat_host(struct sk_buff *skb)
+{
+	struct nlattr *n;
+
+	podvs_t_v4(skb);
+	n = nla_nest_start(skb, PODVS_SVC_A_SNAT_FROM);
+	podvs_t_prefix(skb, "10.1.0.1", 16);
+	nla_nest_end(skb, n);
+}
+
+static void podvs_t_snat_family(struct sk_buff *skb)
+{
+	struct nlattr *n;
+
+	podvs_t_v4(skb);
+	n = nla_nest_start(skb, PODVS_SVC_A_SNAT_FROM);
+	podvs_t_prefix(skb, "2001:db8::", 32);
+	nla_nest_end(skb, n);
+}
+
+static void podvs_t_snat_plen(struct sk_buff *skb)
+{
+	struct nlattr *n;
+
+	podvs_t_v4(skb);
+	n = nla_nest_start(skb, PODVS_SVC_A_SNAT_FROM);
+	podvs_t_prefix(skb, "10.0.0.0", 33);
+	nla_nest_end(skb, n);
+}
+
+static void podvs_t_snat_many(struct sk_buff *skb)
+{
+	struct nlattr *n;
+	char a[16];
+	int i;
+
+	podvs_t_v4(skb);
+	n = nla_nest_start(skb, PODVS_SVC_A_SNAT_FROM);
+	for (i = 0; i <= PODVS_SNAT_RANGES_MAX; i++) {
+		snprintf(a, sizeof(a), "10.%d.0.0", i);
+		podvs_t_prefix(skb, a, 16);
+	}
+	nla_nest_end(skb, n);
+}
+
+static void podvs_t_snat_type(struct sk_buff *skb)
+{
+	struct nlattr *n;
+
+	podvs_t_v4(skb);
+	n = nla_nest_start(skb, PODVS_SVC_A_SNAT_FROM);
+	nla_put_u32(skb, 7, 0);
+	nla_nest_end(skb, n);
+}
+
+static const struct podvs_nl_case podvs_nl_snat_cases[] = {
+	{ "two prefixes", podvs_t_snat_ok, 0, NULL },
+	{ "empty clears", podvs_t_snat_empty, 0, NULL },
+	{ "host bits", podvs_t_snat_host, -EINVAL,
+	  "snat_from prefix 10.1.0.1/16 has host bits set" },
+	{ "v6 prefix in a v4 service", podvs_t_snat_family, -EINVAL,
+	  "snat_from prefix is 17 bytes, an IPv4 prefix is 5" },
+	{ "prefix length", podvs_t_snat_plen, -EINVAL,
+	  "snat_from prefix length /33 is longer than 32 bits" },
+	{ "too many", podvs_t_snat_many, -E2BIG,
+	  "snat_from has more than 16 prefixes" },
+	{ "not a prefix", podvs_t_snat_type, -EINVAL,
+	  "snat_from holds attribute type 7, not a prefix" },
+};
+
+KUNIT_ARRAY_PARAM(podvs_nl_snat, podvs_nl_snat_cases, podvs_nl_case_desc);
+
+static void podvs_nl_test_parse_snat(struct kunit *test)
+{
+	const struct podvs_nl_case *c = test->param_value;
+	struct netlink_ext_ack ext = {};
+	struct podvs_svc_conf conf = {};
+	struct sk_buff *skb;
+	struct nlattr *nest;
+
+	nest = podvs_t_nest(test, &skb, PODVS_A_SERVICE, c->fill);
+	KUNIT_EXPECT_EQ(test, podvs_nl_parse_svc(nest, &conf, &ext), c->err);
+	podvs_expect_msg(test, &ext, c->msg);
+	if (c->err)
+		KUNIT_EXPECT_NOT_NULL(test, ext.bad_attr);
+	if (c->fill == podvs_t_snat_ok) {
+		struct podvs_snat *sn;
+
+		KUNIT_EXPECT_EQ(test, conf.nsnat, 2U);
+		sn = podvs_snat_alloc(conf.snat, AF_INET, conf.nsnat);
+		KUNIT_ASSERT_NOT_NULL(test, sn);
+		KUNIT_EXPECT_EQ(test, sn->n, 2U);
+		KUNIT_EXPECT_EQ(test, sn->p[1].plen, 24);
+		KUNIT_EXPECT_EQ(test, ntohl(sn->p[1].addr.ip), 0xcb007100U);
+		podvs_snat_free(sn);
+	}
+	if (!c->err)
+		KUNIT_EXPECT_TRUE(test, conf.present & BIT(PODVS_SVC_A_SNAT_FROM));
+	kfree_skb(skb);
+}
+
+/* A batch op of cmd on the v4 service, with SNAT_FROM prefix/plen
+ * (plen > 32: an empty list).
+ */
+static void podvs_t_snat_op(struct sk_buff *skb, u8 cmd, const char *prefix,
+			    u8 plen)
+{
+	struct nlattr *op = nla_nest_start(skb, PODVS_A_OP), *n, *r;
+
+	nla_put_u8(skb, PODVS_OP_A_CMD, cmd);
+	n = nla_nest_start(skb, PODVS_OP_A_SERVICE);
+	podvs_t_v4(skb);
+	r = nla_nest_start(skb, PODVS_SVC_A_SNAT_FROM);
+	if (plen <= 32)
+		podvs_t_prefix(skb, prefix, plen);
+	nla_nest_end(skb, r);
+	nla_nest_end(skb, n);
+	nla_nest_end(skb, op);
+}
+
+static u32 podvs_t_snat_of(struct podvs_net *pn, u8 *plen)
+{
+	struct podvs_svc_key k;
+	struct podvs_service *svc;
+	struct podvs_snat *s;
+	u32 ip = 0;
+
+	podvs_test_key(&k, IPPROTO_TCP, "192.0.2.1", 80);
+	mutex_lock(&pn->lock);
+	svc = podvs_svc_find(pn, &k);
+	s = svc ? rcu_dereference_protected(svc->snat,
+					    lockdep_is_held(&pn->lock)) : NULL;
+	*plen = s ? s->p[0].plen : 0;
+	if (s)
+		ip = ntohl(s->p[0].addr.ip);
+	mutex_unlock(&pn->lock);
+	return ip;
+}
+
+/* A SET that replaces the list, in a batch that fails, leaves the old
+ * list; a committed SET replaces it; an empty nest clears it.
+ */
+static void podvs_nl_test_batch_snat(struct kunit *test)
+{
+	struct podvs_net *pn = test->priv;
+	struct netlink_ext_ack ext;
+	struct sk_buff *skb;
+	u8 plen;
+
+	skb = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	podvs_t_snat_op(skb, PODVS_CMD_NEW_SERVICE, "10.1.0.0", 16);
+	KUNIT_ASSERT_EQ(test, podvs_t_batch(pn, skb, &ext), 0);
+	KUNIT_EXPECT_EQ(test, podvs_t_snat_of(pn, &plen), 0x0a010000U);
+	KUNIT_EXPECT_EQ(test, plen, 16);
+
+	skb_trim(skb, 0);
+	podvs_t_snat_op(skb, PODVS_CMD_SET_SERVICE, "10.2.0.0", 24);
+	podvs_t_snat_op(skb, PODVS_CMD_SET_SERVICE, "10.3.0.0", 24);
+	podvs_t_op(skb, PODVS_CMD_DEL_DEST, "10.0.0.9", 80);	/* no such */
+	KUNIT_EXPECT_EQ(test, podvs_t_batch(pn, skb, &ext), -ENOENT);
+	podvs_expect_msg(test, &ext, "op 2:");
+	KUNIT_EXPECT_EQ(test, podvs_t_snat_of(pn, &plen), 0x0a010000U);
+	KUNIT_EXPECT_EQ(test, plen, 16);
+
+	skb_trim(skb, 0);
+	podvs_t_snat_op(skb, PODVS_CMD_SET_SERVICE, "10.2.0.0", 24);
+	podvs_t_snat_op(skb, PODVS_CMD_SET_SERVICE, "10.3.0.0", 24);
+	KUNIT_EXPECT_EQ(test, podvs_t_batch(pn, skb, &ext), 0);
+	KUNIT_EXPECT_EQ(test, podvs_t_snat_of(pn, &plen), 0x0a030000U);
+	KUNIT_EXPECT_EQ(test, plen, 24);
+
+	skb_trim(skb, 0);
+	podvs_t_snat_op(skb, PODVS_CMD_SET_SERVICE, NULL, 33);
+	KUNIT_EXPECT_EQ(test, podvs_t_batch(pn, skb, &ext), 0);
+	KUNIT_EXPECT_EQ(test, podvs_t_snat_of(pn, &plen), 0U);
+	KUNIT_EXPECT_EQ(test, plen, 0);
+	kfree_skb(skb);
+}
+
 static struct kunit_case podvs_netlink_cases[] = {
+	KUNIT_CASE_PARAM(podvs_nl_test_parse_snat, podvs_nl_snat_gen_params),
+	KUNIT_CASE(podvs_nl_test_batch_snat),
 	KUNIT_CASE_PARAM(podvs_nl_test_parse_svc, podvs_nl_svc_gen_params),
 	KUNIT_CASE(podvs_nl_test_parse_dest),
 	KUNIT_CASE(podvs_nl_test_batch),

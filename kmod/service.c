@@ -155,7 +155,21 @@ static void podvs_svc_free_rcu(struct rcu_head *rcu)
 						 rcu);
 
 	podvs_stats_free(&svc->stats);
+	kfree(rcu_dereference_protected(svc->snat, 1));
 	kfree(svc);
+}
+
+/* The SNAT list a request gives (NULL for an empty one), in *s: 0 or
+ * -ENOMEM.
+ */
+static int podvs_svc_snat(const struct podvs_svc_conf *c,
+			  struct podvs_snat **s)
+{
+	*s = NULL;
+	if (!c->nsnat)
+		return 0;
+	*s = podvs_snat_alloc(c->snat, c->key.af, c->nsnat);
+	return *s ? 0 : -ENOMEM;
 }
 
 /* Copy the attributes present in c; timeout and netmask were range
@@ -186,6 +200,7 @@ static void podvs_svc_apply(struct podvs_service *svc,
 static struct podvs_service *podvs_svc_alloc(struct podvs_net *pn,
 					     const struct podvs_svc_conf *c)
 {
+	struct podvs_snat *snat = NULL;
 	struct podvs_service *svc;
 
 	svc = kzalloc(sizeof(*svc), GFP_KERNEL_ACCOUNT);
@@ -204,6 +219,13 @@ static struct podvs_service *podvs_svc_alloc(struct podvs_net *pn,
 	svc->netmask = c->key.af == AF_INET ? 32 : 128;
 	svc->mh_size = PODVS_DEFAULT_MH_TABLE_SIZE;
 	podvs_svc_apply(svc, c);
+	if ((c->present & BIT(PODVS_SVC_A_SNAT_FROM)) &&
+	    podvs_svc_snat(c, &snat)) {
+		podvs_stats_free(&svc->stats);
+		kfree(svc);
+		return NULL;
+	}
+	RCU_INIT_POINTER(svc->snat, snat);
 	return svc;
 }
 
@@ -304,11 +326,22 @@ void podvs_svc_undo_new(struct podvs_net *pn, struct podvs_service *svc,
 int podvs_svc_set(struct podvs_txn *t, struct podvs_service *svc,
 		  const struct podvs_svc_conf *c)
 {
+	bool snat_set = c->present & BIT(PODVS_SVC_A_SNAT_FROM);
+	struct podvs_snat *snat = NULL;
 	struct podvs_undo *u;
 
 	if (WARN_ON_ONCE(t->len == t->cap))
 		return -ENOBUFS;
+	if (snat_set && podvs_svc_snat(c, &snat))
+		return -ENOMEM;
 	u = podvs_txn_log(t, PODVS_UNDO_SVC_SET, svc);
+	u->svc.snat_set = snat_set;
+	u->svc.snat = NULL;
+	if (snat_set) {
+		u->svc.snat = rcu_dereference_protected(svc->snat,
+							lockdep_is_held(&t->pn->lock));
+		rcu_assign_pointer(svc->snat, snat);
+	}
 	u->svc.sched = svc->sched;
 	u->svc.timeout = svc->timeout;
 	u->svc.flags = svc->flags;
@@ -323,6 +356,11 @@ int podvs_svc_set(struct podvs_txn *t, struct podvs_service *svc,
 
 void podvs_svc_undo_set(struct podvs_service *svc, const struct podvs_undo *u)
 {
+	if (u->svc.snat_set) {
+		podvs_snat_free(rcu_dereference_protected(svc->snat,
+							  lockdep_is_held(&svc->pn->lock)));
+		rcu_assign_pointer(svc->snat, u->svc.snat);
+	}
 	svc->sched = u->svc.sched;
 	WRITE_ONCE(svc->timeout, u->svc.timeout);
 	WRITE_ONCE(svc->flags, u->svc.flags);

@@ -16,6 +16,7 @@
 #include <linux/rhashtable.h>
 #include "pernet.h"
 #include "sched.h"
+#include "snat.h"
 #include "stats.h"
 
 struct podvs_dest;
@@ -44,6 +45,10 @@ struct podvs_service {
 	u8 netmask;		/* persistence prefix length */
 	u32 mh_size;
 	char owner[PODVS_OWNER_LEN];
+	/* hairpin SNAT prefixes (snat.h); NULL: none.  Replaced under
+	 * pn->lock, read under RCU.
+	 */
+	struct podvs_snat __rcu *snat;
 	struct podvs_stats stats;
 	bool dead;
 	struct rcu_head rcu;
@@ -99,6 +104,11 @@ struct podvs_svc_conf {
 	u32 mh_size;
 	u8 netmask;
 	char owner[PODVS_OWNER_LEN];
+	/* PODVS_SVC_A_SNAT_FROM, validated, of the request (which outlives
+	 * the conf), and its number of prefixes
+	 */
+	const struct nlattr *snat;
+	u32 nsnat;
 	u32 present;
 };
 

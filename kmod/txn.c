@@ -116,7 +116,9 @@ static void podvs_txn_reap(struct podvs_txn *t)
 	for (i = 0; i < t->len; i++) {
 		struct podvs_undo *u = &t->log[i];
 
-		if (u->type == PODVS_UNDO_DEST_DEL)
+		if (u->type == PODVS_UNDO_SVC_SET && u->svc.snat_set)
+			podvs_snat_free(u->svc.snat);
+		else if (u->type == PODVS_UNDO_DEST_DEL)
 			flush |= podvs_dest_kill(t->pn, u->obj);
 		else if (u->type == PODVS_UNDO_SVC_DEL)
 			flush |= podvs_svc_kill(t->pn, u->obj);

@@ -45,6 +45,11 @@ struct podvs_undo {
 			u32 flags;
 			u32 mh_size;
 			u8 netmask;
+			/* the SNAT list a SET replaced (snat_set):
+			 * freed at commit, put back on abort
+			 */
+			struct podvs_snat *snat;
+			bool snat_set;
 		} svc;
 		struct {
 			u32 weight;

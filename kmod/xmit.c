@@ -13,6 +13,8 @@
 #include <net/checksum.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
+#include <net/dst_metadata.h>
+#include <net/ip6_route.h>
 #include <net/route.h>
 #include "xmit.h"
 
@@ -160,35 +162,65 @@ static void podvs_icmp_csum(struct sk_buff *skb, u16 af, unsigned int thoff)
 	skb->ip_summed = CHECKSUM_NONE;
 }
 
-/* Route a reply by its real (Pod) source before the source becomes the
- * VIP.  IPv6 input does not reject local source addresses, so the stack
- * may route IPv6 replies itself after the rewrite.
+/* PRE_ROUTING: route the packet towards daddr, the destination it will
+ * have, by the source it has now (the client's, or the Pod's for a reply),
+ * before the rewrite: a reply whose source becomes the VIP (a local
+ * address, podvs0) would fail IPv4 source validation as a martian, and a
+ * SNAT source would too.  A route attached before us (for the VIP) is
+ * dropped; a metadata dst (tunnel info) is left to the lookup, as the
+ * stack does.
  */
-static int podvs_route_reply(struct sk_buff *skb, u16 af, unsigned int hook)
+static int podvs_route_input4(struct sk_buff *skb, __be32 daddr)
 {
-	const struct iphdr *iph;
+	const struct iphdr *iph = ip_hdr(skb);
 
-	if (hook != NF_INET_PRE_ROUTING || af != AF_INET || skb_dst(skb))
-		return 0;
-	iph = ip_hdr(skb);
-	if (ip_route_input_noref(skb, iph->daddr, iph->saddr, iph->tos,
-				 skb->dev))
+	if (skb_valid_dst(skb))
+		skb_dst_drop(skb);
+	if (ip_route_input_noref(skb, daddr, iph->saddr, iph->tos, skb->dev))
 		return -EHOSTUNREACH;
 	return skb_dst_force(skb) ? 0 : -EHOSTUNREACH;
 }
 
-/* After the destination changed: PRE_ROUTING leaves routing to the stack
- * (dropping any route attached before us); LOCAL_OUT routes again.
+/* As ip6_route_input(), with the destination the packet will have. */
+static int podvs_route_input6(struct net *net, struct sk_buff *skb,
+			      const struct in6_addr *daddr)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	struct flowi6 fl6 = {
+		.flowi6_iif = skb->dev->ifindex,
+		.daddr = *daddr,
+		.saddr = ip6h->saddr,
+		.flowlabel = ip6_flowinfo(ip6h),
+		.flowi6_mark = skb->mark,
+		.flowi6_proto = ip6h->nexthdr,
+	};
+	const struct ip_tunnel_info *tun = skb_tunnel_info(skb);
+	struct dst_entry *dst;
+
+	if (tun && !(tun->mode & IP_TUNNEL_INFO_TX))
+		fl6.flowi6_tun_key.tun_id = tun->key.tun_id;
+	dst = ip6_route_input_lookup(net, skb->dev, &fl6, skb,
+				     RT6_LOOKUP_F_HAS_SADDR);
+	skb_dst_drop(skb);
+	skb_dst_set(skb, dst);
+	return 0;
+}
+
+static int podvs_route_input(struct net *net, struct sk_buff *skb, u16 af,
+			     const union nf_inet_addr *daddr)
+{
+	if (af == AF_INET)
+		return podvs_route_input4(skb, daddr->ip);
+	return podvs_route_input6(net, skb, &daddr->in6);
+}
+
+/* LOCAL_OUT: the route was chosen for the VIP; route the rewritten packet
+ * again.
  */
-static int podvs_route_again(struct net *net, struct sk_buff *skb, u16 af,
-			     unsigned int hook)
+static int podvs_route_again(struct net *net, struct sk_buff *skb, u16 af)
 {
 	int err;
 
-	if (hook == NF_INET_PRE_ROUTING) {
-		skb_dst_drop(skb);
-		return 0;
-	}
 	if (af == AF_INET)
 		err = ip_route_me_harder(net, skb->sk, skb, RTN_UNSPEC);
 	else
@@ -196,25 +228,36 @@ static int podvs_route_again(struct net *net, struct sk_buff *skb, u16 af,
 	return err ? -EHOSTUNREACH : 0;
 }
 
-static int podvs_xmit_l4(struct net *net, struct sk_buff *skb,
-			 const struct podvs_pkt *p, const struct podvs_conn *c,
-			 enum podvs_dir dir, unsigned int hook)
+/* Where a packet of c travelling dir is going, after the rewrite. */
+static const union nf_inet_addr *podvs_final_dst(const struct podvs_conn *c,
+						 enum podvs_dir dir)
 {
+	return dir == PODVS_DIR_ORIG ? &c->daddr : &c->caddr;
+}
+
+static bool podvs_is_snat(const struct podvs_conn *c)
+{
+	return c->cflags & PODVS_CONN_FL_SNAT;
+}
+
+/* A TCP or UDP packet: ORIG gets the Pod as destination, REPLY the VIP
+ * as source; with SNAT, ORIG also gets laddr:lport as source and REPLY
+ * the client as destination.
+ */
+static int podvs_nat_flow(struct sk_buff *skb, const struct podvs_pkt *p,
+			  const struct podvs_conn *c, enum podvs_dir dir)
+{
+	bool orig = dir == PODVS_DIR_ORIG;
 	int err;
 
-	if (dir == PODVS_DIR_ORIG) {
-		err = podvs_nat_l4(skb, c->af, c->protocol, p->thoff, true,
-				   &c->daddr, c->dport);
-		return err ?: podvs_route_again(net, skb, c->af, hook);
-	}
-	err = podvs_route_reply(skb, c->af, hook);
-	if (err)
+	err = podvs_nat_l4(skb, c->af, c->protocol, p->thoff, orig,
+			   orig ? &c->daddr : &c->vaddr,
+			   orig ? c->dport : c->vport);
+	if (err || !podvs_is_snat(c))
 		return err;
-	err = podvs_nat_l4(skb, c->af, c->protocol, p->thoff, false,
-			   &c->vaddr, c->vport);
-	if (err || hook == NF_INET_PRE_ROUTING)
-		return err;
-	return podvs_route_again(net, skb, c->af, hook);
+	return podvs_nat_l4(skb, c->af, c->protocol, p->thoff, !orig,
+			    orig ? &c->laddr : &c->caddr,
+			    orig ? c->lport : c->cport);
 }
 
 static bool podvs_outer_src_is(const struct sk_buff *skb, u16 af,
@@ -227,43 +270,67 @@ static bool podvs_outer_src_is(const struct sk_buff *skb, u16 af,
 
 /* An ICMP error travelling dir about a packet of c that travelled the
  * other way.  ORIG: the error (from the client side) quotes a VIP ->
- * client reply; it goes to the Pod, quoting Pod -> client.  REPLY: the
- * error (from the Pod, a router behind it, or the gateway itself) quotes
- * a client -> Pod packet; it goes to the client, quoting client -> VIP,
- * and if the Pod itself sent it, it comes from the VIP.
+ * client reply; it goes to the Pod, quoting Pod -> client (-> laddr:lport
+ * with SNAT, and then it comes from laddr).  REPLY: the error (from the
+ * Pod, a router behind it, or the gateway itself) quotes a client -> Pod
+ * packet (laddr:lport -> Pod with SNAT); it goes to the client, quoting
+ * client -> VIP, and if the Pod itself sent it, it comes from the VIP.
  */
-static int podvs_xmit_icmp(struct net *net, struct sk_buff *skb,
-			   const struct podvs_pkt *p,
-			   const struct podvs_conn *c, enum podvs_dir dir,
-			   unsigned int hook)
+static int podvs_nat_icmp(struct sk_buff *skb, const struct podvs_pkt *p,
+			  const struct podvs_conn *c, enum podvs_dir dir)
 {
 	unsigned int end = p->inthoff + podvs_l4_csum_off(p->t.protocol) + 2;
+	bool snat = podvs_is_snat(c);
 	union nf_inet_addr old;
-	int err;
 
 	if (skb_ensure_writable(skb, min(end, skb->len)))
 		return -ENOMEM;
 	if (dir == PODVS_DIR_ORIG) {
 		podvs_nat_quoted(skb, p, false, &c->daddr, c->dport);
 		podvs_nat_l3(skb, c->af, true, &c->daddr, &old);
-		podvs_icmp_csum(skb, c->af, p->thoff);
-		return podvs_route_again(net, skb, c->af, hook);
+		if (snat) {
+			podvs_nat_quoted(skb, p, true, &c->laddr, c->lport);
+			podvs_nat_l3(skb, c->af, false, &c->laddr, &old);
+		}
+	} else {
+		podvs_nat_quoted(skb, p, true, &c->vaddr, c->vport);
+		if (podvs_outer_src_is(skb, c->af, &c->daddr))
+			podvs_nat_l3(skb, c->af, false, &c->vaddr, &old);
+		if (snat) {
+			podvs_nat_quoted(skb, p, false, &c->caddr, c->cport);
+			podvs_nat_l3(skb, c->af, true, &c->caddr, &old);
+		}
 	}
-	err = podvs_route_reply(skb, c->af, hook);
-	if (err)
-		return err;
-	podvs_nat_quoted(skb, p, true, &c->vaddr, c->vport);
-	if (podvs_outer_src_is(skb, c->af, &c->daddr))
-		podvs_nat_l3(skb, c->af, false, &c->vaddr, &old);
 	podvs_icmp_csum(skb, c->af, p->thoff);
 	return 0;
+}
+
+int podvs_xmit_nat(struct sk_buff *skb, const struct podvs_pkt *p,
+		   const struct podvs_conn *c, enum podvs_dir dir)
+{
+	if (p->icmp)
+		return podvs_nat_icmp(skb, p, c, dir);
+	return podvs_nat_flow(skb, p, c, dir);
 }
 
 int podvs_xmit(struct net *net, struct sk_buff *skb, const struct podvs_pkt *p,
 	       const struct podvs_conn *c, enum podvs_dir dir,
 	       unsigned int hook)
 {
-	if (p->icmp)
-		return podvs_xmit_icmp(net, skb, p, c, dir, hook);
-	return podvs_xmit_l4(net, skb, p, c, dir, hook);
+	int err;
+
+	if (hook == NF_INET_PRE_ROUTING) {
+		err = podvs_route_input(net, skb, c->af, podvs_final_dst(c, dir));
+		if (err)
+			return err;
+	}
+	err = podvs_xmit_nat(skb, p, c, dir);
+	if (err || hook == NF_INET_PRE_ROUTING)
+		return err;
+	/* LOCAL_OUT: the gateway's own error towards the client already
+	 * has its destination, unless SNAT changed it
+	 */
+	if (p->icmp && dir == PODVS_DIR_REPLY && !podvs_is_snat(c))
+		return 0;
+	return podvs_route_again(net, skb, c->af);
 }

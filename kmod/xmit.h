@@ -2,18 +2,29 @@
 /*
  * NAT of podvs flows.  A client -> VIP packet gets the Pod as destination,
  * a Pod -> client packet gets the VIP as source; the client's address is
- * never touched (no SNAT).  ICMP errors about a flow are translated in the
+ * not touched, except for hairpin SNAT flows (snat.h): there the client ->
+ * VIP packet also gets the gateway address and port the Pod sees as its
+ * client (laddr:lport), and the reply gets the client back as its
+ * destination.  ICMP errors about a flow are translated in the
  * outer header and in the packet they quote.  TCP/UDP checksums are
  * updated incrementally (CHECKSUM_PARTIAL, CHECKSUM_COMPLETE and plain
  * packets alike); ICMP checksums, over a small message, are recomputed.
  *
- * Routing: in PRE_ROUTING the hook runs before the route lookup, so a
- * rewritten destination is simply routed by the stack afterwards, which
- * also decrements the TTL / hop limit as for any forwarded packet.  A
- * reply is routed by us BEFORE its source becomes the VIP: when the VIP is
- * a local address of the gateway (podvs0), IPv4 source validation would
- * otherwise drop it as a martian.  In LOCAL_OUT the route was chosen for
- * the VIP, so a rewritten packet is routed again (ip_route_me_harder).
+ * Routing: in PRE_ROUTING the packet is routed by us BEFORE the rewrite,
+ * towards the destination it will have (the Pod, or the client for a
+ * reply) and from the source it has on the wire (the client, or the Pod),
+ * IPv4 and IPv6 alike: when the VIP is a local address of the gateway
+ * (podvs0), IPv4 source validation would drop a reply whose source is
+ * already the VIP as a martian.  So rp_filter sees the real source, and
+ * source-specific routes select by it in both families.  The lookup runs
+ * at priority -201, before mangle PREROUTING: a fwmark set there is not
+ * seen by it (set the mark at raw PREROUTING, -300, for policy routing of
+ * podvs traffic), and early demux never runs for translated packets.
+ * hooks.c then hands a forwarded packet to send.h, which transmits it
+ * without the FORWARD hook: podvs traffic is not filtered by FORWARD (as
+ * IPVS NAT traffic is not).  In LOCAL_OUT the route was chosen for the
+ * VIP, so a rewritten packet is routed again (ip_route_me_harder) and
+ * continues through the stack.
  */
 #ifndef _PODVS_XMIT_H
 #define _PODVS_XMIT_H
@@ -42,6 +53,10 @@ int podvs_xmit(struct net *net, struct sk_buff *skb, const struct podvs_pkt *p,
 	       unsigned int hook);
 
 /* Helpers, exposed for KUnit. */
+
+/* The rewrite of podvs_xmit() alone, without any routing. */
+int podvs_xmit_nat(struct sk_buff *skb, const struct podvs_pkt *p,
+		   const struct podvs_conn *c, enum podvs_dir dir);
 
 /* Rewrite the destination (dst) or source address and port of the TCP or
  * UDP packet whose L4 header is at thoff; fixes every checksum.

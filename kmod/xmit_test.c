@@ -7,6 +7,7 @@
  */
 #include <kunit/test.h>
 #include <linux/ip.h>
+#include <linux/inet.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
@@ -256,7 +257,129 @@ static void podvs_xmit_test_udp_mangled(struct kunit *test)
 	kfree_skb(skb);
 }
 
+/* Set the packet's addresses and ports (the L4 checksum zero until
+ * podvs_test_summed; the IPv4 header's is fixed here).
+ */
+static void podvs_test_set(struct sk_buff *skb, u16 af, u8 proto,
+			   const union nf_inet_addr *s, __be16 sp,
+			   const union nf_inet_addr *d, __be16 dp)
+{
+	__be16 *ports = (__be16 *)skb_transport_header(skb);
+
+	*podvs_l4check(skb, proto) = 0;	/* podvs_test_summed sums over it */
+	if (af == AF_INET) {
+		ip_hdr(skb)->saddr = s->ip;
+		ip_hdr(skb)->daddr = d->ip;
+		ip_hdr(skb)->check = 0;
+		ip_send_check(ip_hdr(skb));
+	} else {
+		ipv6_hdr(skb)->saddr = s->in6;
+		ipv6_hdr(skb)->daddr = d->in6;
+	}
+	ports[0] = sp;
+	ports[1] = dp;
+}
+
+static void podvs_test_expect(struct kunit *test, struct sk_buff *skb, u16 af,
+			      const union nf_inet_addr *s, u16 sp,
+			      const union nf_inet_addr *d, u16 dp)
+{
+	__be16 *ports = (__be16 *)skb_transport_header(skb);
+
+	if (af == AF_INET) {
+		KUNIT_EXPECT_EQ(test, ntohl(ip_hdr(skb)->saddr), ntohl(s->ip));
+		KUNIT_EXPECT_EQ(test, ntohl(ip_hdr(skb)->daddr), ntohl(d->ip));
+	} else {
+		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&ipv6_hdr(skb)->saddr,
+							&s->in6));
+		KUNIT_EXPECT_TRUE(test, ipv6_addr_equal(&ipv6_hdr(skb)->daddr,
+							&d->in6));
+	}
+	KUNIT_EXPECT_EQ(test, ntohs(ports[0]), sp);
+	KUNIT_EXPECT_EQ(test, ntohs(ports[1]), dp);
+}
+
+static union nf_inet_addr podvs_xa(const char *text)
+{
+	union nf_inet_addr a = {};
+
+	if (!strchr(text, ':'))
+		in4_pton(text, -1, (u8 *)&a.ip, -1, NULL);
+	else
+		in6_pton(text, -1, (u8 *)&a.in6, -1, NULL);
+	return a;
+}
+
+static void podvs_test_conn_addrs(struct podvs_conn *c, u16 af)
+{
+	bool v4 = af == AF_INET;
+
+	memset(c, 0, sizeof(*c));
+	c->af = af;
+	c->caddr = podvs_xa(v4 ? "10.1.0.5" : "2001:db8:1:5::2");
+	c->vaddr = podvs_xa(v4 ? "192.0.2.10" : "2001:db8:f::10");
+	c->daddr = podvs_xa(v4 ? "10.1.0.9" : "2001:db8:1:9::2");
+	c->laddr = podvs_xa(v4 ? "10.1.0.1" : "2001:db8:1:9::1");
+	c->cport = htons(40000);
+	c->vport = htons(80);
+	c->dport = htons(8080);
+	c->lport = htons(61234);
+	c->cflags = PODVS_CONN_FL_SNAT;
+}
+
+/* Hairpin SNAT: the client's packet leaves with the gateway (laddr:lport)
+ * as source and the Pod as destination; the Pod's reply to laddr:lport
+ * leaves from the VIP to the client.  Checksums verified each way.
+ */
+static void podvs_xmit_test_hairpin(struct kunit *test)
+{
+	const struct podvs_xmit_case *tc = test->param_value;
+	struct sk_buff *skb = podvs_test_skb(test, tc);
+	struct podvs_pkt p = {};
+	struct podvs_conn c;
+
+	podvs_test_conn_addrs(&c, tc->af);
+	c.protocol = tc->proto;
+	p.thoff = podvs_l3len(tc->af);
+	p.t.protocol = tc->proto;
+	p.t.af = tc->af;
+	podvs_test_set(skb, tc->af, tc->proto, &c.caddr, c.cport, &c.vaddr, c.vport);
+	podvs_test_summed(skb, tc);
+	KUNIT_ASSERT_EQ(test, podvs_xmit_nat(skb, &p, &c, PODVS_DIR_ORIG), 0);
+	podvs_test_expect(test, skb, tc->af, &c.laddr, 61234, &c.daddr, 8080);
+	podvs_test_verify(test, skb, tc);
+
+	podvs_test_set(skb, tc->af, tc->proto, &c.daddr, c.dport, &c.laddr, c.lport);
+	podvs_test_summed(skb, tc);
+	KUNIT_ASSERT_EQ(test, podvs_xmit_nat(skb, &p, &c, PODVS_DIR_REPLY), 0);
+	podvs_test_expect(test, skb, tc->af, &c.vaddr, 80, &c.caddr, 40000);
+	podvs_test_verify(test, skb, tc);
+
+	/* without SNAT only the VIP side changes */
+	c.cflags = 0;
+	c.laddr = c.caddr;
+	c.lport = c.cport;
+	podvs_test_set(skb, tc->af, tc->proto, &c.caddr, c.cport, &c.vaddr, c.vport);
+	podvs_test_summed(skb, tc);
+	KUNIT_ASSERT_EQ(test, podvs_xmit_nat(skb, &p, &c, PODVS_DIR_ORIG), 0);
+	podvs_test_expect(test, skb, tc->af, &c.caddr, 40000, &c.daddr, 8080);
+	podvs_test_verify(test, skb, tc);
+	kfree_skb(skb);
+}
+
+static const struct podvs_xmit_case podvs_hairpin_cases[] = {
+	{ "tcp4", AF_INET, IPPROTO_TCP, true, CHECKSUM_NONE },
+	{ "udp4 complete", AF_INET, IPPROTO_UDP, true, CHECKSUM_COMPLETE },
+	{ "tcp4 partial", AF_INET, IPPROTO_TCP, true, CHECKSUM_PARTIAL },
+	{ "tcp6 complete", AF_INET6, IPPROTO_TCP, true, CHECKSUM_COMPLETE },
+	{ "udp6", AF_INET6, IPPROTO_UDP, true, CHECKSUM_NONE },
+	{ "udp6 partial", AF_INET6, IPPROTO_UDP, true, CHECKSUM_PARTIAL },
+};
+
+KUNIT_ARRAY_PARAM(podvs_hairpin, podvs_hairpin_cases, podvs_xmit_case_desc);
+
 static struct kunit_case podvs_xmit_test_cases[] = {
+	KUNIT_CASE_PARAM(podvs_xmit_test_hairpin, podvs_hairpin_gen_params),
 	KUNIT_CASE_PARAM(podvs_xmit_test_rewrite, podvs_xmit_gen_params),
 	KUNIT_CASE(podvs_xmit_test_udp_mangled),
 	{}

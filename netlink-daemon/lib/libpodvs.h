@@ -73,6 +73,13 @@ enum {
 	LPV_SVC_HAS_OWNER		= 1U << 6,
 	LPV_SVC_HAS_STATS		= 1U << 7,	/* replies only */
 	LPV_SVC_HAS_NDESTS		= 1U << 8,	/* replies only */
+	LPV_SVC_HAS_SNAT_FROM		= 1U << 9,	/* nsnat, snat_from */
+};
+
+/* An address prefix (host bits zero), as in PODVS_RANGE_A_PREFIX. */
+struct lpv_prefix {
+	union lpv_addr addr;
+	uint8_t plen;
 };
 
 /*
@@ -94,6 +101,11 @@ struct lpv_service {
 	char owner[PODVS_OWNER_LEN];
 	struct lpv_stats stats;			/* replies */
 	uint32_t ndests;			/* replies */
+	/* hairpin SNAT: clients in these prefixes (the service's family)
+	 * are source-NATed; in a SET the list is replaced, nsnat 0 clears it
+	 */
+	uint32_t nsnat;
+	struct lpv_prefix snat_from[PODVS_SNAT_RANGES_MAX];
 };
 
 /* struct lpv_dest.present bits */

@@ -76,6 +76,35 @@ static int put_svc_key(struct nlmsghdr *nlh, size_t buflen,
 	return err;
 }
 
+/* PODVS_SVC_A_SNAT_FROM: one PODVS_RANGE_A_PREFIX (address, then the
+ * prefix length byte) per prefix; an empty nest clears the list.
+ */
+static int put_snat(struct nlmsghdr *nlh, size_t buflen,
+		    const struct lpv_service *svc)
+{
+	size_t alen = lpv_addr_len(svc->af);
+	struct nlattr *nest;
+	uint8_t buf[17];
+	uint32_t i;
+
+	if (!alen || svc->nsnat > PODVS_SNAT_RANGES_MAX)
+		return -EINVAL;
+	nest = mnl_attr_nest_start_check(nlh, buflen, PODVS_SVC_A_SNAT_FROM);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < svc->nsnat; i++) {
+		if (svc->snat_from[i].plen > alen * 8)
+			return -EINVAL;
+		memcpy(buf, svc->snat_from[i].addr.raw, alen);
+		buf[alen] = svc->snat_from[i].plen;
+		if (!mnl_attr_put_check(nlh, buflen, PODVS_RANGE_A_PREFIX,
+					alen + 1, buf))
+			return -EMSGSIZE;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
 static int put_svc_opts(struct nlmsghdr *nlh, size_t buflen,
 			const struct lpv_service *svc)
 {
@@ -97,6 +126,8 @@ static int put_svc_opts(struct nlmsghdr *nlh, size_t buflen,
 				PODVS_SVC_A_MH_TABLE_SIZE, svc->mh_table_size);
 	err = err ?: put_str_if(nlh, buflen, p & LPV_SVC_HAS_OWNER,
 				PODVS_SVC_A_OWNER, svc->owner, sizeof(svc->owner));
+	if (!err && (p & LPV_SVC_HAS_SNAT_FROM))
+		err = put_snat(nlh, buflen, svc);
 	return err;
 }
 
@@ -469,6 +500,29 @@ static int svc_key(const struct nlattr **tb, struct lpv_service *svc)
 	return 0;
 }
 
+/* PODVS_SVC_A_SNAT_FROM of a reply: prefixes of the service's family. */
+static int parse_snat(const struct nlattr *nest, struct lpv_service *svc)
+{
+	size_t alen = lpv_addr_len(svc->af);
+	const struct nlattr *a;
+	const uint8_t *d;
+
+	mnl_attr_for_each_nested(a, nest) {
+		if (mnl_attr_get_type(a) != PODVS_RANGE_A_PREFIX ||
+		    mnl_attr_get_payload_len(a) != alen + 1 ||
+		    svc->nsnat == PODVS_SNAT_RANGES_MAX)
+			return -EPROTO;
+		d = mnl_attr_get_payload(a);
+		memcpy(svc->snat_from[svc->nsnat].addr.raw, d, alen);
+		svc->snat_from[svc->nsnat].plen = d[alen];
+		if (d[alen] > alen * 8)
+			return -EPROTO;
+		svc->nsnat++;
+	}
+	svc->present |= LPV_SVC_HAS_SNAT_FROM;
+	return 0;
+}
+
 int lpv_parse_service(const struct nlattr *nest, struct lpv_service *svc)
 {
 	const struct nlattr *tb[PODVS_SVC_A_MAX + 1];
@@ -499,6 +553,8 @@ int lpv_parse_service(const struct nlattr *nest, struct lpv_service *svc)
 		err = lpv_parse_stats(tb[PODVS_SVC_A_STATS], &svc->stats);
 		*p |= LPV_SVC_HAS_STATS;
 	}
+	if (!err && tb[PODVS_SVC_A_SNAT_FROM])
+		err = parse_snat(tb[PODVS_SVC_A_SNAT_FROM], svc);
 	return err ? -EPROTO : 0;
 }
 

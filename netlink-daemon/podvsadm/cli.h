@@ -73,6 +73,7 @@ enum adm_opt {
 	OPT_OWNER,		/* --owner */
 	OPT_HOLD,		/* --hold, with --announce */
 	OPT_READY,		/* --ready, with --announce */
+	OPT_SNAT_FROM,		/* --snat-from */
 	__OPT_MAX
 };
 
@@ -126,6 +127,17 @@ bool adm_sched_known(const char *name);
 int adm_parse_addrport(const char *arg, const char *opt, uint8_t proto,
 		       bool need_port, uint16_t *af, union lpv_addr *addr,
 		       uint16_t *port, char *err, size_t errlen);
+
+/*
+ * --snat-from CIDR[,CIDR...] for a service of family @af (snat.c): sets
+ * s->snat_from, s->nsnat and LPV_SVC_HAS_SNAT_FROM; "" is an empty list
+ * (clears it).  Returns 0 or -1 with a message in @err.
+ */
+int adm_parse_snat_from(const char *arg, uint16_t af, struct lpv_service *s,
+			char *err, size_t errlen);
+/* The list as --snat-from takes it ("10.1.0.0/16,10.2.0.0/16"), "" if none. */
+#define ADM_SNAT_STRLEN	(PODVS_SNAT_RANGES_MAX * (INET6_ADDRSTRLEN + 5))
+void adm_snat_from_str(char *buf, size_t len, const struct lpv_service *s);
 
 /* ---- restore files ---------------------------------------------------- */
 

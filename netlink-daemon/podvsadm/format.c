@@ -157,6 +157,12 @@ static void print_svc_rule(FILE *f, const char *name, const struct lpv_service *
 		fprintf(f, " --mh-table-size %u", s->mh_table_size);
 	if (s->owner[0])
 		fprintf(f, " --owner %s", s->owner);
+	if (s->nsnat) {
+		char snat[ADM_SNAT_STRLEN];
+
+		adm_snat_from_str(snat, sizeof(snat), s);
+		fprintf(f, " --snat-from %s", snat);
+	}
 }
 
 static void print_svc_plain(FILE *f, const char *name, const struct lpv_service *s)
@@ -173,6 +179,12 @@ static void print_svc_plain(FILE *f, const char *name, const struct lpv_service 
 			mask_str(buf, sizeof(buf), s);
 			fprintf(f, " mask %s", buf);
 		}
+	}
+	if (s->nsnat) {
+		char snat[ADM_SNAT_STRLEN];
+
+		adm_snat_from_str(snat, sizeof(snat), s);
+		fprintf(f, " snat-from %s", snat);
 	}
 }
 

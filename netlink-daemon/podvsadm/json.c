@@ -5,6 +5,7 @@
  * depend on them, see podvsadm(8)).
  */
 #include <string.h>
+#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include "cli.h"
 
@@ -67,6 +68,25 @@ static cJSON *dest_json(uint16_t af, const struct lpv_dest *d)
 	return o;
 }
 
+/* "snat_from": ["10.1.0.0/16", ...] (empty: no hairpin SNAT) */
+static bool snat_json(cJSON *o, const struct lpv_service *s)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, "snat_from"), *str;
+	char a[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN + 5];
+	uint32_t i;
+
+	if (!arr)
+		return false;
+	for (i = 0; i < s->nsnat; i++) {
+		inet_ntop(s->af, s->snat_from[i].addr.raw, a, sizeof(a));
+		snprintf(p, sizeof(p), "%s/%u", a, s->snat_from[i].plen);
+		str = cJSON_CreateString(p);
+		if (!str || !cJSON_AddItemToArray(arr, str))
+			return false;
+	}
+	return true;
+}
+
 static bool svc_fields(cJSON *o, const struct lpv_service *s)
 {
 	char flags[64];
@@ -84,7 +104,7 @@ static bool svc_fields(cJSON *o, const struct lpv_service *s)
 	     cJSON_AddNumberToObject(o, "netmask", s->present & LPV_SVC_HAS_NETMASK ?
 				     s->netmask : (s->af == AF_INET6 ? 128 : 32)) &&
 	     cJSON_AddNumberToObject(o, "mh_table_size", s->mh_table_size) &&
-	     cJSON_AddStringToObject(o, "owner", s->owner);
+	     cJSON_AddStringToObject(o, "owner", s->owner) && snat_json(o, s);
 	return ok && cJSON_AddItemToObject(o, "stats", stats_json(&s->stats));
 }
 

@@ -85,6 +85,7 @@ static const char *const opt_names[__OPT_MAX] = {
 	[OPT_OWNER] = "--owner",
 	[OPT_HOLD] = "--hold",
 	[OPT_READY] = "--ready",
+	[OPT_SNAT_FROM] = "--snat-from",
 };
 
 const char *adm_cmd_name(enum adm_cmd_id cmd)
@@ -105,10 +106,10 @@ static const struct {
 } cmd_opts[__ADM_MAX] = {
 	[ADM_ADD_SERVICE] = { B(OPT_SERVICE), B(OPT_SERVICE) | B(OPT_SCHEDULER) |
 		B(OPT_PERSISTENT) | B(OPT_NETMASK) | B(OPT_SCHED_FLAGS) |
-		B(OPT_MH_SIZE) | B(OPT_OWNER) },
+		B(OPT_MH_SIZE) | B(OPT_OWNER) | B(OPT_SNAT_FROM) },
 	[ADM_EDIT_SERVICE] = { B(OPT_SERVICE), B(OPT_SERVICE) | B(OPT_SCHEDULER) |
 		B(OPT_PERSISTENT) | B(OPT_NETMASK) | B(OPT_SCHED_FLAGS) |
-		B(OPT_MH_SIZE) | B(OPT_OWNER) },
+		B(OPT_MH_SIZE) | B(OPT_OWNER) | B(OPT_SNAT_FROM) },
 	[ADM_DEL_SERVICE] = { B(OPT_SERVICE), B(OPT_SERVICE) },
 	[ADM_ADD_DEST] = { B(OPT_SERVICE) | B(OPT_SERVER), B(OPT_SERVICE) |
 		B(OPT_SERVER) | B(OPT_FORWARD) | B(OPT_WEIGHT) | B(OPT_DRAIN) |
@@ -145,6 +146,7 @@ struct pstate {
 	const char *flags_arg;
 	const char *dest_arg;
 	const char *client_arg;
+	const char *snat_arg;
 	const char *pos[4];		/* positional arguments */
 	int npos;
 };
@@ -402,6 +404,7 @@ static int h_save_arg(struct pstate *ps, const struct optdef *o, const char *arg
 		[OPT_SCHED_FLAGS] = &ps->flags_arg,
 		[OPT_DEST_FILTER] = &ps->dest_arg,
 		[OPT_CLIENT_FILTER] = &ps->client_arg,
+		[OPT_SNAT_FROM] = &ps->snat_arg,
 	};
 
 	*slot[o->val] = arg;
@@ -591,6 +594,7 @@ static const struct optdef optdefs[] = {
 	{ "owner", 0, REQARG, h_owner, 0, NULL },
 	{ "hold", 0, REQARG, h_hold, 0, NULL },
 	{ "ready", 0, REQARG, h_ready, 0, NULL },
+	{ "snat-from", 0, REQARG, h_save_arg, OPT_SNAT_FROM, NULL },
 	NOSUP("gatewaying", 'g', NOARG, "only masquerading (-m)"),
 	NOSUP("ipip", 'i', NOARG, "only masquerading (-m)"),
 	NOSUP("u-threshold", 'x', REQARG, "no connection thresholds"),
@@ -1034,6 +1038,10 @@ static int finish(struct pstate *ps)
 		err = finish_netmask(ps);
 	if (!err && ps->flags_arg)
 		err = finish_sched_flags(ps);
+	if (!err && ps->snat_arg &&
+	    adm_parse_snat_from(ps->snat_arg, c->svc.af, &c->svc, ps->err,
+				ps->errlen))
+		err = EXIT_USAGE;
 	if (!err && c->cmd == ADM_LIST)
 		err = finish_filters(ps);
 	if (!err && c->cmd == ADM_SET)

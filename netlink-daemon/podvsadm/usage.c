@@ -65,6 +65,8 @@ void adm_usage(FILE *f, const char *p)
 		"sh-fallback,sh-port\n"
 		"  --mh-table-size size                Maglev table size (a prime)\n"
 		"  --owner        tag                  owner tag of a service or server\n"
+		"  --snat-from    cidr[,cidr...]       hairpin SNAT of clients in these\n"
+		"                                      prefixes (\"\" clears)\n"
 		"  --real-server  -r server-address    server-address is addr (and port)\n"
 		"  --masquerading -m                   masquerading (NAT), the only method\n"
 		"  --weight       -w weight            capacity of real server (0..65535)\n"

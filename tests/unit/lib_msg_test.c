@@ -107,6 +107,103 @@ static void test_service_round_trip(void **state)
 	}
 }
 
+/* SNAT_FROM: prefixes round-trip in order; the wire form is address
+ * bytes then the length byte; an empty list is an empty nest (it clears);
+ * without the present bit nothing is sent.
+ */
+static void test_service_snat_from(void **state)
+{
+	const struct nlattr *nest, *a;
+	struct lpv_service in, out;
+	struct nlmsghdr *nlh;
+	uint16_t af;
+	int n = 0;
+
+	(void)state;
+	svc_full(&in, "2001:db8::1");
+	in.present |= LPV_SVC_HAS_SNAT_FROM;
+	in.nsnat = 2;
+	assert_int_equal(lpv_addr_parse("2001:db8:1::", &af, &in.snat_from[0].addr), 0);
+	in.snat_from[0].plen = 48;
+	assert_int_equal(lpv_addr_parse("fd00::", &af, &in.snat_from[1].addr), 0);
+	in.snat_from[1].plen = 8;
+	nlh = start(PODVS_CMD_NEW_SERVICE);
+	assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
+					 false), 0);
+	assert_int_equal(lpv_parse_service(top(nlh, PODVS_A_SERVICE), &out), 0);
+	assert_true(out.present & LPV_SVC_HAS_SNAT_FROM);
+	assert_int_equal(out.nsnat, 2);
+	assert_memory_equal(out.snat_from[0].addr.raw, in.snat_from[0].addr.raw, 16);
+	assert_int_equal(out.snat_from[0].plen, 48);
+	assert_int_equal(out.snat_from[1].plen, 8);
+	mnl_attr_for_each_nested(nest, top(nlh, PODVS_A_SERVICE)) {
+		if (mnl_attr_get_type(nest) != PODVS_SVC_A_SNAT_FROM)
+			continue;
+		mnl_attr_for_each_nested(a, nest) {
+			const uint8_t *d = mnl_attr_get_payload(a);
+
+			assert_int_equal(mnl_attr_get_type(a), PODVS_RANGE_A_PREFIX);
+			assert_int_equal(mnl_attr_get_payload_len(a), 17);
+			assert_int_equal(d[16], n ? 8 : 48);
+			n++;
+		}
+	}
+	assert_int_equal(n, 2);
+
+	/* v4: 5 bytes; empty list: an empty nest, parsed as present, 0 */
+	svc_full(&in, "192.0.2.1");
+	in.present |= LPV_SVC_HAS_SNAT_FROM;
+	nlh = start(PODVS_CMD_SET_SERVICE);
+	assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
+					 false), 0);
+	assert_int_equal(lpv_parse_service(top(nlh, PODVS_A_SERVICE), &out), 0);
+	assert_true(out.present & LPV_SVC_HAS_SNAT_FROM);
+	assert_int_equal(out.nsnat, 0);
+
+	/* not present: not sent, not parsed */
+	in.present &= ~LPV_SVC_HAS_SNAT_FROM;
+	in.nsnat = 1;
+	nlh = start(PODVS_CMD_SET_SERVICE);
+	assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
+					 false), 0);
+	assert_int_equal(lpv_parse_service(top(nlh, PODVS_A_SERVICE), &out), 0);
+	assert_false(out.present & LPV_SVC_HAS_SNAT_FROM);
+
+	/* too long a prefix, too many: refused before sending */
+	in.present |= LPV_SVC_HAS_SNAT_FROM;
+	in.snat_from[0].plen = 33;
+	nlh = start(PODVS_CMD_SET_SERVICE);
+	assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
+					 false), -EINVAL);
+	in.snat_from[0].plen = 8;
+	in.nsnat = PODVS_SNAT_RANGES_MAX + 1;
+	assert_int_equal(lpv_put_service(nlh, sizeof(buf), PODVS_A_SERVICE, &in,
+					 false), -EINVAL);
+}
+
+/* A reply whose SNAT_FROM prefix has the other family's length. */
+static void test_service_snat_malformed(void **state)
+{
+	struct nlmsghdr *nlh = start(PODVS_CMD_GET_SERVICE);
+	struct nlattr *svc, *snat;
+	struct lpv_service out;
+	uint8_t p6[17] = { 0x20, 0x01, 0x0d, 0xb8, [16] = 32 };
+	uint32_t a4 = htonl(0xc0000201);
+
+	(void)state;
+	svc = mnl_attr_nest_start(nlh, PODVS_A_SERVICE);
+	mnl_attr_put_u16(nlh, PODVS_SVC_A_AF, AF_INET);
+	mnl_attr_put_u8(nlh, PODVS_SVC_A_PROTOCOL, IPPROTO_TCP);
+	mnl_attr_put(nlh, PODVS_SVC_A_ADDR, 4, &a4);
+	mnl_attr_put_u16(nlh, PODVS_SVC_A_PORT, htons(80));
+	snat = mnl_attr_nest_start(nlh, PODVS_SVC_A_SNAT_FROM);
+	mnl_attr_put(nlh, PODVS_RANGE_A_PREFIX, sizeof(p6), p6);
+	mnl_attr_nest_end(nlh, snat);
+	mnl_attr_nest_end(nlh, svc);
+	assert_int_equal(lpv_parse_service(top(nlh, PODVS_A_SERVICE), &out),
+			 -EPROTO);
+}
+
 /* The wire form: be16 port, raw address of the family's length. */
 static void test_service_wire_form(void **state)
 {
@@ -837,6 +934,8 @@ int main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_service_round_trip),
 		cmocka_unit_test(test_service_wire_form),
+		cmocka_unit_test(test_service_snat_from),
+		cmocka_unit_test(test_service_snat_malformed),
 		cmocka_unit_test(test_service_build_errors),
 		cmocka_unit_test(test_dest_round_trip),
 		cmocka_unit_test(test_config_round_trip),

@@ -464,6 +464,52 @@ static void test_json_services(void **state)
 	free(m.buf);
 }
 
+/* A service with SNAT_FROM: -L shows it after the flags, -S as
+ * --snat-from (which -R parses back), JSON as a list.
+ */
+static void test_snat_from_output(void **state)
+{
+	char err[ADM_ERR_LEN];
+	struct adm_svc_entry e;
+	struct adm_cmd c;
+	struct mem m;
+	const cJSON *arr;
+	cJSON *root;
+	char *argv[] = { "-A", "-t", "192.0.2.1:80", "--snat-from",
+			 "10.1.0.0/16,203.0.113.0/24", NULL };
+
+	(void)state;
+	memset(&e, 0, sizeof(e));
+	assert_int_equal(adm_parse(5, argv, false, &c, err, sizeof(err)), 0);
+	e.svc = c.svc;
+	mem_open(&m);
+	adm_print_service(m.f, &e, FMT_NUMERIC);
+	assert_string_equal(mem_text(&m), "TCP  192.0.2.1:80 mh snat-from "
+			    "10.1.0.0/16,203.0.113.0/24\n");
+	free(m.buf);
+	mem_open(&m);
+	adm_print_service(m.f, &e, FMT_RULE);
+	assert_string_equal(mem_text(&m), "-A -t 192.0.2.1:80 -s mh --snat-from "
+			    "10.1.0.0/16,203.0.113.0/24\n");
+	free(m.buf);
+	mem_open(&m);
+	assert_int_equal(adm_json_services(m.f, &e, 1), 0);
+	root = cJSON_Parse(mem_text(&m));
+	assert_non_null(root);
+	arr = get(cJSON_GetArrayItem(get(root, "services"), 0), "snat_from");
+	assert_int_equal(cJSON_GetArraySize(arr), 2);
+	assert_string_equal(cJSON_GetArrayItem(arr, 1)->valuestring,
+			    "203.0.113.0/24");
+	cJSON_Delete(root);
+	free(m.buf);
+	/* none: no column text, an empty JSON list */
+	e.svc.nsnat = 0;
+	mem_open(&m);
+	adm_print_service(m.f, &e, FMT_NUMERIC);
+	assert_string_equal(mem_text(&m), "TCP  192.0.2.1:80 mh\n");
+	free(m.buf);
+}
+
 static void test_json_conns_info(void **state)
 {
 	struct lpv_info info = { .version = "0.1.0", .abi = 1, .services = 2,
@@ -642,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_save_v6_mask_and_nosort),
 		cmocka_unit_test(test_sched_flags_str),
 		cmocka_unit_test(test_json_services),
+		cmocka_unit_test(test_snat_from_output),
 		cmocka_unit_test(test_json_conns_info),
 		cmocka_unit_test(test_info_text),
 		cmocka_unit_test(test_announce_text),

@@ -158,6 +158,29 @@ static const struct bad bad_cases[] = {
 	  "prime in 251..1048573" },
 	{ "-A " V4 " --owner 0123456789012345678901234567890123456789", "--owner "
 	  "'0123456789012345678901234567890123456789': must be 1..31 characters" },
+	/* hairpin SNAT prefixes */
+	{ "-A " V4 " --snat-from 10.1.0.1/16", "--snat-from 10.1.0.1/16: host bits "
+	  "set (did you mean the network address?)" },
+	{ "-A " V4 " --snat-from 10.1.0.0", "--snat-from 10.1.0.0: a prefix is "
+	  "ADDRESS/LENGTH" },
+	{ "-A " V4 " --snat-from 10.1.0.0/33", "--snat-from 10.1.0.0/33: prefix "
+	  "length must be 0..32" },
+	{ "-A " V4 " --snat-from 10.1.0.0/x", "--snat-from 10.1.0.0/x: prefix "
+	  "length must be 0..32" },
+	{ "-A " V4 " --snat-from 2001:db8::/32", "--snat-from 2001:db8::/32: not an "
+	  "IPv4 address (the service's family)" },
+	{ "-A " V6 " --snat-from 10.0.0.0/8", "--snat-from 10.0.0.0/8: not an IPv6 "
+	  "address (the service's family)" },
+	{ "-A " V4 " --snat-from 10.1.0.0/16,", "--snat-from 10.1.0.0/16,: trailing "
+	  "comma" },
+	{ "-A " V4 " --snat-from 10.1.0.0/16,,10.2.0.0/16", "--snat-from: empty or "
+	  "overlong prefix ''" },
+	{ "-A " V4 " --snat-from 1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,5.0.0.0/8,"
+	  "6.0.0.0/8,7.0.0.0/8,8.0.0.0/8,9.0.0.0/8,10.0.0.0/8,11.0.0.0/8,12.0.0.0/8,"
+	  "13.0.0.0/8,14.0.0.0/8,15.0.0.0/8,16.0.0.0/8,17.0.0.0/8",
+	  "--snat-from: at most 16 prefixes" },
+	{ "-a " V4 " -r 10.0.0.1 --snat-from 10.0.0.0/8", "option --snat-from cannot "
+	  "be used with -a (add-server)" },
 	/* ipvsadm options podvs does not have */
 	{ "-a " V4 " -r 10.0.0.1 -g", "option -g (gatewaying) is not supported by "
 	  "podvs: only masquerading (-m)" },
@@ -340,6 +363,30 @@ static void test_add_service_full_v6(void **state)
 	assert_string_equal(c.svc.owner, "podvsd");
 	assert_true(c.svc.present & LPV_SVC_HAS_OWNER);
 	assert_true(c.svc.present & LPV_SVC_HAS_TIMEOUT);
+}
+
+/* --snat-from on -A and -E; "" (--snat-from=) clears; absent: not sent. */
+static void test_snat_from(void **state)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct adm_cmd c;
+
+	(void)state;
+	parse_ok("-A -t 192.0.2.1:80 --snat-from 10.1.0.0/16,203.0.113.0/24", &c);
+	assert_true(c.svc.present & LPV_SVC_HAS_SNAT_FROM);
+	assert_int_equal(c.svc.nsnat, 2);
+	assert_string_equal(inet_ntop(AF_INET, c.svc.snat_from[1].addr.raw, buf,
+				      sizeof(buf)), "203.0.113.0");
+	assert_int_equal(c.svc.snat_from[1].plen, 24);
+	parse_ok("-E -t [2001:db8::1]:80 --snat-from 2001:db8:1::/48,::/0", &c);
+	assert_int_equal(c.svc.nsnat, 2);
+	assert_int_equal(c.svc.snat_from[0].plen, 48);
+	assert_int_equal(c.svc.snat_from[1].plen, 0);
+	parse_ok("-E -t 192.0.2.1:80 --snat-from=", &c);
+	assert_true(c.svc.present & LPV_SVC_HAS_SNAT_FROM);
+	assert_int_equal(c.svc.nsnat, 0);
+	parse_ok("-E -t 192.0.2.1:80 -s rr", &c);
+	assert_false(c.svc.present & LPV_SVC_HAS_SNAT_FROM);
 }
 
 static void test_persistent_forms(void **state)
@@ -581,6 +628,7 @@ int main(void)
 	static const struct CMUnitTest good[] = {
 		cmocka_unit_test(test_add_service_defaults),
 		cmocka_unit_test(test_add_service_full_v6),
+		cmocka_unit_test(test_snat_from),
 		cmocka_unit_test(test_persistent_forms),
 		cmocka_unit_test(test_edit_service_resets),
 		cmocka_unit_test(test_port_names_and_bundles),

@@ -59,6 +59,17 @@ static void vs_from_lib(const struct lpv_service *s, struct pd_vs *vs)
 	if (s->present & LPV_SVC_HAS_OWNER)
 		memcpy(vs->owner, s->owner, sizeof(vs->owner));
 	vs->owner[sizeof(vs->owner) - 1] = '\0';
+	vs->n_snat = 0;
+	for (uint32_t i = 0; (s->present & LPV_SVC_HAS_SNAT_FROM) &&
+	     i < s->nsnat && i < PODVS_SNAT_RANGES_MAX; i++) {
+		struct pd_cidr *c = &vs->snat[vs->n_snat++];
+
+		memset(c, 0, sizeof(*c));
+		c->addr.af = s->af;
+		memcpy(c->addr.b, s->snat_from[i].addr.raw, sizeof(c->addr.b));
+		c->plen = s->snat_from[i].plen;
+	}
+	pd_vs_snat_sort(vs);
 }
 
 static void dest_from_lib(const struct lpv_dest *d, struct pd_dest *pd)
@@ -167,6 +178,16 @@ static void svc_attrs(const struct pd_op *op, uint32_t mask,
 	if (mask & PD_CHG_OWNER) {
 		s->present |= LPV_SVC_HAS_OWNER;
 		memcpy(s->owner, vs->owner, sizeof(s->owner));
+	}
+	if ((mask & PD_CHG_SNAT) && (vs->n_snat || op->cmd ==
+				     PODVS_CMD_SET_SERVICE)) {
+		s->present |= LPV_SVC_HAS_SNAT_FROM;
+		s->nsnat = vs->n_snat;
+		for (size_t i = 0; i < vs->n_snat; i++) {
+			memcpy(s->snat_from[i].addr.raw, vs->snat[i].addr.b,
+			       sizeof(s->snat_from[i].addr.raw));
+			s->snat_from[i].plen = vs->snat[i].plen;
+		}
 	}
 }
 
