@@ -432,7 +432,11 @@ static void rt_test_client_fin_first(struct kunit *test)
 }
 
 /* Packets through the hook.  IPv6 only: an IPv4 reply is routed by the
- * hook before its rewrite, which needs a device KUnit has not.
+ * hook before its rewrite, which needs a real input device and routes.
+ * IPv6 is routed too (send.c) and needs a device: init_net's loopback;
+ * the lookup finds no route for the test addresses, so the packet is
+ * left to the stack (NF_ACCEPT) after the rewrite, which is what the
+ * cases check.  podvs_hook_pn skips the loopback test of the real hook.
  */
 static struct sk_buff *rt_skb6(struct kunit *test, const char *src,
 			       u16 sport, const char *dst, u16 dport, u8 proto,
@@ -474,6 +478,7 @@ static struct sk_buff *rt_skb6(struct kunit *test, const char *src,
 	*check = csum_ipv6_magic(&s.in6, &d.in6, l4, proto,
 				 csum_partial(uh, l4, 0));
 	skb->protocol = htons(ETH_P_IPV6);
+	skb->dev = init_net.loopback_dev;
 	return skb;
 }
 
@@ -513,6 +518,7 @@ static struct sk_buff *rt_icmp6(struct kunit *test, const char *src,
 					  IPPROTO_ICMPV6,
 					  csum_partial(ih, len, 0));
 	skb->protocol = htons(ETH_P_IPV6);
+	skb->dev = init_net.loopback_dev;
 	return skb;
 }
 
