@@ -393,3 +393,37 @@ fleet_val() { awk -v k="$2" '$1 == k {print $2}' <<<"$1"; }
 now() { date +%s.%N; }
 # since T: seconds from T to now, one decimal
 since() { awk -v t0="$1" -v t="$(now)" 'BEGIN { printf "%.1f\n", t - t0 }'; }
+
+# ---- the IPVS fleet (the failover bench's baseline) --------------------------
+
+# fleet_ipvs N: gateway N balances with IPVS (NAT, mh, no sync daemon) and
+# masquerades to its Pod-side address: without that, a reply the Pods'
+# ECMP sends through another gateway leaves untranslated and IPVS fails
+# before any gateway does; with it, replies come back to the same gateway.
+fleet_ipvs() {
+	local gw i v p
+	gw=$(fleet_ns "gw$1")
+	in_ns "$gw" sysctl -qw net.ipv4.vs.conntrack=1
+	for v in "$FLEET_VIP4" "[$FLEET_VIP6]"; do
+		in_ns "$gw" ipvsadm -A -t "$v:80" -s mh
+		in_ns "$gw" ipvsadm -A -u "$v:53" -s mh
+		for ((i = 1; i <= FLEET_NPODS; i++)); do
+			if [ "${v#[}" = "$v" ]; then p=$(fleet_pod4 "$i"); else p="[$(fleet_pod6 "$i")]"; fi
+			in_ns "$gw" ipvsadm -a -t "$v:80" -r "$p:8080" -m
+			in_ns "$gw" ipvsadm -a -u "$v:53" -r "$p:5353" -m
+		done
+	done
+	in_ns "$gw" iptables -t nat -A POSTROUTING -o e-pod -m ipvs --vaddr "$FLEET_VIP4" -j MASQUERADE
+	in_ns "$gw" ip6tables -t nat -A POSTROUTING -o e-pod -m ipvs --vaddr "$FLEET_VIP6" -j MASQUERADE
+}
+
+# fleet_teardown: every process and namespace of the fleet gone
+fleet_teardown() {
+	local ns
+	fleet_cleanup
+	sleep 1
+	for ns in $(ip netns list | awk '{print $1}'); do
+		case $ns in *-"$PODVS_NS_TAG") ip netns delete "$ns" ;; esac
+	done
+	rm -rf "$FLEET_DIR" && mkdir -p "$FLEET_DIR"
+}
