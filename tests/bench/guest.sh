@@ -583,6 +583,7 @@ section_failover() {
 	pv_load
 	fleet_init
 	raw "failover bfd_ms all 0 $FLEET_BFD_MS"
+	raw "failover bfd_mult all 0 $FLEET_BFD_MULT"
 	fo_engine podvs
 	fo_engine ipvs
 }

@@ -331,8 +331,9 @@ class Report:
         if not self.has("failover"):
             return
         bfd = self.med("failover", "bfd_ms", "all", 0) or 100
+        mult = self.med("failover", "bfd_mult", "all", 0) or 3
         self.out("Failover (one gateway of 3 killed under traffic; router ECMP + BFD "
-                 f"{bfd:.0f} ms x 3)")
+                 f"{bfd:.0f} ms x {mult:.0f})")
         rows = []
         for e in ("podvs", "ipvs"):
             def v(k):
