@@ -239,10 +239,20 @@ fleet_pod() {
 # fleet_nexthops NS DEST: the gateways (N) the route to DEST in NS goes
 # through, sorted, space-separated
 fleet_nexthops() {
-	local fam=-4
+	local fam=-4 a g
 	case $2 in *:*) fam=-6 ;; esac
-	ip -n "$(fleet_ns "$1")" "$fam" route show "$2" 2>/dev/null |
-		grep -o 'via [0-9a-f.:]*' | sed 's/.*[.:]1\([0-9]\)$/\1/' | sort -u | xargs
+	for a in $(ip -n "$(fleet_ns "$1")" "$fam" route show "$2" 2>/dev/null |
+		grep -o 'via [0-9a-f.:]*' | cut -d' ' -f2); do
+		case $a in
+		10.*.1[0-9] | fd0[01]::1[0-9]) echo "${a: -1}" ;;
+		fe80:*)	# a link-local next hop: whose is it
+			for g in 1 2 3 4; do
+				ip -n "$(fleet_ns "gw$g")" -6 addr show 2>/dev/null |
+					grep -q "inet6 $a/" && echo "$g"
+			done ;;
+		*) echo "?$a" ;;
+		esac
+	done | sort -u | xargs
 }
 
 # fleet_routes_are GWS: the router's VIP routes (both families) and every
