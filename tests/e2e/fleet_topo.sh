@@ -138,7 +138,7 @@ fleet_router() {
 fleet_apiserver() {
 	local api
 	api=$(netns_add api)
-	fleet_port "$api" m0 br-mgmt m0 10.9.0.1/24
+	fleet_port "$api" m0 br-mgmt ma 10.9.0.1/24
 	rm -rf "$FLEET_FADIR" && mkdir -p "$FLEET_FADIR"
 	in_ns "$api" /usr/bin/python3 "$FLEET_FA" serve --dir "$FLEET_FADIR" \
 		--host 10.9.0.1 --listen 0.0.0.0 </dev/null \
