@@ -97,9 +97,9 @@ fleet_port() {
 	shift 4
 	ip link add "$ifn" netns "$ns" type veth peer name "$peer" \
 		netns "$(fleet_ns sw)" || fail "veth $ns/$ifn"
-	ip -n "$(fleet_ns sw)" link set "$peer" master "$br" up
+	ip -n "$(fleet_ns sw)" link set dev "$peer" master "$br" up
 	for a in "$@"; do veth_end "$ns" "$ifn" "$a"; done
-	ip -n "$ns" link set "$ifn" up
+	ip -n "$ns" link set dev "$ifn" up
 }
 
 fleet_sysctls() {	# forwarding, L4 multipath hash
