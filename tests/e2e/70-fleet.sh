@@ -139,6 +139,9 @@ setup() {
 	routes_are "1 2 3" ||
 		fail "routes not through gw1-gw3: router $(fleet_nexthops rt "$FLEET_VIP4"), pod1 $(fleet_nexthops pod1 198.51.100.0/24)"
 	log "router: $(ip -n "$(fleet_ns rt)" route show "$FLEET_VIP4" | xargs)"
+	# BFD must be Up for a fast withdrawal: say so before anything fails
+	birdc_in rt show bfd sessions | sed 's/^/router bfd: /'
+
 }
 
 steady() {
