@@ -409,7 +409,7 @@ static int podvs_conn_insert(struct podvs_conn *c)
 static struct podvs_conn *podvs_conn_new(struct podvs_net *pn,
 					 const struct podvs_tuple *t,
 					 struct podvs_dest *d, u8 state,
-					 struct podvs_conn *ctl,
+					 u8 flags, struct podvs_conn *ctl,
 					 unsigned long timeout, int *err)
 {
 	struct podvs_conn_table *tab = pn->conn;
@@ -425,6 +425,7 @@ static struct podvs_conn *podvs_conn_new(struct podvs_net *pn,
 		goto undo;
 	}
 	podvs_conn_init_fields(c, t, d, state);
+	c->flags = flags;
 	c->ctl = ctl;
 	c->tab = tab;
 	c->tmpl_timeout = timeout;
@@ -445,7 +446,7 @@ struct podvs_conn *podvs_conn_create(struct podvs_net *pn,
 				     const struct podvs_tuple *t,
 				     struct podvs_dest *d, u8 state, int *err)
 {
-	return podvs_conn_new(pn, t, podvs_dest_get(d), state, NULL,
+	return podvs_conn_new(pn, t, podvs_dest_get(d), state, 0, NULL,
 			      podvs_conn_timeout(pn, state), err);
 }
 
@@ -513,7 +514,7 @@ static int podvs_tmpl_find(struct podvs_net *pn, struct podvs_service *svc,
 	d = podvs_conn_pick(svc, t);
 	if (!d)
 		return -ENOENT;
-	*out = podvs_conn_new(pn, &tt, d, PODVS_CONN_S_PERSIST, NULL,
+	*out = podvs_conn_new(pn, &tt, d, PODVS_CONN_S_PERSIST, 0, NULL,
 			      timeout ?: PODVS_DEFAULT_PERSIST_TIMEOUT * HZ, &err);
 	if (err == -EEXIST)		/* another CPU made it first */
 		*out = podvs_tmpl_get(pn, &tt);
@@ -532,7 +533,7 @@ static void podvs_conn_count_new(struct podvs_conn *c)
 }
 
 int podvs_conn_schedule(struct podvs_net *pn, struct podvs_service *svc,
-			const struct podvs_tuple *t, u8 state,
+			const struct podvs_tuple *t, u8 state, u8 flags,
 			struct podvs_conn **out)
 {
 	struct podvs_conn *tm = NULL;
@@ -550,7 +551,7 @@ int podvs_conn_schedule(struct podvs_net *pn, struct podvs_service *svc,
 		if (!d)
 			return -ENOENT;
 	}
-	*out = podvs_conn_new(pn, t, d, state, tm,
+	*out = podvs_conn_new(pn, t, d, state, flags, tm,
 			      podvs_conn_timeout(pn, state), &err);
 	if (*out) {
 		podvs_conn_count_new(*out);
@@ -561,6 +562,71 @@ int podvs_conn_schedule(struct podvs_net *pn, struct podvs_service *svc,
 	/* another CPU inserted the same flow: use it */
 	*out = podvs_conn_lookup(pn, t, &dir);
 	return *out && dir == PODVS_DIR_ORIG ? 0 : -EEXIST;
+}
+
+/* The client side of a flow learned from reply tuple r: the client is
+ * r's destination, the service's VIP and port its destination.
+ */
+static void podvs_learn_tuple(const struct podvs_tuple *r,
+			      const struct podvs_service *svc,
+			      struct podvs_tuple *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->af = r->af;
+	t->protocol = r->protocol;
+	t->src = r->dst;
+	t->sport = r->dport;
+	t->dst = svc->key.addr;
+	t->dport = svc->key.port;
+}
+
+/* No persistence template: a reply says nothing of where the client's
+ * next connection should go (the scheduler decides it, and mh sends it to
+ * the same Pod anyway), and it is not counted as a new connection of the
+ * dest or service (the gateway that scheduled it counted it).
+ */
+int podvs_conn_learn(struct podvs_net *pn, const struct podvs_tuple *r,
+		     struct podvs_dest *d, u8 state, u8 flags,
+		     struct podvs_conn **out)
+{
+	struct podvs_service *svc = rcu_dereference(d->svc);
+	struct podvs_tuple t;
+	enum podvs_dir dir;
+	int err;
+
+	if (!svc || READ_ONCE(d->dead) || !refcount_inc_not_zero(&d->refcnt))
+		return -ENOENT;
+	podvs_learn_tuple(r, svc, &t);
+	*out = podvs_conn_new(pn, &t, d, state, flags | PODVS_CONN_F_LEARNED,
+			      NULL, podvs_conn_timeout(pn, state), &err);
+	if (*out)
+		podvs_count_ns(pn, PODVS_CNT_LEARNED);
+	if (*out || (err != -EEXIST && err != -EADDRINUSE))
+		return err;
+	/* another CPU learned it first: use its entry */
+	*out = podvs_conn_lookup(pn, r, &dir);
+	return *out && dir == PODVS_DIR_REPLY ? 0 : err;
+}
+
+u8 podvs_tcp_learn(u8 tcpflags, u8 *flags)
+{
+	*flags = 0;
+	if (tcpflags & PODVS_TCP_RST)
+		return PODVS_CONN_S_NONE;
+	if (tcpflags & PODVS_TCP_SYN)
+		return tcpflags & PODVS_TCP_ACK ? PODVS_CONN_S_SYN_RECV :
+						  PODVS_CONN_S_NONE;
+	if (tcpflags & PODVS_TCP_FIN) {
+		*flags = PODVS_CONN_F_FIN_REPLY;
+		return PODVS_CONN_S_FIN_WAIT;
+	}
+	return PODVS_CONN_S_ESTABLISHED;
+}
+
+u32 podvs_conn_uflags(const struct podvs_conn *c)
+{
+	return READ_ONCE(c->flags) & PODVS_CONN_F_LEARNED ?
+	       PODVS_CONN_FL_LEARNED : 0;
 }
 
 static u8 podvs_tcp_syn(u8 s, enum podvs_dir dir, bool ack)
@@ -595,8 +661,16 @@ u8 podvs_tcp_next(u8 s, enum podvs_dir dir, u8 tcpflags, u8 *flags)
 		return podvs_tcp_syn(s, dir, tcpflags & PODVS_TCP_ACK);
 	if (tcpflags & PODVS_TCP_FIN)
 		return podvs_tcp_fin(s, dir, flags);
-	if ((tcpflags & PODVS_TCP_ACK) && dir == PODVS_DIR_ORIG &&
+	if (!(tcpflags & PODVS_TCP_ACK))
+		return s;
+	if (dir == PODVS_DIR_ORIG &&
 	    (s == PODVS_CONN_S_NONE || s == PODVS_CONN_S_SYN_RECV))
+		return PODVS_CONN_S_ESTABLISHED;
+	/* the Pod sends past its SYN-ACK only once the handshake is done:
+	 * a gateway that sees only the Pod's side (the client's packets
+	 * take another gateway) learns ESTABLISHED from it
+	 */
+	if (dir == PODVS_DIR_REPLY && s == PODVS_CONN_S_SYN_RECV)
 		return PODVS_CONN_S_ESTABLISHED;
 	return s;
 }

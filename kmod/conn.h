@@ -63,6 +63,7 @@ struct podvs_conn_node {
 #define PODVS_CONN_F_GONE	BIT(1)	/* tombstone: dest deleted (TCP) */
 #define PODVS_CONN_F_FIN_ORIG	BIT(2)	/* FIN seen from the client */
 #define PODVS_CONN_F_FIN_REPLY	BIT(3)	/* FIN seen from the Pod */
+#define PODVS_CONN_F_LEARNED	BIT(4)	/* made from a Pod's packet */
 
 struct podvs_conn {
 	/* client side: caddr:cport -> vaddr:vport; Pod: daddr:dport */
@@ -126,15 +127,29 @@ struct podvs_conn *podvs_conn_lookup(struct podvs_net *pn,
 				     const struct podvs_tuple *t,
 				     enum podvs_dir *dir);
 /* A new flow t (client -> VIP) of svc, in state (SYN_SENT, ESTABLISHED,
- * FIN_WAIT or UDP): persistence, scheduler, dest reference, insert.
+ * FIN_WAIT or UDP) with the PODVS_CONN_F_FIN_* bits flags (from
+ * podvs_tcp_next): persistence, scheduler, dest reference, insert.
  * 0 and *out, or -ENOENT (no usable dest), -ENOSPC (conn_max),
  * -ENOMEM, -EADDRINUSE (another flow from the same client address and
  * port already goes to the chosen Pod address and port: the Pod could not
  * tell them apart).
  */
 int podvs_conn_schedule(struct podvs_net *pn, struct podvs_service *svc,
-			const struct podvs_tuple *t, u8 state,
+			const struct podvs_tuple *t, u8 state, u8 flags,
 			struct podvs_conn **out);
+/* A flow learned from a Pod's packet whose own tuple r (Pod -> client)
+ * found no entry, on d (found by revnat.c, no reference held), in state
+ * with flags (from podvs_tcp_learn, or UDP and 0): the entry is marked
+ * learned, has no persistence template and counts toward conn_max.  0 and
+ * *out (maybe an entry another CPU learned first), or -ENOENT (d died),
+ * -ENOSPC, -ENOMEM, -EEXIST / -EADDRINUSE (the client tuple is another
+ * flow's, of another Pod: nothing learned).
+ */
+int podvs_conn_learn(struct podvs_net *pn, const struct podvs_tuple *r,
+		     struct podvs_dest *d, u8 state, u8 flags,
+		     struct podvs_conn **out);
+/* PODVS_CONN_FL_* bits of c, for dumps. */
+u32 podvs_conn_uflags(const struct podvs_conn *c);
 /* A packet of c went dir with these TCP flags (0 for UDP): state, dest
  * counters, expiry.
  */
@@ -159,6 +174,12 @@ bool podvs_conn_gone(const struct podvs_conn *c);
  * PODVS_CONN_F_FIN_* bits of the entry and is updated.  Pure (KUnit).
  */
 u8 podvs_tcp_next(u8 state, enum podvs_dir dir, u8 tcpflags, u8 *flags);
+/* The state of a flow learned from one TCP segment of the Pod, and its
+ * PODVS_CONN_F_FIN_* bits in *flags: SYN-ACK SYN_RECV, FIN FIN_WAIT with
+ * FIN_REPLY, any other segment ESTABLISHED; NONE for a RST (translate,
+ * learn nothing) and a SYN without ACK (not a reply).  Pure (KUnit).
+ */
+u8 podvs_tcp_learn(u8 tcpflags, u8 *flags);
 /* A client SYN on an entry in this state starts a new flow (port reuse). */
 bool podvs_tcp_reusable(const struct podvs_conn *c, u8 tcpflags);
 /* Timeout in jiffies of an entry in state. */

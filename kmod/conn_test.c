@@ -173,6 +173,10 @@ static const struct podvs_tcp_case podvs_tcp_cases[] = {
 		{ O, SYN, PODVS_CONN_S_SYN_RECV } }, 3 },
 	{ "picked up mid-flow (no SYN seen)", PODVS_CONN_S_NONE, {
 		{ O, ACK, PODVS_CONN_S_ESTABLISHED } }, 1 },
+	{ "only the Pod's side seen", PODVS_CONN_S_SYN_RECV, {
+		{ R, SYN | ACK, PODVS_CONN_S_SYN_RECV },
+		{ R, ACK, PODVS_CONN_S_ESTABLISHED },
+		{ R, FIN | ACK, PODVS_CONN_S_FIN_WAIT } }, 3 },
 	{ "SYN-ACK from the client is ignored", PODVS_CONN_S_SYN_SENT, {
 		{ O, SYN | ACK, PODVS_CONN_S_SYN_SENT } }, 1 },
 };

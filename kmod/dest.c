@@ -6,6 +6,7 @@
 
 #include "dest.h"
 #include "filter.h"
+#include "revnat.h"
 #include "service.h"
 #include "txn.h"
 
@@ -182,6 +183,9 @@ int podvs_dest_new(struct podvs_txn *t, struct podvs_service *svc,
 	ret = podvs_dest_hash(ht, d, old);
 	if (ret)
 		goto put_dest;
+	ret = podvs_rev_add(t->pn, svc, d);
+	if (ret)
+		goto unhash_dest;
 
 	podvs_dest_link(t->pn, svc, d);
 	u = podvs_txn_log(t, PODVS_UNDO_DEST_NEW, d);
@@ -189,6 +193,8 @@ int podvs_dest_new(struct podvs_txn *t, struct podvs_service *svc,
 	podvs_txn_touch(t, svc);
 	return 0;
 
+unhash_dest:
+	podvs_dest_unhash(ht, d, old);
 put_dest:
 	podvs_dest_put(d);
 	return ret;
@@ -205,6 +211,7 @@ void podvs_dest_undo_new(struct podvs_net *pn, struct podvs_dest *d,
 
 	svc = rcu_dereference_protected(d->svc, lockdep_is_held(&pn->lock));
 	podvs_dest_unhash(&tab->dests, d, replaced);
+	podvs_rev_del(pn, d);
 	list_del_rcu(&d->node);
 	svc->num_dests--;
 	tab->ndests--;
@@ -288,6 +295,7 @@ bool podvs_dest_kill(struct podvs_net *pn, struct podvs_dest *d)
 	svc = rcu_dereference_protected(d->svc, lockdep_is_held(&pn->lock));
 	WRITE_ONCE(d->dead, true);
 	podvs_dest_unhash(&tab->dests, d, NULL);
+	podvs_rev_del(pn, d);
 	list_del_rcu(&d->node);
 	if (!d->zombie)
 		svc->num_dests--;
@@ -317,10 +325,18 @@ struct podvs_dest *podvs_dest_next(struct podvs_service *svc,
 
 int podvs_dest_table_init(struct podvs_svc_table *tab)
 {
-	return rhashtable_init(&tab->dests, &podvs_dest_params);
+	int ret = rhashtable_init(&tab->dests, &podvs_dest_params);
+
+	if (ret)
+		return ret;
+	ret = podvs_rev_table_init(tab);
+	if (ret)
+		rhashtable_destroy(&tab->dests);
+	return ret;
 }
 
 void podvs_dest_table_exit(struct podvs_svc_table *tab)
 {
+	podvs_rev_table_exit(tab);
 	rhashtable_destroy(&tab->dests);
 }

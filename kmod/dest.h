@@ -22,6 +22,17 @@ struct podvs_service;
 struct podvs_net;
 struct podvs_txn;
 
+/* Reverse-translation key (revnat.h): a Pod address and port as the
+ * source of its packets.  No padding: hashed as bytes.
+ */
+struct podvs_rev_key {
+	union nf_inet_addr addr;
+	__be16 port;
+	u16 af;
+	u8 protocol;
+	u8 pad[3];
+};
+
 /* Control-plane hash key: dests are unique per (service, addr, port). */
 struct podvs_dest_key {
 	const struct podvs_service *svc;
@@ -52,6 +63,15 @@ struct podvs_dest {
 	/* from the service's list, each scheduler state, each connection */
 	refcount_t refcnt;
 	struct rcu_head rcu;
+
+	/* reverse translation (revnat.c): in podvs_svc_table.rev from the
+	 * op that adds the dest to its deletion; seen by the datapath only
+	 * while rev_live, which commits set and clear (READ_ONCE)
+	 */
+	struct podvs_rev_key rkey;
+	struct rhlist_head rnode;
+	bool rev_live;
+	bool rev_hashed;		/* under podvs_net.lock */
 
 	/* control plane only, under podvs_net.lock */
 	struct podvs_dest_key hkey;

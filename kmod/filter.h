@@ -85,4 +85,11 @@ static inline bool podvs_filter_match(const struct podvs_filter *f, u16 af,
 	       atomic_read(&f->cnt[podvs_filter_index(f, af, src)]);
 }
 
+/* Is a perhaps a VIP or Pod address in use (the source alone, revnat.c)? */
+static inline bool podvs_filter_has(const struct podvs_filter *f, u16 af,
+				    const union nf_inet_addr *a)
+{
+	return atomic_read(&f->cnt[podvs_filter_index(f, af, a)]);
+}
+
 #endif /* _PODVS_FILTER_H */

@@ -17,11 +17,16 @@
  *  - one connection-table lookup with the packet's own tuple, which finds
  *    both directions of a flow (and, for an ICMP error, the flow of the
  *    quoted packet); skipped while the namespace has no flows;
- *  - on a miss, one VIP lookup: not a VIP, accepted untouched; a VIP
- *    port without a service, or a service without a usable dest, rejected
- *    (TCP RST, else ICMP port unreachable) and counted.
+ *  - on a miss, one VIP lookup: a VIP port without a service, or a service
+ *    without a usable dest, rejected (TCP RST, else ICMP port unreachable)
+ *    and counted;
+ *  - a miss that is not to a VIP, when the filter counts its source: one
+ *    lookup in the dest index (revnat.h): a packet of a dest whose flow has
+ *    no entry here is translated back to its service's VIP and an entry is
+ *    learned; a packet no single service owns is dropped (AMBIGUOUS); the
+ *    rest is accepted untouched.
  * So only packets from a Pod address or to a VIP (or whose addresses
- * collide with one in the filter) pay for the two hash lookups.
+ * collide with one in the filter) pay for the hash lookups.
  *
  * Deleted dests (RST instead of a black hole): the dest's TCP flows stay
  * as tombstones for the FIN timeout (conn.c), and a client packet hitting
@@ -39,17 +44,21 @@
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
 #include <linux/tcp.h>
+#include <net/addrconf.h>
 #include <net/ipv6.h>
 #include <net/netfilter/ipv4/nf_defrag_ipv4.h>
 #include <net/netfilter/ipv4/nf_reject.h>
 #include <net/netfilter/ipv6/nf_defrag_ipv6.h>
 #include <net/netfilter/ipv6/nf_reject.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/route.h>
 #include <net/tcp.h>
 #include "conn.h"
 #include "dest.h"
 #include "filter.h"
 #include "hooks.h"
+#include "podvs_kunit.h"
+#include "revnat.h"
 #include "service.h"
 #include "xmit.h"
 
@@ -276,10 +285,105 @@ static unsigned int podvs_new_flow(struct podvs_net *pn, struct sk_buff *skb,
 					p->tcpflags, &fl);
 	else
 		state0 = PODVS_CONN_S_UDP;
-	err = podvs_conn_schedule(pn, svc, &p->t, state0, &c);
+	err = podvs_conn_schedule(pn, svc, &p->t, state0, fl, &c);
 	if (err)
 		return podvs_sched_failed(pn, skb, p, state, err);
 	return podvs_forward(pn, skb, p, c, PODVS_DIR_ORIG, state);
+}
+
+/* Is a (where the packet goes: the client of a reply) this gateway? */
+static bool podvs_is_local(struct net *net, u16 af,
+			   const union nf_inet_addr *a)
+{
+	if (af == AF_INET)
+		return inet_addr_type(net, a->ip) == RTN_LOCAL;
+	return ipv6_chk_addr(net, &a->in6, NULL, 0);
+}
+
+/* Translate a packet of d without an entry (a RST, an ICMP error, or a
+ * flow that cannot be learned): the flow as it would be.
+ */
+static unsigned int podvs_rev_stateless(struct podvs_net *pn,
+					struct sk_buff *skb,
+					const struct podvs_pkt *p,
+					struct podvs_dest *d,
+					const struct nf_hook_state *state)
+{
+	struct podvs_service *svc = rcu_dereference(d->svc);
+	struct podvs_conn c = {};
+
+	if (!svc)
+		return NF_ACCEPT;
+	c.af = p->t.af;
+	c.protocol = p->t.protocol;
+	c.caddr = p->t.dst;
+	c.cport = p->t.dport;
+	c.vaddr = svc->key.addr;
+	c.vport = svc->key.port;
+	c.daddr = d->addr;
+	c.dport = d->port;
+	c.dest = d;
+	return podvs_forward(pn, skb, p, &c, PODVS_DIR_REPLY, state);
+}
+
+static unsigned int podvs_rev_learn(struct podvs_net *pn, struct sk_buff *skb,
+				    const struct podvs_pkt *p,
+				    struct podvs_dest *d,
+				    const struct nf_hook_state *state)
+{
+	struct podvs_conn *c;
+	u8 st = PODVS_CONN_S_UDP, fl = 0;
+	int err;
+
+	if (p->t.protocol == IPPROTO_TCP) {
+		st = podvs_tcp_learn(p->tcpflags, &fl);
+		if (st == PODVS_CONN_S_NONE && !(p->tcpflags & PODVS_TCP_RST))
+			return NF_ACCEPT;	/* a SYN: no reply */
+		if (st == PODVS_CONN_S_NONE)
+			return podvs_rev_stateless(pn, skb, p, d, state);
+	}
+	err = podvs_conn_learn(pn, &p->t, d, st, fl, &c);
+	switch (err) {
+	case 0:
+		return podvs_forward(pn, skb, p, c, PODVS_DIR_REPLY, state);
+	case -ENOENT:
+		return NF_ACCEPT;	/* the dest died: not ours any more */
+	case -ENOSPC:
+		podvs_drop(pn, PODVS_DROP_A_CONN_LIMIT);
+		return NF_DROP;
+	case -ENOMEM:
+		podvs_drop(pn, PODVS_DROP_A_NOMEM);
+		return NF_DROP;
+	default:	/* the client tuple is another Pod's flow here */
+		return podvs_rev_stateless(pn, skb, p, d, state);
+	}
+}
+
+/* A packet that missed the connection table and goes to no VIP: from a
+ * dest of ours whose flow has no entry on this gateway (revnat.h), or
+ * none of podvs's business.  Only forwarded traffic: the gateway's own
+ * packets (LOCAL_OUT) and packets to the gateway itself (a health check's
+ * replies, a hairpin flow's after a reload) are never a client's.
+ */
+static unsigned int podvs_reply_miss(struct podvs_net *pn, struct sk_buff *skb,
+				     const struct podvs_pkt *p,
+				     const struct nf_hook_state *state)
+{
+	struct podvs_dest *d;
+	int err;
+
+	if (state->hook != NF_INET_PRE_ROUTING)
+		return NF_ACCEPT;
+	err = podvs_rev_owner(pn, &p->t, &d);
+	if (err == -ENOENT || podvs_is_local(state->net, p->t.af, &p->t.dst))
+		return NF_ACCEPT;
+	if (err) {
+		podvs_drop(pn, PODVS_DROP_A_AMBIGUOUS);
+		return NF_DROP;
+	}
+	if (p->icmp)
+		return podvs_rev_stateless(pn, skb, p, d, state);
+	return podvs_rev_learn(pn, skb, p, d, state);
 }
 
 /* A packet of a flow whose dest was deleted. */
@@ -321,10 +425,10 @@ static unsigned int podvs_hit(struct podvs_net *pn, struct sk_buff *skb,
 	return podvs_forward(pn, skb, p, c, dir, state);
 }
 
-static unsigned int podvs_handle(struct sk_buff *skb, struct podvs_pkt *p,
-				 int perr, const struct nf_hook_state *state)
+static unsigned int podvs_handle(struct podvs_net *pn, struct sk_buff *skb,
+				 struct podvs_pkt *p, int perr,
+				 const struct nf_hook_state *state)
 {
-	struct podvs_net *pn = podvs_pernet(state->net);
 	struct podvs_conn *c;
 	enum podvs_dir dir;
 
@@ -341,9 +445,9 @@ static unsigned int podvs_handle(struct sk_buff *skb, struct podvs_pkt *p,
 	c = podvs_conn_lookup(pn, &p->t, &dir);
 	if (c)
 		return podvs_hit(pn, skb, p, c, dir, state);
-	if (p->icmp || !podvs_vip_known(pn, p->t.af, &p->t.dst))
-		return NF_ACCEPT;
-	return podvs_new_flow(pn, skb, p, state);
+	if (!p->icmp && podvs_vip_known(pn, p->t.af, &p->t.dst))
+		return podvs_new_flow(pn, skb, p, state);
+	return podvs_reply_miss(pn, skb, p, state);
 }
 
 /* Packets looped back from LOCAL_OUT were handled there already. */
@@ -364,7 +468,7 @@ static unsigned int podvs_hook_v4(void *priv, struct sk_buff *skb,
 	err = podvs_parse_v4(skb, &p);
 	if (err == -EPROTONOSUPPORT)
 		return NF_ACCEPT;
-	return podvs_handle(skb, &p, err, state);
+	return podvs_handle(podvs_pernet(state->net), skb, &p, err, state);
 }
 
 static unsigned int podvs_hook_v6(void *priv, struct sk_buff *skb,
@@ -378,8 +482,26 @@ static unsigned int podvs_hook_v6(void *priv, struct sk_buff *skb,
 	err = podvs_parse_v6(skb, &p);
 	if (err == -EPROTONOSUPPORT)
 		return NF_ACCEPT;
-	return podvs_handle(skb, &p, err, state);
+	return podvs_handle(podvs_pernet(state->net), skb, &p, err, state);
 }
+
+#ifdef PODVS_KUNIT
+/* The hook, on a namespace state of KUnit's instead of state->net's. */
+unsigned int podvs_hook_pn(struct podvs_net *pn, struct sk_buff *skb,
+			   const struct nf_hook_state *state)
+{
+	struct podvs_pkt p;
+	int err;
+
+	if (state->pf == NFPROTO_IPV4)
+		err = podvs_parse_v4(skb, &p);
+	else
+		err = podvs_parse_v6(skb, &p);
+	if (err == -EPROTONOSUPPORT)
+		return NF_ACCEPT;
+	return podvs_handle(pn, skb, &p, err, state);
+}
+#endif
 
 static const struct nf_hook_ops podvs_nf_ops[] = {
 	{

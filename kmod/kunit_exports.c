@@ -7,10 +7,12 @@
  */
 #include <linux/export.h>
 
+#include "announce.h"
 #include "conn.h"
 #include "dest.h"
 #include "pernet.h"
 #include "podvs_kunit.h"
+#include "revnat.h"
 #include "sched.h"
 #include "service.h"
 #include "stats.h"
@@ -19,6 +21,14 @@
 
 #define PODVS_KUNIT_EXPORT(sym) \
 	EXPORT_SYMBOL_NS_GPL(sym, EXPORTED_FOR_KUNIT_TESTING)
+
+/* announce.c, announce_link.c */
+PODVS_KUNIT_EXPORT(podvs_ann_expire);
+PODVS_KUNIT_EXPORT(podvs_ann_link_add);
+PODVS_KUNIT_EXPORT(podvs_ann_link_del);
+PODVS_KUNIT_EXPORT(podvs_ann_read);
+PODVS_KUNIT_EXPORT(podvs_ann_set);
+PODVS_KUNIT_EXPORT(podvs_link_setup);
 
 /* sched_fill.c */
 PODVS_KUNIT_EXPORT(podvs_sched_fill_with);
@@ -32,10 +42,15 @@ PODVS_KUNIT_EXPORT(podvs_conn_flush_dead);
 PODVS_KUNIT_EXPORT(podvs_conn_flush_walks);
 PODVS_KUNIT_EXPORT(podvs_conn_gone);
 PODVS_KUNIT_EXPORT(podvs_conn_kill);
+PODVS_KUNIT_EXPORT(podvs_conn_learn);
 PODVS_KUNIT_EXPORT(podvs_conn_lookup);
+PODVS_KUNIT_EXPORT(podvs_conn_schedule);
 PODVS_KUNIT_EXPORT(podvs_conn_timeout);
+PODVS_KUNIT_EXPORT(podvs_conn_uflags);
 PODVS_KUNIT_EXPORT(podvs_conn_update);
 PODVS_KUNIT_EXPORT(podvs_conn_walk);
+PODVS_KUNIT_EXPORT(podvs_tcp_learn);
+PODVS_KUNIT_EXPORT(podvs_tcp_next);
 PODVS_KUNIT_EXPORT(podvs_tcp_reusable);
 
 /* dest.c */
@@ -46,14 +61,22 @@ PODVS_KUNIT_EXPORT(podvs_dest_new);
 PODVS_KUNIT_EXPORT(podvs_dest_put);
 PODVS_KUNIT_EXPORT(podvs_dest_set);
 
+/* hooks.c */
+PODVS_KUNIT_EXPORT(podvs_hook_pn);
+
 /* main.c */
 PODVS_KUNIT_EXPORT(podvs_net_setup);
 PODVS_KUNIT_EXPORT(podvs_net_teardown);
 
 /* netlink.c */
 PODVS_KUNIT_EXPORT(podvs_nl_batch_run);
+PODVS_KUNIT_EXPORT(podvs_nl_parse_ann);
 PODVS_KUNIT_EXPORT(podvs_nl_parse_dest);
 PODVS_KUNIT_EXPORT(podvs_nl_parse_svc);
+
+/* revnat.c */
+PODVS_KUNIT_EXPORT(podvs_rev_owner);
+PODVS_KUNIT_EXPORT(podvs_rev_test_hooks);
 
 /* sched.c */
 PODVS_KUNIT_EXPORT(podvs_sched_alloc);
@@ -92,6 +115,7 @@ PODVS_KUNIT_EXPORT(podvs_txn_begin);
 PODVS_KUNIT_EXPORT(podvs_txn_commit);
 
 /* pernet.c */
+PODVS_KUNIT_EXPORT(podvs_net_id);
 PODVS_KUNIT_EXPORT(podvs_drops_read);
 
 /* stats.c */

@@ -6,7 +6,9 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 #include <net/net_namespace.h>
+#include <net/rtnetlink.h>
 
+#include "announce.h"
 #include "conn.h"
 #include "filter.h"
 #include "netlink.h"
@@ -56,6 +58,7 @@ int podvs_net_setup(struct podvs_net *pn, struct net *net)
 		goto free_filter;
 	}
 	podvs_est_init(&pn->est);
+	podvs_ann_net_init(pn);
 
 	ret = podvs_svc_net_init(pn);
 	if (ret)
@@ -68,6 +71,7 @@ int podvs_net_setup(struct podvs_net *pn, struct net *net)
 exit_svc:
 	podvs_svc_net_exit(pn);
 free_drops:
+	podvs_ann_net_exit(pn);
 	podvs_est_exit(&pn->est);
 	free_percpu(pn->drops);
 free_filter:
@@ -81,6 +85,7 @@ free_filter:
  */
 void podvs_net_teardown(struct podvs_net *pn)
 {
+	podvs_ann_net_exit(pn);
 	podvs_conn_net_exit(pn);
 	mutex_lock(&pn->lock);
 	podvs_svc_flush(pn);
@@ -140,12 +145,18 @@ static int __init podvs_init(void)
 	ret = register_pernet_subsys(&podvs_net_ops);
 	if (ret)
 		goto unregister_sched;
-	ret = podvs_genl_init();
+	/* links find their namespace's state: after the pernet ops */
+	ret = podvs_link_register();
 	if (ret)
 		goto unregister_pernet;
+	ret = podvs_genl_init();
+	if (ret)
+		goto unregister_link;
 	pr_info("podvs " PODVS_VERSION " loaded\n");
 	return 0;
 
+unregister_link:
+	podvs_link_unregister();
 unregister_pernet:
 	unregister_pernet_subsys(&podvs_net_ops);
 unregister_sched:
@@ -158,6 +169,8 @@ exit_build:
 static void __exit podvs_exit(void)
 {
 	podvs_genl_exit();
+	/* deletes every podvs link, of every namespace, before their state */
+	podvs_link_unregister();
 	unregister_pernet_subsys(&podvs_net_ops);
 	podvs_sched_unregister_all();
 	podvs_build_exit();
@@ -174,3 +187,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("podvs: direct-to-Pod layer-4 load balancer");
 MODULE_VERSION(PODVS_VERSION);
 MODULE_ALIAS_GENL_FAMILY(PODVS_GENL_NAME);
+MODULE_ALIAS_RTNL_LINK(PODVS_LINK_KIND);

@@ -20,6 +20,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include "announce.h"
 #include "conn.h"
 #include "dest.h"
 #include "netlink.h"
@@ -98,6 +99,16 @@ static const struct nla_policy podvs_cfg_policy[PODVS_CFG_A_MAX + 1] = {
 	[PODVS_CFG_A_CONN_MAX] = { .type = NLA_U32 },
 };
 
+/* Ranges are checked in podvs_nl_parse_ann(), for messages that name the
+ * attribute.
+ */
+static const struct nla_policy podvs_ann_policy[PODVS_ANN_A_MAX + 1] = {
+	[PODVS_ANN_A_HOLD] = { .type = NLA_U32 },
+	[PODVS_ANN_A_READY] = { .type = NLA_U8 },
+	[PODVS_ANN_A_DECOMMISSIONED] = { .type = NLA_U8 },
+	[PODVS_ANN_A_UP ... PODVS_ANN_A_LINKS] = PODVS_POLICY_REPLY,
+};
+
 /* The nests of an op are parsed with the policy of its command. */
 static const struct nla_policy podvs_op_policy[PODVS_OP_A_MAX + 1] = {
 	[PODVS_OP_A_CMD] = NLA_POLICY_RANGE(NLA_U8, PODVS_CMD_NEW_SERVICE,
@@ -132,6 +143,10 @@ static const struct nla_policy podvs_conn_cmd_policy[PODVS_A_MAX + 1] = {
 	[PODVS_A_SERVICE] = NLA_POLICY_NESTED(podvs_svc_key_policy),
 	[PODVS_A_DEST] = NLA_POLICY_NESTED(podvs_dest_key_policy),
 	[PODVS_A_CONN] = NLA_POLICY_NESTED(podvs_conn_filter_policy),
+};
+
+static const struct nla_policy podvs_ann_cmd_policy[PODVS_A_MAX + 1] = {
+	[PODVS_A_ANNOUNCE] = NLA_POLICY_NESTED(podvs_ann_policy),
 };
 
 static const struct nla_policy podvs_batch_cmd_policy[PODVS_A_MAX + 1] = {
@@ -663,6 +678,97 @@ static int podvs_nl_set_config(struct sk_buff *skb, struct genl_info *info)
 	return 0;
 }
 
+/* SET_ANNOUNCE */
+
+static int podvs_nl_ann_bool(struct nlattr *a, const char *name, bool *has,
+			     bool *v, struct netlink_ext_ack *extack)
+{
+	if (!a)
+		return 0;
+	if (nla_get_u8(a) > 1) {
+		podvs_errmsg(extack, a, "announce %s %u: must be 0 or 1", name,
+			     nla_get_u8(a));
+		return -ERANGE;
+	}
+	*has = true;
+	*v = nla_get_u8(a);
+	return 0;
+}
+
+/* Parse a PODVS_A_ANNOUNCE into req; nothing is applied here, so a bad
+ * attribute anywhere leaves the state as it was.
+ */
+PODVS_VISIBLE_IF_KUNIT int
+podvs_nl_parse_ann(struct nlattr *nest, struct podvs_ann_req *req,
+		   struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[PODVS_ANN_A_MAX + 1];
+	struct nlattr *a;
+	int ret;
+
+	memset(req, 0, sizeof(*req));
+	ret = nla_parse_nested(tb, PODVS_ANN_A_MAX, nest, podvs_ann_policy,
+			       extack);
+	if (ret)
+		return ret;
+	a = tb[PODVS_ANN_A_HOLD];
+	if (a && (nla_get_u32(a) < PODVS_ANN_HOLD_MIN ||
+		  nla_get_u32(a) > PODVS_ANN_HOLD_MAX)) {
+		podvs_errmsg(extack, a,
+			     "announce hold %u out of range %u..%u seconds",
+			     nla_get_u32(a), PODVS_ANN_HOLD_MIN,
+			     PODVS_ANN_HOLD_MAX);
+		return -ERANGE;
+	}
+	if (a) {
+		req->has_hold = true;
+		req->hold = nla_get_u32(a);
+	}
+	ret = podvs_nl_ann_bool(tb[PODVS_ANN_A_READY], "ready",
+				&req->has_ready, &req->ready, extack);
+	ret = ret ?: podvs_nl_ann_bool(tb[PODVS_ANN_A_DECOMMISSIONED],
+				       "decommissioned",
+				       &req->has_decommissioned,
+				       &req->decommissioned, extack);
+	if (ret)
+		return ret;
+	if (!req->has_hold && !req->has_ready && !req->has_decommissioned) {
+		podvs_errmsg(extack, nest,
+			     "announce: nothing to set (hold, ready or decommissioned)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* A heartbeat that changes nothing but the countdown notifies no one:
+ * podvsd sends one every few seconds and listeners would re-read their
+ * state for nothing.  A change of hold, ready, decommissioned or the
+ * carrier is notified; the generation is not bumped (it counts changes of
+ * the service tables and config, which dumps compare).
+ */
+static int podvs_nl_set_announce(struct sk_buff *skb, struct genl_info *info)
+{
+	struct podvs_net *pn = podvs_nl_pn(info);
+	struct podvs_ann_req req;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, PODVS_A_ANNOUNCE)) {
+		podvs_errmsg(info->extack, NULL,
+			     "SET_ANNOUNCE needs PODVS_A_ANNOUNCE");
+		return -EINVAL;
+	}
+	ret = podvs_nl_parse_ann(info->attrs[PODVS_A_ANNOUNCE], &req,
+				 info->extack);
+	if (ret)
+		return ret;
+	if (!podvs_ann_set(pn, &req))
+		return 0;
+	mutex_lock(&pn->lock);
+	podvs_genl_notify(pn);
+	mutex_unlock(&pn->lock);
+	return 0;
+}
+
 /* The family */
 
 #define PODVS_WRITE	GENL_UNS_ADMIN_PERM
@@ -749,6 +855,15 @@ static const struct genl_ops podvs_genl_ops[] = {
 		.cmd = PODVS_CMD_BATCH,
 		.doit = podvs_nl_batch,
 		.policy = podvs_batch_cmd_policy,
+		.maxattr = PODVS_A_MAX,
+		.flags = PODVS_WRITE,
+	}, {
+		.cmd = PODVS_CMD_GET_ANNOUNCE,
+		.doit = podvs_nl_get_announce,
+	}, {
+		.cmd = PODVS_CMD_SET_ANNOUNCE,
+		.doit = podvs_nl_set_announce,
+		.policy = podvs_ann_cmd_policy,
 		.maxattr = PODVS_A_MAX,
 		.flags = PODVS_WRITE,
 	},

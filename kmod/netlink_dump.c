@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The "podvs" family's replies: GET_INFO, GET_CONFIG, GET_SERVICE and the
+ * The "podvs" family's replies: GET_INFO, GET_CONFIG, GET_ANNOUNCE,
+ * GET_SERVICE and the
  * service, dest and connection dumps (locking: netlink.c's header).
  */
 #include <linux/inet.h>
@@ -8,6 +9,7 @@
 #include <net/ipv6.h>
 #include <net/sock.h>
 
+#include "announce.h"
 #include "conn.h"
 #include "dest.h"
 #include "netlink_dump.h"
@@ -109,7 +111,7 @@ static int podvs_nl_put_dest(struct sk_buff *skb, struct podvs_dest *d)
 
 static int podvs_nl_put_drops(struct sk_buff *skb, struct podvs_net *pn)
 {
-	u64 drops[__PODVS_DROP_A_MAX];
+	u64 drops[PODVS_CNT_MAX];
 	struct nlattr *nest;
 	int i;
 
@@ -117,11 +119,13 @@ static int podvs_nl_put_drops(struct sk_buff *skb, struct podvs_net *pn)
 	nest = nla_nest_start(skb, PODVS_INFO_A_DROPS);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = PODVS_DROP_A_NO_SERVICE; i <= PODVS_DROP_A_DEST_GONE; i++)
-		if (nla_put_u64_64bit(skb, i, drops[i], PODVS_DROP_A_PAD))
+	for (i = PODVS_DROP_A_NO_SERVICE; i <= PODVS_DROP_A_MAX; i++)
+		if (i != PODVS_DROP_A_PAD &&
+		    nla_put_u64_64bit(skb, i, drops[i], PODVS_DROP_A_PAD))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
-	return 0;
+	return nla_put_u64_64bit(skb, PODVS_INFO_A_LEARNED,
+				 drops[PODVS_CNT_LEARNED], PODVS_INFO_A_PAD);
 }
 
 static int podvs_nl_put_info(struct sk_buff *skb, struct podvs_net *pn)
@@ -217,6 +221,29 @@ static int podvs_nl_fill_config(struct sk_buff *skb, void *pn)
 int podvs_nl_get_config(struct sk_buff *skb, struct genl_info *info)
 {
 	return podvs_nl_reply(info, podvs_nl_fill_config, podvs_nl_pn(info));
+}
+
+static int podvs_nl_fill_announce(struct sk_buff *skb, void *pn)
+{
+	struct nlattr *nest = nla_nest_start(skb, PODVS_A_ANNOUNCE);
+	struct podvs_ann_snap s;
+
+	podvs_ann_read(pn, &s);
+	if (!nest || nla_put_u32(skb, PODVS_ANN_A_HOLD, s.hold) ||
+	    nla_put_u8(skb, PODVS_ANN_A_READY, s.ready) ||
+	    nla_put_u8(skb, PODVS_ANN_A_DECOMMISSIONED, s.decommissioned) ||
+	    nla_put_u8(skb, PODVS_ANN_A_UP, s.up) ||
+	    nla_put_u32(skb, PODVS_ANN_A_REMAINING_MS, s.remaining_ms) ||
+	    nla_put_u32(skb, PODVS_ANN_A_EXPIRIES, s.expiries) ||
+	    nla_put_u32(skb, PODVS_ANN_A_LINKS, s.links))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+int podvs_nl_get_announce(struct sk_buff *skb, struct genl_info *info)
+{
+	return podvs_nl_reply(info, podvs_nl_fill_announce, podvs_nl_pn(info));
 }
 
 struct podvs_nl_svc_get {
@@ -512,7 +539,8 @@ static int podvs_nl_put_conn(struct sk_buff *skb, const struct podvs_conn *c)
 	    nla_put_be16(skb, PODVS_CONN_A_DPORT, c->dport) ||
 	    nla_put_u8(skb, PODVS_CONN_A_STATE, READ_ONCE(c->state)) ||
 	    nla_put_u32(skb, PODVS_CONN_A_EXPIRES,
-			left > 0 ? DIV_ROUND_UP(left, HZ) : 0))
+			left > 0 ? DIV_ROUND_UP(left, HZ) : 0) ||
+	    nla_put_u32(skb, PODVS_CONN_A_FLAGS, podvs_conn_uflags(c)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

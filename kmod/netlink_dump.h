@@ -15,6 +15,7 @@ void podvs_nl_dump_init(const struct genl_family *family);
 
 int podvs_nl_get_info(struct sk_buff *skb, struct genl_info *info);
 int podvs_nl_get_config(struct sk_buff *skb, struct genl_info *info);
+int podvs_nl_get_announce(struct sk_buff *skb, struct genl_info *info);
 int podvs_nl_get_service(struct sk_buff *skb, struct genl_info *info);
 int podvs_nl_start_services(struct netlink_callback *cb);
 int podvs_nl_dump_services(struct sk_buff *skb, struct netlink_callback *cb);

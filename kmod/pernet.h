@@ -14,6 +14,7 @@
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/podvs.h>
+#include "announce.h"
 #include "stats.h"
 
 struct podvs_svc_table;
@@ -31,9 +32,14 @@ struct podvs_config {
 	u32 conn_max;
 };
 
-/* Global drop counters, indexed by enum podvs_drop_attr. */
+/* The namespace's packet counters: the drops, indexed by enum
+ * podvs_drop_attr, then the flows learned from a Pod's packet (revnat.h).
+ */
+#define PODVS_CNT_LEARNED	__PODVS_DROP_A_MAX
+#define PODVS_CNT_MAX		(__PODVS_DROP_A_MAX + 1)
+
 struct podvs_drops {
-	u64_stats_t cnt[__PODVS_DROP_A_MAX];
+	u64_stats_t cnt[PODVS_CNT_MAX];
 	struct u64_stats_sync syncp;
 };
 
@@ -51,10 +57,12 @@ struct podvs_net {
 	struct podvs_drops __percpu *drops;
 	/* bumped under lock on every committed change */
 	u32 generation;
-	/* drop counters at the last ZERO (read minus this); under lock */
-	u64 drops_zero[__PODVS_DROP_A_MAX];
+	/* counters at the last ZERO (read minus this); under lock */
+	u64 drops_zero[PODVS_CNT_MAX];
 	/* rate estimator of every service and dest of the namespace */
 	struct podvs_est est;
+	/* VIP announcement: the watchdog and the podvs links (own lock) */
+	struct podvs_announce ann;
 };
 
 extern unsigned int podvs_net_id;
@@ -78,19 +86,26 @@ static inline void podvs_bump_generation(struct podvs_net *pn)
 int podvs_net_setup(struct podvs_net *pn, struct net *net);
 void podvs_net_teardown(struct podvs_net *pn);
 
-/* Drop counters summed over CPUs, minus the last ZERO (pernet.c). */
-void podvs_drops_read(struct podvs_net *pn, u64 out[__PODVS_DROP_A_MAX]);
+/* Counters (drops, then PODVS_CNT_LEARNED) summed over CPUs, minus the
+ * last ZERO (pernet.c).
+ */
+void podvs_drops_read(struct podvs_net *pn, u64 out[PODVS_CNT_MAX]);
 void podvs_drops_zero(struct podvs_net *pn);
 
 /* Callable from any context (LOCAL_OUT runs preemptible). */
-static inline void podvs_drop(struct podvs_net *pn, enum podvs_drop_attr why)
+static inline void podvs_count_ns(struct podvs_net *pn, unsigned int i)
 {
 	struct podvs_drops *d = get_cpu_ptr(pn->drops);
 
 	u64_stats_update_begin(&d->syncp);
-	u64_stats_inc(&d->cnt[why]);
+	u64_stats_inc(&d->cnt[i]);
 	u64_stats_update_end(&d->syncp);
 	put_cpu_ptr(pn->drops);
+}
+
+static inline void podvs_drop(struct podvs_net *pn, enum podvs_drop_attr why)
+{
+	podvs_count_ns(pn, why);
 }
 
 #endif /* _PODVS_PERNET_H */

@@ -46,6 +46,11 @@ struct podvs_sched_state {
 struct podvs_sched_ops {
 	const char *name;
 	struct list_head list;
+	/* pick depends only on the flow key and the state (mh, sh): every
+	 * gateway with the same dests picks the same dest for a client, so
+	 * reverse translation may ask who would get it (revnat.c)
+	 */
+	bool hashed;
 	/* allocate the state for the n sorted dests (the array then belongs
 	 * to the state); may sleep, may fail
 	 */

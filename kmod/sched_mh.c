@@ -334,6 +334,7 @@ u32 podvs_mh_size(const struct podvs_sched_state *st)
 
 static struct podvs_sched_ops podvs_mh_ops = {
 	.name = "mh",
+	.hashed = true,
 	.build = podvs_mh_build,
 	.fill = podvs_mh_fill,
 	.free = podvs_mh_free,

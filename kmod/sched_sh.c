@@ -66,6 +66,7 @@ static struct podvs_dest *podvs_sh_pick(struct podvs_sched_state *st,
 
 static struct podvs_sched_ops podvs_sh_ops = {
 	.name = "sh",
+	.hashed = true,
 	.build = podvs_sh_build,
 	.free = podvs_sh_free,
 	.pick = podvs_sh_pick,

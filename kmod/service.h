@@ -64,6 +64,7 @@ struct podvs_svc_table {
 	struct rhashtable ht;		/* services by key */
 	struct rhashtable vips;		/* struct podvs_vip by (af, addr) */
 	struct rhashtable dests;	/* dests by (svc, addr, port) */
+	struct rhltable rev;		/* dests by podvs_rev_key (revnat.h) */
 	struct list_head list;		/* every service, in id order */
 	u32 nsvc;			/* services (zombies included) */
 	u32 ndests;			/* dests (zombies included) */

@@ -81,7 +81,7 @@ static void podvs_stats_test_rates(struct kunit *test)
 static void podvs_stats_test_drops(struct kunit *test)
 {
 	struct podvs_net *pn = test->priv;
-	u64 d[__PODVS_DROP_A_MAX];
+	u64 d[PODVS_CNT_MAX];
 
 	podvs_drop(pn, PODVS_DROP_A_NO_DEST);
 	podvs_drop(pn, PODVS_DROP_A_NO_DEST);

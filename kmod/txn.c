@@ -7,6 +7,7 @@
 
 #include "conn.h"
 #include "dest.h"
+#include "revnat.h"
 #include "service.h"
 #include "txn.h"
 
@@ -141,6 +142,7 @@ int podvs_txn_commit(struct podvs_txn *t)
 		svc->txn_state = NULL;
 		list_del_init(&svc->txn_node);
 	}
+	podvs_rev_publish(t);	/* while every logged object lives */
 	podvs_txn_reap(t);
 	kvfree(t->log);
 	t->log = NULL;

@@ -146,6 +146,8 @@ struct lpv_drops {
 	uint64_t nomem;
 	uint64_t malformed;
 	uint64_t dest_gone;
+	uint64_t ambiguous;
+	uint64_t snat_ports;
 };
 
 /* PODVS_CMD_GET_INFO reply; absent attributes read as 0 / "". */
@@ -161,6 +163,7 @@ struct lpv_info {
 	uint32_t generation;
 	struct lpv_drops drops;
 	char schedulers[256];
+	uint64_t learned;			/* PODVS_INFO_A_LEARNED */
 };
 
 /* One connection entry (PODVS_CMD_GET_CONN). */
@@ -171,6 +174,10 @@ struct lpv_conn {
 	uint16_t cport, vport, dport;
 	uint8_t state;				/* enum podvs_conn_state */
 	uint32_t expires;			/* seconds */
+	uint32_t flags;				/* enum podvs_conn_flags */
+	bool has_laddr;				/* hairpin SNAT: laddr, lport */
+	union lpv_addr laddr;
+	uint16_t lport;
 };
 
 /* struct lpv_conn_filter.present bits */
@@ -190,6 +197,22 @@ struct lpv_conn_filter {
 	uint16_t dport;
 	union lpv_addr caddr;
 	uint16_t cport;
+};
+
+/*
+ * VIP announcement state of the namespace (PODVS_A_ANNOUNCE; see "VIP
+ * announcement" in the uapi header).  lpv_announce_get() fills every
+ * field; up, remaining_ms, expiries and links are reported only.
+ * lpv_announce_set() sends only the fields whose has_* is true (the
+ * others keep their value in the kernel); has_hold restarts the watchdog:
+ * it is podvsd's heartbeat.  hold is 1..3600 seconds in a set, 0 in a
+ * reply when the watchdog never ran.
+ */
+struct lpv_announce {
+	uint32_t hold;				/* seconds */
+	bool ready, decommissioned, up;
+	uint32_t remaining_ms, expiries, links;	/* replies */
+	bool has_hold, has_ready, has_decommissioned;	/* set */
 };
 
 struct lpv_handle;
@@ -240,6 +263,10 @@ int lpv_dest_list(struct lpv_handle *h, const struct lpv_service *svc,
 
 int lpv_config_get(struct lpv_handle *h, struct lpv_config *cfg);
 int lpv_config_set(struct lpv_handle *h, const struct lpv_config *cfg);
+
+int lpv_announce_get(struct lpv_handle *h, struct lpv_announce *ann);
+/* -EINVAL (no request sent) when no has_* is set. */
+int lpv_announce_set(struct lpv_handle *h, const struct lpv_announce *ann);
 
 /* Delete every service (ipvsadm -C). */
 int lpv_flush(struct lpv_handle *h);

@@ -186,6 +186,35 @@ int lpv_put_config(struct nlmsghdr *nlh, size_t buflen,
 	return 0;
 }
 
+static int put_u8_if(struct nlmsghdr *nlh, size_t buflen, bool cond,
+		     uint16_t type, uint8_t val)
+{
+	if (!cond)
+		return 0;
+	return mnl_attr_put_u8_check(nlh, buflen, type, val) ? 0 : -EMSGSIZE;
+}
+
+int lpv_put_announce(struct nlmsghdr *nlh, size_t buflen,
+		     const struct lpv_announce *ann)
+{
+	struct nlattr *nest = mnl_attr_nest_start_check(nlh, buflen, PODVS_A_ANNOUNCE);
+	int err;
+
+	if (!nest)
+		return -EMSGSIZE;
+	err = put_u32_if(nlh, buflen, ann->has_hold, PODVS_ANN_A_HOLD, ann->hold);
+	err = err ?: put_u8_if(nlh, buflen, ann->has_ready, PODVS_ANN_A_READY,
+			       ann->ready);
+	err = err ?: put_u8_if(nlh, buflen, ann->has_decommissioned,
+			       PODVS_ANN_A_DECOMMISSIONED, ann->decommissioned);
+	if (err) {
+		mnl_attr_nest_cancel(nlh, nest);
+		return err;
+	}
+	mnl_attr_nest_end(nlh, nest);
+	return 0;
+}
+
 static int put_filter_dest(struct nlmsghdr *nlh, size_t buflen,
 			   const struct lpv_conn_filter *f, uint16_t af)
 {
@@ -528,6 +557,8 @@ static int parse_drops(const struct nlattr *nest, struct lpv_drops *dr)
 		[PODVS_DROP_A_NOMEM] = &dr->nomem,
 		[PODVS_DROP_A_MALFORMED] = &dr->malformed,
 		[PODVS_DROP_A_DEST_GONE] = &dr->dest_gone,
+		[PODVS_DROP_A_AMBIGUOUS] = &dr->ambiguous,
+		[PODVS_DROP_A_SNAT_PORTS] = &dr->snat_ports,
 	};
 	unsigned int i;
 
@@ -564,7 +595,8 @@ int lpv_parse_info(const struct nlattr *nest, struct lpv_info *info)
 	}
 	if (get_str(tb[PODVS_INFO_A_VERSION], info->version, sizeof(info->version)) < 0 ||
 	    get_str(tb[PODVS_INFO_A_SCHEDULERS], info->schedulers,
-		    sizeof(info->schedulers)) < 0)
+		    sizeof(info->schedulers)) < 0 ||
+	    get_fixed(tb[PODVS_INFO_A_LEARNED], &info->learned, 8) < 0)
 		return -EPROTO;
 	if (tb[PODVS_INFO_A_DROPS])
 		return parse_drops(tb[PODVS_INFO_A_DROPS], &info->drops);
@@ -597,7 +629,7 @@ int lpv_parse_config(const struct nlattr *nest, struct lpv_config *cfg)
 int lpv_parse_conn(const struct nlattr *nest, struct lpv_conn *c)
 {
 	const struct nlattr *tb[PODVS_CONN_A_MAX + 1];
-	size_t cl = 0, vl = 0, dl = 0;
+	size_t cl = 0, vl = 0, dl = 0, ll = 0;
 	int err;
 
 	memset(c, 0, sizeof(*c));
@@ -613,11 +645,47 @@ int lpv_parse_conn(const struct nlattr *nest, struct lpv_conn *c)
 	err |= get_be16(tb[PODVS_CONN_A_DPORT], &c->dport) < 0;
 	err |= get_fixed(tb[PODVS_CONN_A_STATE], &c->state, 1) < 0;
 	err |= get_fixed(tb[PODVS_CONN_A_EXPIRES], &c->expires, 4) < 0;
-	if (err)
+	err |= get_fixed(tb[PODVS_CONN_A_FLAGS], &c->flags, 4) < 0;
+	err |= get_addr(tb[PODVS_CONN_A_LADDR], &c->laddr, &ll) < 0;
+	err |= get_be16(tb[PODVS_CONN_A_LPORT], &c->lport) < 0;
+	/* the local address is the client's family, like every other */
+	if (err || (ll && cl && ll != cl))
 		return -EPROTO;
+	c->has_laddr = ll != 0;
 	if (!c->af)
 		c->af = cl == 16 ? AF_INET6 : AF_INET;
 	return 0;
+}
+
+/* A u8 that is a boolean: 0 or 1, anything else is malformed. */
+static int get_bool(const struct nlattr *a, bool *v)
+{
+	uint8_t u = 0;
+	int ret = get_fixed(a, &u, 1);
+
+	if (ret > 0 && u > 1)
+		return -EPROTO;
+	if (ret > 0)
+		*v = u;
+	return ret;
+}
+
+int lpv_parse_announce(const struct nlattr *nest, struct lpv_announce *ann)
+{
+	const struct nlattr *tb[PODVS_ANN_A_MAX + 1];
+	int err;
+
+	memset(ann, 0, sizeof(*ann));
+	if (parse_nested(nest, tb, PODVS_ANN_A_MAX))
+		return -EPROTO;
+	err = get_fixed(tb[PODVS_ANN_A_HOLD], &ann->hold, 4) < 0;
+	err |= get_bool(tb[PODVS_ANN_A_READY], &ann->ready) < 0;
+	err |= get_bool(tb[PODVS_ANN_A_DECOMMISSIONED], &ann->decommissioned) < 0;
+	err |= get_bool(tb[PODVS_ANN_A_UP], &ann->up) < 0;
+	err |= get_fixed(tb[PODVS_ANN_A_REMAINING_MS], &ann->remaining_ms, 4) < 0;
+	err |= get_fixed(tb[PODVS_ANN_A_EXPIRIES], &ann->expiries, 4) < 0;
+	err |= get_fixed(tb[PODVS_ANN_A_LINKS], &ann->links, 4) < 0;
+	return err ? -EPROTO : 0;
 }
 
 /* ---- acks and extack --------------------------------------------------- */

@@ -30,6 +30,9 @@ int lpv_put_dest(struct nlmsghdr *nlh, size_t buflen, uint16_t type,
 		 uint16_t af, const struct lpv_dest *dest, bool key_only);
 int lpv_put_config(struct nlmsghdr *nlh, size_t buflen,
 		   const struct lpv_config *cfg);
+/* PODVS_A_ANNOUNCE with the fields whose has_* is set. */
+int lpv_put_announce(struct nlmsghdr *nlh, size_t buflen,
+		     const struct lpv_announce *ann);
 int lpv_put_conn_filter(struct nlmsghdr *nlh, size_t buflen,
 			const struct lpv_conn_filter *f);
 /* One PODVS_A_OP of a batch: key only for DEL ops. */
@@ -58,6 +61,8 @@ int lpv_parse_stats(const struct nlattr *nest, struct lpv_stats *st);
 int lpv_parse_info(const struct nlattr *nest, struct lpv_info *info);
 int lpv_parse_config(const struct nlattr *nest, struct lpv_config *cfg);
 int lpv_parse_conn(const struct nlattr *nest, struct lpv_conn *conn);
+/* READY, DECOMMISSIONED and UP must be 0 or 1; has_* stay false. */
+int lpv_parse_announce(const struct nlattr *nest, struct lpv_announce *ann);
 
 /* An NLMSG_ERROR or NLMSG_DONE message, with its extack TLVs. */
 struct lpv_ack {

@@ -112,6 +112,43 @@ int lpv_config_set(struct lpv_handle *h, const struct lpv_config *cfg)
 	return lpv_xfer(h, nlh, NULL, NULL);
 }
 
+/* ---- announcement ------------------------------------------------------ */
+
+static int announce_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[PODVS_A_MAX + 1];
+
+	if (lpv_parse_top(nlh, tb) || !tb[PODVS_A_ANNOUNCE])
+		return -EPROTO;
+	return lpv_parse_announce(tb[PODVS_A_ANNOUNCE], data);
+}
+
+int lpv_announce_get(struct lpv_handle *h, struct lpv_announce *ann)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+
+	memset(ann, 0, sizeof(*ann));
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_GET_ANNOUNCE, 0, 0);
+	return lpv_xfer(h, nlh, announce_cb, ann);
+}
+
+int lpv_announce_set(struct lpv_handle *h, const struct lpv_announce *ann)
+{
+	char buf[REQ_LEN];
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (!ann->has_hold && !ann->has_ready && !ann->has_decommissioned)
+		return lpv_set_err(h, -EINVAL, "announce: nothing to set "
+				   "(hold, ready or decommissioned)");
+	nlh = lpv_msg_start(buf, h->family, PODVS_CMD_SET_ANNOUNCE, 0, 0);
+	err = lpv_put_announce(nlh, sizeof(buf), ann);
+	if (err)
+		return build_err(h, err);
+	return lpv_xfer(h, nlh, NULL, NULL);
+}
+
 /* ---- services ---------------------------------------------------------- */
 
 static int svc_cmd(struct lpv_handle *h, uint8_t cmd,

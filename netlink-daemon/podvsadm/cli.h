@@ -39,6 +39,9 @@ enum adm_cmd_id {
 	ADM_INFO,		/* --info */
 	ADM_DRAIN,		/* --drain without -a/-e */
 	ADM_UNDRAIN,		/* --undrain without -a/-e */
+	ADM_ANNOUNCE,		/* --announce: show, or set --hold/--ready */
+	ADM_DECOMMISSION,	/* --decommission */
+	ADM_RECOMMISSION,	/* --recommission */
 	ADM_VERSION,		/* -v, --version */
 	ADM_HELP,		/* -h, --help */
 	__ADM_MAX
@@ -68,6 +71,8 @@ enum adm_opt {
 	OPT_CLIENT_FILTER,	/* --client */
 	OPT_MH_SIZE,		/* --mh-table-size */
 	OPT_OWNER,		/* --owner */
+	OPT_HOLD,		/* --hold, with --announce */
+	OPT_READY,		/* --ready, with --announce */
 	__OPT_MAX
 };
 
@@ -92,6 +97,7 @@ struct adm_cmd {
 	bool drain;			/* --drain (true) / --undrain (false) */
 	struct lpv_config cfg;		/* --set */
 	struct lpv_conn_filter filter;		/* -Lc filters */
+	struct lpv_announce ann;	/* --announce --hold/--ready, --(de|re)commission */
 };
 
 #define ADM_ERR_LEN	512
@@ -182,6 +188,8 @@ void adm_print_conn_title(FILE *f);
 void adm_print_conn(FILE *f, const struct lpv_conn *c, unsigned int fmt);
 void adm_print_timeout(FILE *f, const struct lpv_config *cfg);
 void adm_print_info(FILE *f, const struct lpv_info *info);
+/* The announcement state (--announce). */
+void adm_print_announce(FILE *f, const struct lpv_announce *a);
 /* ipvsadm's number column: %9llu, or K/M/G/T suffixes, or exact. */
 void adm_print_largenum(FILE *f, unsigned long long n, unsigned int fmt);
 /* "192.0.2.1:80" or "[2001:db8::1]:80" (names unless FMT_NUMERIC). */
@@ -196,6 +204,7 @@ int adm_json_services(FILE *f, const struct adm_svc_entry *e, size_t n);
 int adm_json_conns(FILE *f, const struct lpv_conn *c, size_t n);
 int adm_json_config(FILE *f, const struct lpv_config *cfg);
 int adm_json_info(FILE *f, const struct lpv_info *info);
+int adm_json_announce(FILE *f, const struct lpv_announce *a);
 
 /* Help text (usage.c). */
 void adm_usage(FILE *f, const char *prog);

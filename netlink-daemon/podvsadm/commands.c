@@ -85,6 +85,28 @@ static int info_main(struct ctx *x)
 	return EXIT_OK;
 }
 
+/* Show the state, or with --hold/--ready set them. */
+static int announce_main(struct ctx *x)
+{
+	const struct lpv_announce *req = &x->c->ann;
+	struct lpv_announce a;
+
+	if (req->has_hold || req->has_ready)
+		return exit_code(x, lpv_announce_set(x->h, req));
+	if (lpv_announce_get(x->h, &a))
+		return kernel_err(x);
+	if (x->c->fmt & FMT_JSON)
+		return adm_json_announce(x->out, &a) ? EXIT_KERNEL : EXIT_OK;
+	adm_print_announce(x->out, &a);
+	return EXIT_OK;
+}
+
+/* --decommission, --recommission */
+static int commission_main(struct ctx *x)
+{
+	return exit_code(x, lpv_announce_set(x->h, &x->c->ann));
+}
+
 /* ---- listings ------------------------------------------------------------ */
 
 static void free_entries(struct adm_svc_entry *e, size_t n)
@@ -479,6 +501,9 @@ static const struct {
 	{ ADM_RESTORE, restore_main },
 	{ ADM_SET, set_main },
 	{ ADM_INFO, info_main },
+	{ ADM_ANNOUNCE, announce_main },
+	{ ADM_DECOMMISSION, commission_main },
+	{ ADM_RECOMMISSION, commission_main },
 };
 
 static int run(struct adm_cmd *c)

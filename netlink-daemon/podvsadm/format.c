@@ -330,6 +330,25 @@ void adm_print_conn_title(FILE *f)
 		"destination");
 }
 
+/* What ipvsadm has no column for, after the destination: "learned" for a
+ * flow learned from a Pod's packet, "snat ADDR:PORT" for hairpin SNAT.
+ * Nothing (the ipvsadm line) when the kernel reports neither.
+ */
+static void print_conn_extra(FILE *f, const struct lpv_conn *c, unsigned int fmt)
+{
+	char ln[128];
+
+	if (c->flags & PODVS_CONN_FL_LEARNED)
+		fprintf(f, " learned");
+	if (c->has_laddr) {
+		adm_addrport(ln, sizeof(ln), c->af, &c->laddr, c->lport,
+			     c->protocol, fmt);
+		fprintf(f, " snat %s", ln);
+	} else if (c->flags & PODVS_CONN_FL_SNAT) {
+		fprintf(f, " snat");
+	}
+}
+
 void adm_print_conn(FILE *f, const struct lpv_conn *c, unsigned int fmt)
 {
 	char cn[128], vn[128], dn[128], expire[16];
@@ -338,9 +357,11 @@ void adm_print_conn(FILE *f, const struct lpv_conn *c, unsigned int fmt)
 	adm_addrport(vn, sizeof(vn), c->af, &c->vaddr, c->vport, c->protocol, fmt);
 	adm_addrport(dn, sizeof(dn), c->af, &c->daddr, c->dport, c->protocol, fmt);
 	snprintf(expire, sizeof(expire), "%02u:%02u", c->expires / 60, c->expires % 60);
-	fprintf(f, "%-3s %-6s %-11s %-18s %-18s %s\n",
+	fprintf(f, "%-3s %-6s %-11s %-18s %-18s %s",
 		c->protocol == IPPROTO_UDP ? "UDP" : "TCP", expire,
 		lpv_conn_state_name(c->state), cn, vn, dn);
+	print_conn_extra(f, c, fmt);
+	fputc('\n', f);
 }
 
 void adm_print_timeout(FILE *f, const struct lpv_config *cfg)
@@ -368,4 +389,29 @@ void adm_print_info(FILE *f, const struct lpv_info *i)
 	fprintf(f, "  %-12s %llu\n", "nomem", (unsigned long long)d->nomem);
 	fprintf(f, "  %-12s %llu\n", "malformed", (unsigned long long)d->malformed);
 	fprintf(f, "  %-12s %llu\n", "dest_gone", (unsigned long long)d->dest_gone);
+	fprintf(f, "  %-12s %llu\n", "ambiguous", (unsigned long long)d->ambiguous);
+	fprintf(f, "  %-12s %llu\n", "snat_ports", (unsigned long long)d->snat_ports);
+	fprintf(f, "learned flows %llu\n", (unsigned long long)i->learned);
+}
+
+/* The watchdog: never started, fired, or counting down. */
+static void print_watchdog(FILE *f, const struct lpv_announce *a)
+{
+	if (!a->hold)
+		fprintf(f, "  %-16s never started\n", "watchdog");
+	else if (!a->remaining_ms)
+		fprintf(f, "  %-16s expired (hold %u s)\n", "watchdog", a->hold);
+	else
+		fprintf(f, "  %-16s running, %u.%03u s of %u s left\n", "watchdog",
+			a->remaining_ms / 1000, a->remaining_ms % 1000, a->hold);
+}
+
+void adm_print_announce(FILE *f, const struct lpv_announce *a)
+{
+	fprintf(f, "VIP announcement: carrier %s on %u podvs link%s\n",
+		a->up ? "UP" : "DOWN", a->links, a->links == 1 ? "" : "s");
+	print_watchdog(f, a);
+	fprintf(f, "  %-16s %s\n", "ready", a->ready ? "yes" : "no");
+	fprintf(f, "  %-16s %s\n", "decommissioned", a->decommissioned ? "yes" : "no");
+	fprintf(f, "  %-16s %u\n", "expiries", a->expiries);
 }

@@ -173,6 +173,14 @@ static cJSON *conn_json(const struct lpv_conn *c)
 	ok = ok && cJSON_AddNumberToObject(o, "dest_port", c->dport);
 	ok = ok && cJSON_AddStringToObject(o, "state", lpv_conn_state_name(c->state));
 	ok = ok && cJSON_AddNumberToObject(o, "expires", c->expires);
+	ok = ok && cJSON_AddBoolToObject(o, "learned",
+					 (c->flags & PODVS_CONN_FL_LEARNED) != 0);
+	ok = ok && cJSON_AddBoolToObject(o, "snat",
+					 (c->flags & PODVS_CONN_FL_SNAT) != 0);
+	if (ok && c->has_laddr) {
+		ok = add_addr(o, "snat_addr", c->af, &c->laddr);
+		ok = ok && cJSON_AddNumberToObject(o, "snat_port", c->lport);
+	}
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -216,6 +224,8 @@ static cJSON *drops_json(const struct lpv_drops *d)
 	ok = ok && cJSON_AddNumberToObject(o, "nomem", (double)d->nomem);
 	ok = ok && cJSON_AddNumberToObject(o, "malformed", (double)d->malformed);
 	ok = ok && cJSON_AddNumberToObject(o, "dest_gone", (double)d->dest_gone);
+	ok = ok && cJSON_AddNumberToObject(o, "ambiguous", (double)d->ambiguous);
+	ok = ok && cJSON_AddNumberToObject(o, "snat_ports", (double)d->snat_ports);
 	if (!ok) {
 		cJSON_Delete(o);
 		return NULL;
@@ -239,5 +249,21 @@ int adm_json_info(FILE *f, const struct lpv_info *i)
 	ok = ok && cJSON_AddNumberToObject(o, "generation", i->generation);
 	ok = ok && cJSON_AddStringToObject(o, "schedulers", i->schedulers);
 	ok = ok && cJSON_AddItemToObject(o, "drops", drops_json(&i->drops));
+	ok = ok && cJSON_AddNumberToObject(o, "learned", (double)i->learned);
+	return emit(f, ok ? o : (cJSON_Delete(o), NULL));
+}
+
+int adm_json_announce(FILE *f, const struct lpv_announce *a)
+{
+	cJSON *o = cJSON_CreateObject();
+	bool ok = o != NULL;
+
+	ok = ok && cJSON_AddBoolToObject(o, "up", a->up);
+	ok = ok && cJSON_AddNumberToObject(o, "links", a->links);
+	ok = ok && cJSON_AddNumberToObject(o, "hold", a->hold);
+	ok = ok && cJSON_AddNumberToObject(o, "remaining_ms", a->remaining_ms);
+	ok = ok && cJSON_AddBoolToObject(o, "ready", a->ready);
+	ok = ok && cJSON_AddBoolToObject(o, "decommissioned", a->decommissioned);
+	ok = ok && cJSON_AddNumberToObject(o, "expiries", a->expiries);
 	return emit(f, ok ? o : (cJSON_Delete(o), NULL));
 }

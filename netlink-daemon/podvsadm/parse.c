@@ -53,6 +53,9 @@ static const char *const cmd_names[__ADM_MAX] = {
 	[ADM_INFO] = "--info",
 	[ADM_DRAIN] = "--drain",
 	[ADM_UNDRAIN] = "--undrain",
+	[ADM_ANNOUNCE] = "--announce",
+	[ADM_DECOMMISSION] = "--decommission",
+	[ADM_RECOMMISSION] = "--recommission",
 	[ADM_VERSION] = "-v (version)",
 	[ADM_HELP] = "-h (help)",
 };
@@ -80,6 +83,8 @@ static const char *const opt_names[__OPT_MAX] = {
 	[OPT_CLIENT_FILTER] = "--client",
 	[OPT_MH_SIZE] = "--mh-table-size",
 	[OPT_OWNER] = "--owner",
+	[OPT_HOLD] = "--hold",
+	[OPT_READY] = "--ready",
 };
 
 const char *adm_cmd_name(enum adm_cmd_id cmd)
@@ -124,6 +129,9 @@ static const struct {
 		B(OPT_SERVICE) | B(OPT_SERVER) | B(OPT_DRAIN) },
 	[ADM_UNDRAIN] = { B(OPT_SERVICE) | B(OPT_SERVER),
 		B(OPT_SERVICE) | B(OPT_SERVER) | B(OPT_DRAIN) },
+	[ADM_ANNOUNCE] = { 0, B(OPT_JSON) | B(OPT_HOLD) | B(OPT_READY) },
+	[ADM_DECOMMISSION] = { 0, 0 },
+	[ADM_RECOMMISSION] = { 0, 0 },
 };
 
 /* Parser state: the command being built plus arguments checked at the end. */
@@ -488,6 +496,36 @@ static int h_owner(struct pstate *ps, const struct optdef *o, const char *arg)
 	return 0;
 }
 
+/* The uapi's range (PODVS_ANN_A_HOLD): 1..3600 seconds. */
+#define ADM_HOLD_MAX	3600
+
+static int h_hold(struct pstate *ps, const struct optdef *o, const char *arg)
+{
+	unsigned long v;
+
+	(void)o;
+	if (set_opt(ps, OPT_HOLD))
+		return EXIT_USAGE;
+	if (!parse_uint(arg, 1, ADM_HOLD_MAX, &v))
+		return fail(ps, "--hold %s: invalid hold time (1..%d seconds)", arg,
+			    ADM_HOLD_MAX);
+	ps->c->ann.hold = (uint32_t)v;
+	ps->c->ann.has_hold = true;
+	return 0;
+}
+
+static int h_ready(struct pstate *ps, const struct optdef *o, const char *arg)
+{
+	(void)o;
+	if (set_opt(ps, OPT_READY))
+		return EXIT_USAGE;
+	if (strcmp(arg, "0") && strcmp(arg, "1"))
+		return fail(ps, "--ready %s: must be 0 or 1", arg);
+	ps->c->ann.ready = arg[0] == '1';
+	ps->c->ann.has_ready = true;
+	return 0;
+}
+
 static int h_unsupported(struct pstate *ps, const struct optdef *o, const char *arg)
 {
 	char name[40];
@@ -520,6 +558,9 @@ static const struct optdef optdefs[] = {
 	CMD("restore", 'R', ADM_RESTORE),
 	CMD("set", 0, ADM_SET),
 	CMD("info", 0, ADM_INFO),
+	CMD("announce", 0, ADM_ANNOUNCE),
+	CMD("decommission", 0, ADM_DECOMMISSION),
+	CMD("recommission", 0, ADM_RECOMMISSION),
 	CMD("help", 'h', ADM_HELP),
 	CMD("version", 'v', ADM_VERSION),
 	{ "tcp-service", 't', REQARG, h_service, IPPROTO_TCP, NULL },
@@ -548,6 +589,8 @@ static const struct optdef optdefs[] = {
 	{ "client", 0, REQARG, h_save_arg, OPT_CLIENT_FILTER, NULL },
 	{ "mh-table-size", 0, REQARG, h_mhsize, 0, NULL },
 	{ "owner", 0, REQARG, h_owner, 0, NULL },
+	{ "hold", 0, REQARG, h_hold, 0, NULL },
+	{ "ready", 0, REQARG, h_ready, 0, NULL },
 	NOSUP("gatewaying", 'g', NOARG, "only masquerading (-m)"),
 	NOSUP("ipip", 'i', NOARG, "only masquerading (-m)"),
 	NOSUP("u-threshold", 'x', REQARG, "no connection thresholds"),
@@ -714,7 +757,8 @@ static int check_cmd_opts(struct pstate *ps)
 		c->cmd = c->drain ? ADM_DRAIN : ADM_UNDRAIN;
 	if (c->cmd == ADM_NONE)
 		return fail(ps, "no command given (one of -A -E -D -a -e -d -C -L -Z "
-			    "-S -R --set --info --drain --undrain -h -v)");
+			    "-S -R --set --info --drain --undrain --announce "
+			    "--decommission --recommission -h -v)");
 	if (c->cmd == ADM_HELP || c->cmd == ADM_VERSION)
 		return 0;
 	bad = c->opts & ~cmd_opts[c->cmd].allow;
@@ -949,6 +993,33 @@ static void apply_dest_defaults(struct adm_cmd *c)
 	}
 }
 
+/* --announce with --hold/--ready sets them (and prints nothing), so no
+ * -o json; --decommission / --recommission set their flag.
+ */
+static int finish_announce(struct pstate *ps)
+{
+	struct adm_cmd *c = ps->c;
+	uint32_t set = B(OPT_HOLD) | B(OPT_READY);
+
+	if (c->cmd == ADM_DECOMMISSION || c->cmd == ADM_RECOMMISSION) {
+		c->ann.decommissioned = c->cmd == ADM_DECOMMISSION;
+		c->ann.has_decommissioned = true;
+		return 0;
+	}
+	if ((c->opts & set) && (c->opts & B(OPT_JSON)))
+		return fail(ps, "option %s cannot be combined with %s: --announce "
+			    "with --hold or --ready sets, it does not show",
+			    adm_opt_name(OPT_JSON),
+			    adm_opt_name((enum adm_opt)first_bit(c->opts & set)));
+	return 0;
+}
+
+static bool is_announce(enum adm_cmd_id cmd)
+{
+	return cmd == ADM_ANNOUNCE || cmd == ADM_DECOMMISSION ||
+	       cmd == ADM_RECOMMISSION;
+}
+
 static int finish(struct pstate *ps)
 {
 	struct adm_cmd *c = ps->c;
@@ -967,6 +1038,8 @@ static int finish(struct pstate *ps)
 		err = finish_filters(ps);
 	if (!err && c->cmd == ADM_SET)
 		err = finish_set(ps);
+	if (!err && is_announce(c->cmd))
+		err = finish_announce(ps);
 	if (err)
 		return err;
 	if (c->cmd == ADM_ADD_SERVICE || c->cmd == ADM_EDIT_SERVICE)

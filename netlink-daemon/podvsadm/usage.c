@@ -25,7 +25,9 @@ void adm_usage(FILE *f, const char *p)
 		"  %s -Z [virtual-service]\n"
 		"  %s --set tcp tcpfin udp\n"
 		"  %s --info\n"
-		"  %s -h\n\n", p, p, p, p, p, p, p, p, p, p, p, p, p, p);
+		"  %s --announce [--json] | --announce [--hold seconds] [--ready 0|1]\n"
+		"  %s --decommission | --recommission\n"
+		"  %s -h\n\n", p, p, p, p, p, p, p, p, p, p, p, p, p, p, p, p);
 	fprintf(f, "Commands:\n"
 		"Either long or short options are allowed.\n"
 		"  --add-service     -A        add virtual service with options\n"
@@ -43,6 +45,11 @@ void adm_usage(FILE *f, const char *p)
 		"  --zero            -Z        zero counters in a service or all services\n"
 		"  --set tcp tcpfin udp        set connection timeout values\n"
 		"  --info                      module version, table sizes, drop counters\n"
+		"  --announce                  VIP announcement: carrier of the podvs\n"
+		"                              links, watchdog, ready, decommissioned\n"
+		"  --decommission              withdraw this gateway's VIPs (carrier off)\n"
+		"                              until --recommission; outlives podvsd\n"
+		"  --recommission              undo --decommission\n"
 		"  --version         -v        tool and module versions\n"
 		"  --help            -h        display this help message\n\n");
 	fprintf(f, "virtual-service:\n"
@@ -73,5 +80,9 @@ void adm_usage(FILE *f, const char *p)
 		"  --sort                              does nothing, for backwards "
 		"compatibility\n"
 		"  --numeric      -n                   numeric output of addresses and ports\n"
-		"  --json         -o json              JSON output of a listing or --info\n");
+		"  --hold         seconds              --announce: restart the watchdog\n"
+		"                                      (1..3600; podvsd's heartbeat)\n"
+		"  --ready        0|1                  --announce: set READY\n"
+		"  --json         -o json              JSON output of a listing, --info\n"
+		"                                      or --announce\n");
 }

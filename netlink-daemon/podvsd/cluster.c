@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "cluster.h"
 
 static const char *meta(const cJSON *obj, const char *key)
@@ -99,6 +101,75 @@ static void synced(void *ctx)
 bool pd_cluster_synced(const struct pd_cluster *c)
 {
 	return c->services.synced && c->slices.synced && c->pods.synced;
+}
+
+bool pd_cluster_api_ok(const struct pd_cluster *c)
+{
+	return c->up && c->services.state != PD_INF_BACKOFF &&
+	       c->slices.state != PD_INF_BACKOFF &&
+	       c->pods.state != PD_INF_BACKOFF;
+}
+
+/* ---- our Node: the decommission annotation ----------------------------- */
+
+#define ANN_DECOMMISSIONED	"podvs.io/decommissioned"
+
+static void node_upsert(void *ctx, const cJSON *obj)
+{
+	struct pd_cluster *c = ctx;
+	const cJSON *md = cJSON_GetObjectItemCaseSensitive(obj, "metadata");
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(md, "annotations");
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann,
+							  ANN_DECOMMISSIONED);
+
+	if (strcmp(meta(obj, "name"), c->node_name) || !c->hooks.node)
+		return;
+	c->hooks.node(c->hooks.ctx, cJSON_IsString(v) ? v->valuestring : NULL);
+}
+
+static void node_remove(void *ctx, const cJSON *obj)
+{
+	struct pd_cluster *c = ctx;
+
+	if (!strcmp(meta(obj, "name"), c->node_name) && c->hooks.node)
+		c->hooks.node(c->hooks.ctx, NULL);
+}
+
+/* A list without our Node: it has no annotation. */
+static void node_prune(void *ctx, const struct pd_hmap *keep)
+{
+	struct pd_cluster *c = ctx;
+
+	if (!keep->n && c->hooks.node)
+		c->hooks.node(c->hooks.ctx, NULL);
+}
+
+static void node_nop(void *ctx)
+{
+	(void)ctx;
+}
+
+static const struct pd_informer_ops node_ops = {
+	.upsert = node_upsert,
+	.remove = node_remove,
+	.prune = node_prune,
+	.changed = node_nop,
+	.synced = node_nop,
+};
+
+static int node_init(struct pd_cluster *c, struct pd_loop *loop,
+		     const struct pd_informer_transport *tr, const char *node)
+{
+	char *q = curl_easy_escape(NULL, node, 0);
+
+	if (!q)
+		return -ENOMEM;
+	snprintf(c->node_name, sizeof(c->node_name), "%s", node);
+	snprintf(c->node_path, sizeof(c->node_path),
+		 "/api/v1/nodes?fieldSelector=metadata.name%%3D%s", q);
+	curl_free(q);
+	return pd_informer_init(&c->node, loop, c->log, tr, "nodes",
+				c->node_path, &node_ops, c);
 }
 
 static const struct pd_informer_ops svc_ops = {
@@ -219,6 +290,7 @@ int pd_cluster_init(struct pd_cluster *c, const struct pd_cluster_cfg *cfg,
 	err = err ?: pd_informer_init(&c->pods, cfg->loop, c->log, &tr,
 				      "pods", "/api/v1/pods", cfg->pod_ops,
 				      cfg->pod_ctx);
+	err = err ?: node_init(c, cfg->loop, &tr, cfg->node_name);
 	if (err)
 		return err;
 	leases_init(c, cfg->node_name);
@@ -227,6 +299,7 @@ int pd_cluster_init(struct pd_cluster *c, const struct pd_cluster_cfg *cfg,
 	pd_informer_start(&c->services);
 	pd_informer_start(&c->slices);
 	pd_informer_start(&c->pods);
+	pd_informer_start(&c->node);
 	pd_cluster_lease_tick(c);	/* elect now, not after the first tick */
 	return 0;
 }
@@ -237,6 +310,7 @@ void pd_cluster_fini(struct pd_cluster *c)
 		pd_informer_fini(&c->services);
 		pd_informer_fini(&c->slices);
 		pd_informer_fini(&c->pods);
+		pd_informer_fini(&c->node);
 		pd_elector_fini(&c->leader);
 		pd_elector_fini(&c->gw);
 		pd_http_fini(&c->http);

@@ -23,6 +23,9 @@ struct pd_cluster_hooks {
 	void (*changed)(void *ctx);	/* an informer event: sync soon */
 	void (*synced)(void *ctx);	/* an informer's first list is in */
 	void (*leader)(void *ctx, bool leader);	/* the election moved */
+	/* Our Node's podvs.io/decommissioned annotation: NULL when absent
+	 * (or the Node is gone).  Called on every list and event of it. */
+	void (*node)(void *ctx, const char *decommissioned);
 	void *ctx;
 };
 
@@ -45,6 +48,11 @@ struct pd_cluster {
 	struct pd_informer services;
 	struct pd_informer slices;
 	struct pd_informer pods;	/* gated and deleting Pods (gate/) */
+	/* our own Node only (fieldSelector); not part of "synced": the
+	 * decommission switch is no precondition for programming */
+	struct pd_informer node;
+	char node_name[254];
+	char node_path[400];
 	unsigned long rejected;		/* objects that failed to parse */
 	struct pd_events events;	/* Warning Events about Services */
 	struct pd_elector leader;	/* Lease podvsd-leader */
@@ -58,6 +66,8 @@ int pd_cluster_init(struct pd_cluster *c, const struct pd_cluster_cfg *cfg,
 void pd_cluster_fini(struct pd_cluster *c);
 /* Has every informer finished its first list? */
 bool pd_cluster_synced(const struct pd_cluster *c);
+/* Is the API server reachable: no informer of the tables backing off? */
+bool pd_cluster_api_ok(const struct pd_cluster *c);
 /* Every retryPeriod: leader election and the gateway report. */
 void pd_cluster_lease_tick(struct pd_cluster *c);
 /* Shutdown: release both Leases; true once nothing is in flight. */

@@ -11,6 +11,7 @@
 
 #include "libpodvs.h"
 #include "daemon.h"
+#include "kernel_announce.h"
 #include "node/sysctl.h"
 
 static void on_signal(struct pd_loop *loop, struct pd_io *io, uint32_t events)
@@ -72,38 +73,40 @@ static void signals_fini(struct podvsd *d)
 	sigprocmask(SIG_SETMASK, &d->old_mask, NULL);
 }
 
-/* After a successful sync: the VIP link follows the programmed VIPs. */
-static void sync_vips(struct podvsd *d)
+/* After a successful sync: announce the VIPs with a usable dest. */
+static void announce_vips(struct podvsd *d, uint64_t now)
 {
-	if (!d->vip_link_on || !d->vips_dirty)
+	struct pd_hmap usable;
+
+	if (!d->ann_on)
 		return;
-	if (!pd_viplink_sync(&d->vip, &d->rec.vips))
-		d->vips_dirty = false;
-}
-
-static void on_vip(void *ctx, const struct pd_addr *vip, bool add)
-{
-	struct podvsd *d = ctx;
-
-	(void)vip;
-	(void)add;
-	d->vips_dirty = true;
+	pd_hmap_init(&usable);
+	if (pd_rec_usable_vips(&d->rec, &usable))
+		pd_err(&d->log, "msg=\"out of memory listing VIPs\"");
+	else
+		pd_ann_vips(&d->ann, &usable, now);
+	pd_hmap_fini(&usable);
+	pd_ann_kernel(&d->ann, true, now);
+	pd_ann_synced(&d->ann, now);	/* the first full sync is this one */
 }
 
 static void on_sync(struct pd_loop *loop, struct pd_timer *t)
 {
 	struct podvsd *d = t->ctx;
+	uint64_t now = pd_now_ms();
 
 	(void)loop;
 	d->sync_armed = false;
 	if (!d->caches_synced)
 		return;
-	if (pd_rec_sync(&d->rec, pd_now_ms())) {
+	if (pd_rec_sync(&d->rec, now)) {
 		pd_warn(&d->log, "msg=\"sync failed, retrying\" in_ms=%d",
 			PD_TICK_MS);
+		if (d->ann_on)
+			pd_ann_kernel(&d->ann, false, now);
 		return;
 	}
-	sync_vips(d);
+	announce_vips(d, now);
 	pd_gate_eval(&d->gate);
 }
 
@@ -141,8 +144,38 @@ static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 	}
 	pd_rec_tick(&d->rec, now);
 	pool_pass(d);
-	if (pd_rec_pending(&d->rec) || d->vips_dirty)
+	if (pd_rec_pending(&d->rec))
 		podvsd_schedule_sync(d);
+}
+
+/* New interfaces get send_redirects=0 too; a change of failures is told. */
+static void redirects_pass(struct podvsd *d, bool first)
+{
+	int failed = pd_sysctl_no_redirects(NULL, &d->log, first);
+
+	if (failed < 0)
+		failed = 1;
+	d->sysctl_errors += failed;
+	if (!first && (unsigned long)failed != d->sysctl_failing)
+		pd_warn(&d->log, "msg=\"send_redirects=0 not set everywhere\" "
+			"failed=%d", failed);
+	d->sysctl_failing = failed;
+}
+
+/* The announcement heartbeat, and the API server's health for it. */
+static void on_ann_tick(struct pd_loop *loop, struct pd_timer *t)
+{
+	struct podvsd *d = t->ctx;
+	uint64_t now = pd_now_ms();
+
+	(void)loop;
+	if (!d->opts.dry_run && !(++d->ticks % (PD_SYSCTL_TICKS * PD_TICK_MS /
+						 PD_ANN_TICK_MS)))
+		redirects_pass(d, false);
+	if (!d->ann_on)
+		return;
+	pd_ann_api(&d->ann, pd_cluster_api_ok(&d->cluster), now);
+	pd_ann_tick(&d->ann, now);
 }
 
 /* A dest's health moved: recompute its Service. */
@@ -217,6 +250,14 @@ static void on_leader(void *ctx, bool leader)
 		pool_pass(ctx);
 }
 
+static void on_node(void *ctx, const char *decommissioned)
+{
+	struct podvsd *d = ctx;
+
+	if (d->ann_on)
+		pd_ann_node(&d->ann, decommissioned, pd_now_ms());
+}
+
 static void on_rejected(void *ctx)
 {
 	struct podvsd *d = ctx;
@@ -253,13 +294,23 @@ static int cluster_init(struct podvsd *d)
 	};
 	const struct pd_cluster_hooks hooks = {
 		.changed = on_changed, .synced = on_synced,
-		.leader = on_leader, .ctx = d,
+		.leader = on_leader, .node = on_node, .ctx = d,
 	};
 	int err = pd_cluster_init(&d->cluster, &cfg, &hooks);
 
 	if (!err)
 		pd_gate_connect(&d->gate, &d->cluster.http, &d->cluster.gw);
 	return err;
+}
+
+/* The module drives the carrier of "podvs" links; an older one has none. */
+static const char *link_kind(struct podvsd *d)
+{
+	if (d->ann_on && !d->ann.stats.unsupported)
+		return PODVS_LINK_KIND;
+	pd_warn(&d->log, "msg=\"no VIP announcement in the podvs module: the "
+		"VIP link is a dummy, its carrier always on\"");
+	return "dummy";
 }
 
 /* Forwarding sysctls and the VIP link: the node side of NAT mode. */
@@ -273,21 +324,62 @@ static int node_init(struct podvsd *d)
 
 	for (size_t i = 0; i < sizeof(sysctls) / sizeof(*sysctls); i++) {
 		ret = pd_sysctl_ensure(NULL, sysctls[i], "1", &d->log);
-		if (ret)
+		if (ret) {
+			d->sysctl_errors++;
 			pd_warn(&d->log, "msg=\"cannot set sysctl\" name=%s "
 				"err=\"%s\"", sysctls[i], strerror(-ret));
+		}
 	}
+	redirects_pass(d, true);
 	if (d->opts.no_vip_link)
 		return 0;
-	ret = pd_viplink_open(&d->vip, d->opts.link, &d->log, err,
-			      sizeof(err));
+	ret = pd_viplink_open(&d->vip, d->opts.link, link_kind(d), &d->log,
+			      err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "podvsd: %s\n", err);
 		return ret;
 	}
-	d->vip_link_on = true;
-	d->vips_dirty = true;	/* the first sync prunes stale VIPs */
+	d->vip_link_on = true;	/* its addresses wait for the first sync */
 	return 0;
+}
+
+/* ---- the announcement -------------------------------------------------- */
+
+static int ann_link_sync(void *ctx, const struct pd_hmap *vips)
+{
+	struct podvsd *d = ctx;
+
+	return d->vip_link_on ? pd_viplink_sync(&d->vip, vips) : 0;
+}
+
+/* The module came back empty: the tables and the link are to be redone. */
+static void ann_reloaded(void *ctx)
+{
+	struct podvsd *d = ctx;
+	char err[256];
+
+	pd_rec_request_full(&d->rec);
+	if (d->vip_link_on && pd_viplink_ensure(&d->vip, err, sizeof(err)) < 0)
+		pd_err(&d->log, "msg=\"cannot recreate the VIP link\" "
+		       "err=\"%s\"", err);
+	pd_ann_link_reset(&d->ann);
+	podvsd_schedule_sync(d);
+}
+
+static void announce_init(struct podvsd *d)
+{
+	const struct pd_ann_hooks hooks = {
+		.link_sync = ann_link_sync, .reloaded = ann_reloaded, .ctx = d,
+	};
+	struct pd_ann_ops ops;
+
+	if (d->opts.dry_run)
+		pd_memkernel_ann_ops(&d->mem, &ops);
+	else
+		pd_kernel_ann_ops(&d->kernel, &ops);
+	pd_ann_init(&d->ann, &d->log, d->opts.announce_grace, &ops, &hooks,
+		    pd_now_ms());
+	d->ann_on = true;
 }
 
 static int backend_init(struct podvsd *d)
@@ -299,6 +391,7 @@ static int backend_init(struct podvsd *d)
 		pd_memkernel_init(&d->mem, &d->log);
 		pd_memkernel_backend(&d->mem, &d->be);
 		pd_info(&d->log, "msg=\"dry run: the kernel is not touched\"");
+		announce_init(d);
 		return 0;
 	}
 	ret = pd_kernel_open(&d->kernel, err, sizeof(err));
@@ -308,14 +401,21 @@ static int backend_init(struct podvsd *d)
 		return ret;
 	}
 	pd_kernel_backend(&d->kernel, &d->be);
+	announce_init(d);
 	ret = node_init(d);
-	if (ret)
+	if (ret) {
+		pd_ann_fini(&d->ann);
+		d->ann_on = false;
 		pd_kernel_close(&d->kernel);
+	}
 	return ret;
 }
 
 static void backend_fini(struct podvsd *d)
 {
+	if (d->ann_on)
+		pd_ann_fini(&d->ann);
+	d->ann_on = false;
 	if (d->vip_link_on)
 		pd_viplink_close(&d->vip);
 	if (d->opts.dry_run)
@@ -353,6 +453,8 @@ static int metrics_init(struct podvsd *d)
 		.events_posted = &d->cluster.events.posted,
 		.leader = &d->cluster.leader,
 		.gw = &d->cluster.gw,
+		.ann = d->ann_on ? &d->ann.stats : NULL,
+		.sysctl_errors = d->opts.dry_run ? NULL : &d->sysctl_errors,
 	};
 	const struct pd_metrics_hooks hooks = {
 		.synced = caches_synced,
@@ -386,6 +488,7 @@ int podvsd_init(struct podvsd *d)
 
 	d->sig.fd = -1;
 	d->sync_timer.io.fd = d->tick_timer.io.fd = d->stop_timer.io.fd = -1;
+	d->ann_timer.io.fd = -1;
 	d->log.level = d->opts.log_level;
 	err = pd_loop_init(&d->loop);
 	if (err)
@@ -394,8 +497,9 @@ int podvsd_init(struct podvsd *d)
 	if (err)
 		goto err_loop;
 	pd_rec_init(&d->rec, &d->log, &d->be, d->opts.drain_timeout);
+	d->rec.snat_from = d->opts.snat_from;
+	d->rec.n_snat_from = d->opts.n_snat_from;
 	d->rec.hooks.invalid = on_invalid;
-	d->rec.hooks.vip = on_vip;
 	d->rec.hooks.recompute = on_recompute;
 	d->rec.hooks.grace_ms = on_grace;
 	d->rec.hooks.ctx = d;
@@ -405,7 +509,10 @@ int podvsd_init(struct podvsd *d)
 	err = err ?: pd_timer_init(&d->loop, &d->sync_timer, on_sync, d);
 	err = err ?: pd_timer_init(&d->loop, &d->tick_timer, on_tick, d);
 	err = err ?: pd_timer_init(&d->loop, &d->stop_timer, on_stop, d);
+	err = err ?: pd_timer_init(&d->loop, &d->ann_timer, on_ann_tick, d);
 	err = err ?: pd_timer_arm_ms(&d->tick_timer, PD_TICK_MS, PD_TICK_MS);
+	err = err ?: pd_timer_arm_ms(&d->ann_timer, PD_ANN_TICK_MS,
+				     PD_ANN_TICK_MS);
 	if (err) {
 		fprintf(stderr, "podvsd: setting up the event loop: %s\n",
 			strerror(-err));
@@ -436,6 +543,7 @@ void podvsd_fini(struct podvsd *d)
 	pd_timer_fini(&d->loop, &d->tick_timer);
 	pd_timer_fini(&d->loop, &d->stop_timer);
 	pd_timer_fini(&d->loop, &d->sync_timer);
+	pd_timer_fini(&d->loop, &d->ann_timer);
 	signals_fini(d);
 	pd_rec_fini(&d->rec);
 	pd_health_fini(&d->health);

@@ -13,6 +13,7 @@
 #include "sync/backend.h"
 #include "cluster.h"
 #include "gate/gate.h"
+#include "node/announce.h"
 #include "node/health.h"
 #include "base/log.h"
 #include "base/loop.h"
@@ -27,6 +28,10 @@
 #define PD_SYNC_DELAY_MS	5
 /* Period of the drain tick (re-read connection counts of drained dests). */
 #define PD_TICK_MS		2000
+/* Period of the announcement tick (heartbeat every grace/6, >= 500 ms). */
+#define PD_ANN_TICK_MS		250
+/* Re-apply send_redirects=0 to new interfaces every this many ticks. */
+#define PD_SYSCTL_TICKS		5
 /* On SIGTERM: wait at most this long for the Leases to be released. */
 #define PD_RELEASE_WAIT_MS	3000
 
@@ -39,6 +44,8 @@ struct podvsd {
 	struct pd_timer sync_timer;	/* one-shot: run a sync soon */
 	struct pd_timer tick_timer;	/* periodic: drain tick, resync */
 	struct pd_timer stop_timer;	/* after SIGTERM: wait for releases */
+	struct pd_timer ann_timer;	/* periodic: announcement heartbeat */
+	unsigned int ticks;
 	uint64_t stop_deadline_ms;
 	bool sync_armed;
 	uint64_t next_resync_ms;
@@ -56,7 +63,10 @@ struct podvsd {
 	struct pd_webhook webhook;	/* --webhook-address */
 	struct pd_viplink vip;
 	bool vip_link_on;
-	bool vips_dirty;		/* the VIP set changed since the link sync */
+	struct pd_announce ann;		/* READY, HOLD, the link's VIPs */
+	bool ann_on;
+	unsigned long sysctl_errors;	/* send_redirects writes that failed */
+	unsigned long sysctl_failing;	/* of the last pass, for the log */
 };
 
 /* Whole program: parse options, run, return the exit status. */

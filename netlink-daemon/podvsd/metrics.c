@@ -191,6 +191,39 @@ static void render_cluster(const struct pd_metrics_src *src, FILE *out)
 	render_gate(src, out);
 }
 
+static void render_announce(const struct pd_metrics_src *src, FILE *out)
+{
+	const struct pd_ann_stats *a = src->ann;
+	const char *name = "podvs_announce_withdrawals_total";
+
+	if (src->sysctl_errors)
+		M(out, "podvsd_sysctl_errors_total", "counter",
+		  "send_redirects=0 writes that failed.", " %lu",
+		  *src->sysctl_errors);
+	if (!a)
+		return;
+	M(out, "podvs_announce_ready", "gauge",
+	  "READY as podvsd last set or read it (1: may announce).", " %d",
+	  a->ready);
+	M(out, "podvs_announce_up", "gauge",
+	  "Carrier of the podvs links at the last heartbeat.", " %d", a->up);
+	M(out, "podvs_announced_vips", "gauge",
+	  "VIPs on the podvs link (announced while the carrier is up).",
+	  " %zu", a->vips);
+	fprintf(out, "# HELP %s Withdrawals by reason.\n# TYPE %s counter\n",
+		name, name);
+	for (int r = 0; r < PD_ANN_N_REASONS; r++)
+		fprintf(out, "%s{reason=\"%s\"} %llu\n", name,
+			pd_ann_reason_str(r),
+			(unsigned long long)a->withdrawals[r]);
+	M(out, "podvs_announce_heartbeats_total", "counter",
+	  "SET_ANNOUNCE heartbeats accepted by the kernel.", " %llu",
+	  (unsigned long long)a->heartbeats);
+	M(out, "podvs_announce_errors_total", "counter",
+	  "SET_ANNOUNCE requests refused by the kernel.", " %llu",
+	  (unsigned long long)a->errors);
+}
+
 void pd_metrics_render(const struct pd_metrics *m, FILE *out)
 {
 	const char *why;
@@ -199,6 +232,7 @@ void pd_metrics_render(const struct pd_metrics *m, FILE *out)
 	  pd_metrics_ready(m, &why));
 	render_sync(m->src.rec, out);
 	render_cluster(&m->src, out);
+	render_announce(&m->src, out);
 	if (m->hooks.render)
 		m->hooks.render(m->hooks.ctx, out);
 }

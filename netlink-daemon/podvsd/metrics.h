@@ -27,6 +27,7 @@
 #include "k8s/http_client.h"
 #include "k8s/informer.h"
 #include "k8s/lease.h"
+#include "node/announce.h"
 #include "node/health.h"
 #include "sync/reconcile.h"
 #include "sync/table.h"
@@ -44,6 +45,8 @@ struct pd_metrics_src {
 	const unsigned long *events_posted;
 	const struct pd_elector *leader;	/* the leader Lease */
 	const struct pd_elector *gw;		/* this gateway's Lease */
+	const struct pd_ann_stats *ann;		/* NULL: no announcement */
+	const unsigned long *sysctl_errors;	/* send_redirects writes */
 };
 
 struct pd_metrics_hooks {

@@ -19,6 +19,8 @@ enum {
 	OPT_RESYNC,
 	OPT_NO_VIP_LINK,
 	OPT_DRY_RUN,
+	OPT_ANNOUNCE_GRACE,
+	OPT_SNAT_FROM,
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +32,9 @@ static const struct option long_opts[] = {
 	{ "log-level",		required_argument,	NULL, OPT_LOG_LEVEL },
 	{ "node-name",		required_argument,	NULL, OPT_NODE_NAME },
 	{ "link",		required_argument,	NULL, OPT_LINK },
+	{ "vip-link",		required_argument,	NULL, OPT_LINK },
+	{ "announce-grace",	required_argument,	NULL, OPT_ANNOUNCE_GRACE },
+	{ "snat-from",		required_argument,	NULL, OPT_SNAT_FROM },
 	{ "drain-timeout",	required_argument,	NULL, OPT_DRAIN },
 	{ "resync-period",	required_argument,	NULL, OPT_RESYNC },
 	{ "no-vip-link",	no_argument,		NULL, OPT_NO_VIP_LINK },
@@ -61,9 +66,18 @@ static const char usage_text[] =
 "  --log-level LEVEL        debug, info, warn or error (default info)\n"
 "  --node-name NAME         this node's name, for Events and leases\n"
 "                           (default $NODE_NAME, else the host name)\n"
-"  --link NAME              dummy link that holds the VIPs\n"
-"                           (default " PD_DEFAULT_LINK ")\n"
+"  --link, --vip-link NAME  link of kind \"podvs\" that holds the VIPs a\n"
+"                           routing daemon announces; created, or replaced\n"
+"                           if it has another kind (default " PD_DEFAULT_LINK ")\n"
 "  --no-vip-link            do not manage VIP addresses on the link\n"
+"  --announce-grace SECONDS how long podvsd keeps announcing while it has\n"
+"                           lost the API server or cannot program the\n"
+"                           kernel; also the kernel watchdog's hold time,\n"
+"                           renewed every SECONDS/6 (1..3600, default 60)\n"
+"  --snat-from CIDR[,CIDR]  clients in these prefixes (hairpin: Pods and\n"
+"                           nodes) are source-NATed to the gateway towards\n"
+"                           the Pod; annotation podvs.io/snat-from replaces\n"
+"                           the list per Service (default none)\n"
 "  --drain-timeout SECONDS  how long a removed endpoint keeps its existing\n"
 "                           flows (drained) before it is deleted; 0 deletes\n"
 "                           at once (default 300)\n"
@@ -74,6 +88,14 @@ PD_WEBHOOK_USAGE
 "                           would be applied\n"
 "  -h, --help               show this help and exit\n"
 "  -V, --version            show the version and exit\n"
+"\n"
+"Announcement (a fleet behind BGP): a VIP is on the podvs link once the\n"
+"kernel holds its service with a usable dest and podvsd has synced with the\n"
+"API server; READY=0 (routes withdrawn) after --announce-grace seconds\n"
+"without the API server or the kernel; the Node annotation\n"
+"podvs.io/decommissioned: \"true\" withdraws the gateway (as podvsadm\n"
+"--decommission); a podvsd dead for the grace period is withdrawn by the\n"
+"module's watchdog.\n"
 "\n"
 "Signals: SIGTERM or SIGINT stop podvsd and leave the kernel tables in place\n"
 "(traffic keeps flowing); a restarted podvsd adopts the entries it owns.\n"
@@ -163,6 +185,35 @@ static int opt_log_level(struct pd_opts *o, const char *arg, char *err,
 	return 0;
 }
 
+static int opt_grace(struct pd_opts *o, const char *arg, char *err,
+		     size_t errlen)
+{
+	if (parse_seconds("announce-grace", arg, &o->announce_grace, err,
+			  errlen))
+		return -EINVAL;
+	if (o->announce_grace < 1 || o->announce_grace > 3600) {
+		snprintf(err, errlen, "--announce-grace: '%s' must be 1..3600 "
+			 "seconds (the kernel's HOLD range)", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_snat(struct pd_opts *o, const char *arg, char *err,
+		    size_t errlen)
+{
+	char why[160];
+	size_t n;
+
+	if (pd_prefix_list_parse(arg, o->snat_from, PODVS_SNAT_RANGES_MAX, &n,
+				 why, sizeof(why))) {
+		snprintf(err, errlen, "--snat-from: %s", why);
+		return -EINVAL;
+	}
+	o->n_snat_from = n;
+	return 0;
+}
+
 static int apply_opt(struct pd_opts *o, int c, const char *arg, char *err,
 		     size_t errlen)
 {
@@ -198,6 +249,10 @@ static int apply_opt(struct pd_opts *o, int c, const char *arg, char *err,
 	case OPT_RESYNC:
 		return parse_seconds("resync-period", arg, &o->resync_period,
 				     err, errlen);
+	case OPT_ANNOUNCE_GRACE:
+		return opt_grace(o, arg, err, errlen);
+	case OPT_SNAT_FROM:
+		return opt_snat(o, arg, err, errlen);
 	case OPT_NO_VIP_LINK:
 		o->no_vip_link = true;
 		return 0;
@@ -224,6 +279,7 @@ static void defaults(struct pd_opts *o, const char *env_node, const char *host)
 	o->log_level = PD_LOG_INFO;
 	o->drain_timeout = PD_DEFAULT_DRAIN;
 	o->resync_period = PD_DEFAULT_RESYNC;
+	o->announce_grace = PODVS_DEFAULT_HOLD;
 	strcpy(o->link, PD_DEFAULT_LINK);
 	pd_hostport_parse(PD_DEFAULT_METRICS, &o->metrics, why, sizeof(why));
 	pd_webhook_opts_default(&o->webhook);

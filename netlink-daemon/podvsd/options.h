@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <linux/podvs.h>
 
 #include "base/addr.h"
 #include "base/log.h"
@@ -30,6 +31,9 @@ struct pd_opts {
 	unsigned int drain_timeout;	/* seconds */
 	unsigned int resync_period;	/* seconds, 0: never */
 	bool no_vip_link;		/* leave podvs0 alone */
+	unsigned int announce_grace;	/* seconds, 1..3600 */
+	struct pd_cidr snat_from[PODVS_SNAT_RANGES_MAX];	/* --snat-from */
+	size_t n_snat_from;
 	bool dry_run;			/* no kernel: log operations only */
 	struct pd_webhook_opts webhook;	/* --webhook-* */
 	bool help;

@@ -108,6 +108,7 @@ same_table() { [ "$(table)" = "$1" ]; }
 no_drained() { [ -z "$(drained)" ]; }
 no_entries() { [ -z "$(adm "$GW" -S -n)" ]; }
 no_vips() { [ -z "$(vips_on_link)" ]; }
+both_vips() { [ "$(vips_on_link)" = "192.0.2.10/32 2001:db8:f::10/128" ]; }
 event_posted() { fa state | grep -q "\"$1\""; }
 sched_is() { adm "$GW" -S -n | grep -q -- "-A -t $VIP4:80 -s $1 "; }
 # syncs_since N K: podvsd ran at least K syncs since its counter read N
@@ -232,6 +233,31 @@ terminating() {
 	converge 1r 2r 3r
 }
 
+# A VIP is announced (on podvs0) only while its service has a usable dest:
+# every Pod not serving withdraws both VIPs, ready Pods bring them back.
+# podvsd also turned ICMP redirects off on every interface of the gateway.
+announce() {
+	local f n
+	n=$(metric 'podvs_announce_withdrawals_total{reason="no_dest"}')
+	pods 1n 2n 3n
+	converge 1n 2n 3n
+	wait_until "$CONVERGE" no_vips ||
+		fail "VIPs on podvs0 without a usable dest: $(vips_on_link)"
+	[ "$(metric 'podvs_announce_withdrawals_total{reason="no_dest"}')" -eq $((n + 2)) ] ||
+		fail "withdrawals not counted: $(http /metrics | grep withdrawals)"
+	[ "$(metric podvs_announced_vips)" = 0 ] || fail "podvs_announced_vips not 0"
+	grep -q 'msg="VIP withdrawn" vip=192.0.2.10 reason=no_dest' "$TOPO_DIR/podvsd.log" ||
+		fail "no withdrawal log line"
+	pods 1r 2r 3r
+	converge 1r 2r 3r
+	wait_until "$CONVERGE" both_vips || fail "VIPs not back: $(vips_on_link)"
+	[ "$(metric podvs_announced_vips)" = 2 ] || fail "podvs_announced_vips not 2"
+	# shellcheck disable=SC2016 # expanded in the gateway's namespace
+	f=$(in_ns "$GW" sh -c 'for f in /proc/sys/net/ipv4/conf/*/send_redirects; do
+		[ "$(cat "$f")" = 0 ] || echo "$f"; done')
+	[ -z "$f" ] || fail "send_redirects not 0: $f"
+}
+
 # SIGTERM leaves the tables; a new podvsd adopts them without one change,
 # and connections through the restart survive.
 restart() {
@@ -332,6 +358,7 @@ run_scenario "podvsd: setup (module, topology, fake API server, podvsd)" setup
 run_scenario "podvsd: Service with 3 Pods: TCP over both VIPs reaches them" three_pods
 run_scenario "podvsd: scale 3 -> 10 -> 1 -> 3" scale
 run_scenario "podvsd: terminating Pod keeps its flow, new flows avoid it" terminating
+run_scenario "podvsd: a VIP without usable dest leaves podvs0; no redirects" announce
 run_scenario "podvsd: restart mid-traffic: no drops, tables identical, no ops" restart
 run_scenario "podvsd: faults (cut watches, 500s, slow, malformed, 410, token) converge" faults
 run_scenario "podvsd: bad annotation changes nothing and posts an Event" bad_annotation

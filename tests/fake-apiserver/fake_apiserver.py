@@ -17,6 +17,10 @@ It follows the real API's semantics closely enough that podvsd cannot tell:
     PUT with resourceVersion conflicts);
   * Secrets, Namespaces and MutatingWebhookConfigurations (the last two
     cluster-scoped: no metadata.namespace), POST and PUT;
+  * Nodes (cluster-scoped): list, watch, and PATCH of the object (JSON
+    merge patch, as `kubectl annotate` sends);
+  * fieldSelector metadata.name=X / metadata.namespace=X on lists and
+    watches (other fields: 400, as the real server for unknown ones);
   * mutating admission webhooks on Pod CREATE (POST pods or /fake/objects),
     called over HTTPS as the real API server does (see fake_admission.py).
 
@@ -78,14 +82,34 @@ KINDS = {
     "Lease": ("/apis/coordination.k8s.io/v1", "leases",
               "coordination.k8s.io/v1"),
     "Namespace": ("/api/v1", "namespaces", "v1"),
+    "Node": ("/api/v1", "nodes", "v1"),
     "Secret": ("/api/v1", "secrets", "v1"),
     "MutatingWebhookConfiguration": (
         "/apis/admissionregistration.k8s.io/v1",
         "mutatingwebhookconfigurations", "admissionregistration.k8s.io/v1"),
 }
 # stored under namespace "", without metadata.namespace
-CLUSTER_SCOPED = {"Namespace", "MutatingWebhookConfiguration"}
+CLUSTER_SCOPED = {"Namespace", "Node", "MutatingWebhookConfiguration"}
 PLURALS = {v[1]: k for k, v in KINDS.items()}
+
+
+def field_selector(q):
+    """-> list of (path, value) pairs, or None if a field is unsupported"""
+    sel = q.get("fieldSelector")
+    if not sel:
+        return []
+    out = []
+    for term in sel.split(","):
+        field, _, value = term.partition("=")
+        if field not in ("metadata.name", "metadata.namespace") or not _:
+            return None
+        out.append((field.split(".")[1], value))
+    return out
+
+
+def selected(sel, obj):
+    md = obj.get("metadata", {})
+    return all(md.get(k, "") == v for k, v in sel)
 
 
 def status_body(code, reason, message):
@@ -337,6 +361,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              "the requested resource")
         kind, ns, name, sub = p
         if method == "GET" and name is None:
+            if field_selector(q) is None:
+                return self.fail(400, "BadRequest", "field label not "
+                                 "supported: %s" % q.get("fieldSelector"))
             if q.get("watch") in ("1", "true"):
                 return self.watch(kind, ns or None, q)
             return self.list(kind, ns or None, q)
@@ -345,6 +372,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if method == "PATCH" and sub == "status" and kind in ("Service",
                                                              "Pod"):
             return self.patch_status(kind, ns, name)
+        if method == "PATCH" and name and sub is None and kind == "Node":
+            return self.patch_object(kind, ns, name)
         if method == "POST" and name is None and kind in (
                 "Event", "Lease", "Secret", "Pod", "Namespace",
                 "MutatingWebhookConfiguration"):
@@ -380,9 +409,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 off = int(cont.split(":")[1])
             else:
                 rv = str(st.rv)
+                sel = field_selector(q)
                 items = [json.loads(json.dumps(o)) for k, o in
                          sorted(st.objects[kind].items())
-                         if ns is None or k[0] == ns]
+                         if (ns is None or k[0] == ns) and
+                         selected(sel, o)]
                 off = 0
             page = items[off:off + limit] if limit else items[off:]
             md = {"resourceVersion": rv}
@@ -411,7 +442,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with st.lock:
             st.watch_socks.add(self.connection)
         try:
-            self.stream(kind, ns, since, bookmarks, timeout)
+            self.stream(kind, ns, since, bookmarks, timeout,
+                        field_selector(q))
         finally:
             with st.lock:
                 st.watch_socks.discard(self.connection)
@@ -430,7 +462,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return b'{"type": "MODIFIED", "object": {"metadata": \n'
         return json.dumps({"type": typ, "object": obj}).encode() + b"\n"
 
-    def stream(self, kind, ns, since, bookmarks, timeout):
+    def stream(self, kind, ns, since, bookmarks, timeout, sel):
         st = self.store
         end = time.monotonic() + timeout
         next_bm = time.monotonic() + self.server.bookmark_interval
@@ -451,7 +483,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 evs = [(rv, t, o) for rv, k, t, o in st.history
                        if k == kind and rv > since and
                        (ns is None or
-                        o["metadata"].get("namespace", "") == ns)]
+                        o["metadata"].get("namespace", "") == ns) and
+                       selected(sel, o)]
                 if evs:
                     since = evs[-1][0]
                 elif time.monotonic() >= next_bm and bookmarks:
@@ -493,6 +526,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 obj = strategic_status_patch(obj, only)
             else:
                 obj = merge_patch(obj, only)
+            obj = st.put(obj)
+        return self.send_json(200, obj)
+
+    def patch_object(self, kind, ns, name):
+        """JSON merge patch of the object (metadata, spec; not status)"""
+        ctype = self.headers.get("Content-Type", "")
+        patch = self.body_json()
+        self.log_entry["body"] = patch
+        if ctype != "application/merge-patch+json" or \
+                not isinstance(patch, dict):
+            return self.fail(415, "UnsupportedMediaType",
+                             "accepted media types include: "
+                             "application/merge-patch+json")
+        st = self.store
+        with st.lock:
+            obj = st.objects[kind].get((ns, name))
+            if obj is None:
+                return self.fail(404, "NotFound", '%s "%s" not found' %
+                                 (KINDS[kind][1], name))
+            patch.pop("status", None)
+            obj = merge_patch(json.loads(json.dumps(obj)), patch)
             obj = st.put(obj)
         return self.send_json(200, obj)
 

@@ -39,6 +39,7 @@ static void one_nest(const struct nlattr *nest)
 	struct lpv_info info;
 	struct lpv_config cfg;
 	struct lpv_conn conn;
+	struct lpv_announce ann;
 
 	lpv_parse_service(nest, &svc);
 	lpv_parse_dest(nest, &dest);
@@ -46,6 +47,7 @@ static void one_nest(const struct nlattr *nest)
 	lpv_parse_info(nest, &info);
 	lpv_parse_config(nest, &cfg);
 	lpv_parse_conn(nest, &conn);
+	lpv_parse_announce(nest, &ann);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -226,6 +226,70 @@ static void test_config_round_trip(void **state)
 	assert_memory_equal(&in, &out, sizeof(in));
 }
 
+static void test_announce_round_trip(void **state)
+{
+	struct lpv_announce in = { .hold = 60, .ready = true,
+				   .has_hold = true, .has_ready = true }, out;
+	struct nlmsghdr *nlh = start(PODVS_CMD_SET_ANNOUNCE);
+
+	(void)state;
+	assert_int_equal(lpv_put_announce(nlh, sizeof(buf), &in), 0);
+	/* DECOMMISSIONED has no has_*: not sent, the kernel keeps it */
+	assert_int_equal(count_nested(top(nlh, PODVS_A_ANNOUNCE)), 2);
+	assert_int_equal(lpv_parse_announce(top(nlh, PODVS_A_ANNOUNCE), &out), 0);
+	assert_int_equal(out.hold, 60);
+	assert_true(out.ready);
+	assert_false(out.decommissioned);
+	/* has_* are request-only: a parse leaves them false */
+	assert_false(out.has_hold);
+
+	in = (struct lpv_announce){ .decommissioned = false,
+				    .has_decommissioned = true };
+	nlh = start(PODVS_CMD_SET_ANNOUNCE);
+	assert_int_equal(lpv_put_announce(nlh, sizeof(buf), &in), 0);
+	assert_int_equal(count_nested(top(nlh, PODVS_A_ANNOUNCE)), 1);
+}
+
+/* A reply as the kernel builds it, and one whose READY is not 0/1. */
+static void test_announce_reply(void **state)
+{
+	struct nlmsghdr *nlh = start(PODVS_CMD_GET_ANNOUNCE);
+	struct lpv_announce a;
+	struct nlattr *n;
+
+	(void)state;
+	n = mnl_attr_nest_start(nlh, PODVS_A_ANNOUNCE);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_HOLD, 60);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_READY, 1);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_DECOMMISSIONED, 0);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_UP, 1);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_REMAINING_MS, 59500);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_EXPIRIES, 3);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_LINKS, 2);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_MAX + 1, 7);	/* newer kernel */
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_announce(top(nlh, PODVS_A_ANNOUNCE), &a), 0);
+	assert_int_equal(a.hold, 60);
+	assert_true(a.ready && a.up && !a.decommissioned);
+	assert_int_equal(a.remaining_ms, 59500);
+	assert_int_equal(a.expiries, 3);
+	assert_int_equal(a.links, 2);
+
+	nlh = start(PODVS_CMD_GET_ANNOUNCE);
+	n = mnl_attr_nest_start(nlh, PODVS_A_ANNOUNCE);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_READY, 2);
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_announce(top(nlh, PODVS_A_ANNOUNCE), &a),
+			 -EPROTO);
+
+	nlh = start(PODVS_CMD_GET_ANNOUNCE);
+	n = mnl_attr_nest_start(nlh, PODVS_A_ANNOUNCE);
+	mnl_attr_put_u16(nlh, PODVS_ANN_A_HOLD, 60);	/* wrong size */
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_announce(top(nlh, PODVS_A_ANNOUNCE), &a),
+			 -EPROTO);
+}
+
 static void test_conn_filter(void **state)
 {
 	struct lpv_conn_filter f = { 0 };
@@ -487,7 +551,10 @@ static void test_info_reply(void **state)
 	dr = mnl_attr_nest_start(nlh, PODVS_INFO_A_DROPS);
 	mnl_attr_put_u64(nlh, PODVS_DROP_A_NO_DEST, 17);
 	mnl_attr_put_u64(nlh, PODVS_DROP_A_DEST_GONE, 1ULL << 33);
+	mnl_attr_put_u64(nlh, PODVS_DROP_A_AMBIGUOUS, 5);
+	mnl_attr_put_u64(nlh, PODVS_DROP_A_SNAT_PORTS, 6);
 	mnl_attr_nest_end(nlh, dr);
+	mnl_attr_put_u64(nlh, PODVS_INFO_A_LEARNED, 1ULL << 34);
 	mnl_attr_nest_end(nlh, n);
 	assert_int_equal(lpv_parse_info(top(nlh, PODVS_A_INFO), &info), 0);
 	assert_string_equal(info.version, "0.1.0");
@@ -498,7 +565,24 @@ static void test_info_reply(void **state)
 	assert_string_equal(info.schedulers, "mh sh rr wrr lc");
 	assert_int_equal(info.drops.no_dest, 17);
 	assert_true(info.drops.dest_gone == 1ULL << 33);
+	assert_int_equal(info.drops.ambiguous, 5);
+	assert_int_equal(info.drops.snat_ports, 6);
+	assert_true(info.learned == 1ULL << 34);
 	assert_int_equal(info.drops.no_service, 0);
+}
+
+/* LEARNED is a u64: any other size is a protocol error */
+static void test_info_learned_size(void **state)
+{
+	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_INFO);
+	struct lpv_info info;
+	struct nlattr *n;
+
+	(void)state;
+	n = mnl_attr_nest_start(nlh, PODVS_A_INFO);
+	mnl_attr_put_u32(nlh, PODVS_INFO_A_LEARNED, 1);
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_info(top(nlh, PODVS_A_INFO), &info), -EPROTO);
 }
 
 static void test_conn_reply(void **state)
@@ -530,6 +614,57 @@ static void test_conn_reply(void **state)
 	assert_int_equal(c.dport, 8080);
 	assert_int_equal(c.state, PODVS_CONN_S_ESTABLISHED);
 	assert_int_equal(c.expires, 899);
+	/* an older module sends no FLAGS, LADDR, LPORT */
+	assert_int_equal(c.flags, 0);
+	assert_false(c.has_laddr);
+}
+
+/* FLAGS, LADDR and LPORT; a LADDR of the other family is refused. */
+static void conn_put_base(struct nlmsghdr *nlh)
+{
+	uint8_t c4[4] = { 198, 51, 100, 7 }, v4[4] = { 192, 0, 2, 1 };
+
+	mnl_attr_put_u16(nlh, PODVS_CONN_A_AF, AF_INET);
+	mnl_attr_put_u8(nlh, PODVS_CONN_A_PROTOCOL, IPPROTO_TCP);
+	mnl_attr_put(nlh, PODVS_CONN_A_CADDR, 4, c4);
+	mnl_attr_put(nlh, PODVS_CONN_A_VADDR, 4, v4);
+	mnl_attr_put(nlh, PODVS_CONN_A_DADDR, 4, v4);
+}
+
+static void test_conn_reply_flags(void **state)
+{
+	uint8_t l4[4] = { 10, 0, 0, 254 }, l6[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+	struct nlmsghdr *nlh = reply(PODVS_CMD_GET_CONN);
+	struct lpv_conn c;
+	struct nlattr *n;
+
+	(void)state;
+	n = mnl_attr_nest_start(nlh, PODVS_A_CONN);
+	conn_put_base(nlh);
+	mnl_attr_put_u32(nlh, PODVS_CONN_A_FLAGS,
+			 PODVS_CONN_FL_LEARNED | PODVS_CONN_FL_SNAT);
+	mnl_attr_put(nlh, PODVS_CONN_A_LADDR, 4, l4);
+	mnl_attr_put_u16(nlh, PODVS_CONN_A_LPORT, htons(61000));
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_conn(top(nlh, PODVS_A_CONN), &c), 0);
+	assert_int_equal(c.flags, PODVS_CONN_FL_LEARNED | PODVS_CONN_FL_SNAT);
+	assert_true(c.has_laddr);
+	assert_memory_equal(c.laddr.raw, l4, 4);
+	assert_int_equal(c.lport, 61000);
+
+	nlh = reply(PODVS_CMD_GET_CONN);
+	n = mnl_attr_nest_start(nlh, PODVS_A_CONN);
+	conn_put_base(nlh);
+	mnl_attr_put(nlh, PODVS_CONN_A_LADDR, 16, l6);
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_conn(top(nlh, PODVS_A_CONN), &c), -EPROTO);
+
+	nlh = reply(PODVS_CMD_GET_CONN);
+	n = mnl_attr_nest_start(nlh, PODVS_A_CONN);
+	conn_put_base(nlh);
+	mnl_attr_put_u16(nlh, PODVS_CONN_A_FLAGS, 1);
+	mnl_attr_nest_end(nlh, n);
+	assert_int_equal(lpv_parse_conn(top(nlh, PODVS_A_CONN), &c), -EPROTO);
 }
 
 /* ---- acks ----------------------------------------------------------------- */
@@ -705,13 +840,17 @@ int main(void)
 		cmocka_unit_test(test_service_build_errors),
 		cmocka_unit_test(test_dest_round_trip),
 		cmocka_unit_test(test_config_round_trip),
+		cmocka_unit_test(test_announce_round_trip),
+		cmocka_unit_test(test_announce_reply),
 		cmocka_unit_test(test_conn_filter),
 		cmocka_unit_test(test_ops),
 		cmocka_unit_test(test_service_reply_with_stats),
 		cmocka_unit_test(test_malformed_replies),
 		cmocka_unit_test(test_malformed_dest_and_stats),
 		cmocka_unit_test(test_info_reply),
+		cmocka_unit_test(test_info_learned_size),
 		cmocka_unit_test(test_conn_reply),
+		cmocka_unit_test(test_conn_reply_flags),
 		cmocka_unit_test(test_ack_parsing),
 		cmocka_unit_test(test_done_and_truncated),
 		cmocka_unit_test(test_family_reply),

@@ -314,6 +314,82 @@ static void test_reply_overruns_datagram(void **state)
 	fake_close(&f, h);
 }
 
+/* ---- announcement --------------------------------------------------------- */
+
+static void k_announce(struct fake *f, const struct nlmsghdr *req)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *n;
+
+	new_dgram(f);
+	if (req_cmd(req) == PODVS_CMD_SET_ANNOUNCE) {
+		put_ack(f, req, -ERANGE, "announce: HOLD 0 out of range 1..3600",
+			LPV_HDRLEN + 4);
+		return;
+	}
+	nlh = put_msg(f, FAMILY, 0, req->nlmsg_seq);
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct genlmsghdr));
+	n = mnl_attr_nest_start(nlh, PODVS_A_ANNOUNCE);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_HOLD, 60);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_READY, 1);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_DECOMMISSIONED, 1);
+	mnl_attr_put_u8(nlh, PODVS_ANN_A_UP, 0);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_REMAINING_MS, 1234);
+	mnl_attr_put_u32(nlh, PODVS_ANN_A_LINKS, 1);
+	mnl_attr_nest_end(nlh, n);
+	end_msg(f, nlh);
+	put_ack(f, req, 0, NULL, -1);
+}
+
+static void test_announce_get(void **state)
+{
+	struct lpv_announce a;
+	struct lpv_handle *h;
+	struct fake f;
+
+	(void)state;
+	h = fake_open(&f, k_announce, 0);
+	assert_int_equal(lpv_announce_get(h, &a), 0);
+	assert_int_equal(req_cmd((struct nlmsghdr *)f.sent[0]),
+			 PODVS_CMD_GET_ANNOUNCE);
+	assert_int_equal(a.hold, 60);
+	assert_true(a.ready && a.decommissioned && !a.up);
+	assert_int_equal(a.remaining_ms, 1234);
+	assert_int_equal(a.expiries, 0);
+	assert_int_equal(a.links, 1);
+	fake_close(&f, h);
+}
+
+static void test_announce_set(void **state)
+{
+	struct lpv_announce a = { .hold = 0, .has_hold = true };
+	const struct nlattr *tb[PODVS_A_MAX + 1];
+	const struct nlattr *ann;
+	struct lpv_handle *h;
+	struct fake f;
+
+	(void)state;
+	h = fake_open(&f, k_announce, 0);
+	/* the library leaves range checks to the kernel and keeps its text */
+	assert_int_equal(lpv_announce_set(h, &a), -ERANGE);
+	assert_string_equal(lpv_errmsg(h), "announce: HOLD 0 out of range 1..3600");
+	assert_int_equal(f.nsent, 1);
+	assert_int_equal(req_cmd((struct nlmsghdr *)f.sent[0]),
+			 PODVS_CMD_SET_ANNOUNCE);
+	assert_int_equal(lpv_parse_top((struct nlmsghdr *)f.sent[0], tb), 0);
+	ann = tb[PODVS_A_ANNOUNCE];
+	assert_non_null(ann);
+	assert_int_equal(mnl_attr_get_type(mnl_attr_get_payload(ann)),
+			 PODVS_ANN_A_HOLD);
+	/* nothing to set: refused before anything is sent */
+	a.has_hold = false;
+	assert_int_equal(lpv_announce_set(h, &a), -EINVAL);
+	assert_string_equal(lpv_errmsg(h), "announce: nothing to set "
+			    "(hold, ready or decommissioned)");
+	assert_int_equal(f.nsent, 1);
+	fake_close(&f, h);
+}
+
 /* ---- dumps ---------------------------------------------------------------- */
 
 /* 3 services over two datagrams; the first attempt is marked interrupted
@@ -677,6 +753,8 @@ int main(void)
 		cmocka_unit_test(test_reply_then_ack),
 		cmocka_unit_test(test_malformed_reply),
 		cmocka_unit_test(test_reply_overruns_datagram),
+		cmocka_unit_test(test_announce_get),
+		cmocka_unit_test(test_announce_set),
 		cmocka_unit_test(test_dump),
 		cmocka_unit_test(test_dump_intr_retried),
 		cmocka_unit_test(test_dump_intr_gives_up),

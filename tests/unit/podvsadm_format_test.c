@@ -286,6 +286,41 @@ static void test_conn_listing(void **state)
 	free(m.buf);
 }
 
+/* A learned flow and a hairpin one get a word after the destination;
+ * the rest of the line is ipvsadm's.
+ */
+static void test_conn_listing_flags(void **state)
+{
+	struct lpv_conn c[3];
+	struct mem m;
+	uint16_t af;
+
+	(void)state;
+	conn_init(&c[0], IPPROTO_TCP, "198.51.100.7", 40000, "192.0.2.1", 80,
+		  "10.0.0.1", 8080, PODVS_CONN_S_SYN_RECV, 60);
+	c[0].flags = PODVS_CONN_FL_LEARNED;
+	conn_init(&c[1], IPPROTO_TCP, "10.0.0.9", 41000, "192.0.2.1", 80,
+		  "10.0.0.1", 8080, PODVS_CONN_S_ESTABLISHED, 900);
+	c[1].flags = PODVS_CONN_FL_SNAT;
+	c[1].has_laddr = true;
+	assert_int_equal(lpv_addr_parse("10.0.0.254", &af, &c[1].laddr), 0);
+	c[1].lport = 61000;
+	c[2] = c[0];
+	c[2].flags = PODVS_CONN_FL_LEARNED | PODVS_CONN_FL_SNAT;
+	mem_open(&m);
+	adm_print_conn(m.f, &c[0], FMT_NUMERIC);
+	adm_print_conn(m.f, &c[1], FMT_NUMERIC);
+	adm_print_conn(m.f, &c[2], FMT_NUMERIC);
+	assert_string_equal(mem_text(&m),
+		"TCP 01:00  SYN_RECV    198.51.100.7:40000 192.0.2.1:80       "
+		"10.0.0.1:8080 learned\n"
+		"TCP 15:00  ESTABLISHED 10.0.0.9:41000     192.0.2.1:80       "
+		"10.0.0.1:8080 snat 10.0.0.254:61000\n"
+		"TCP 01:00  SYN_RECV    198.51.100.7:40000 192.0.2.1:80       "
+		"10.0.0.1:8080 learned snat\n");
+	free(m.buf);
+}
+
 static void test_conn_states(void **state)
 {
 	(void)state;
@@ -432,7 +467,9 @@ static void test_json_services(void **state)
 static void test_json_conns_info(void **state)
 {
 	struct lpv_info info = { .version = "0.1.0", .abi = 1, .services = 2,
-				   .drops = { .no_dest = 7, .dest_gone = 3 },
+				   .drops = { .no_dest = 7, .dest_gone = 3,
+					      .ambiguous = 2 },
+				   .learned = 5,
 				   .schedulers = "mh sh rr wrr lc" };
 	struct lpv_conn c;
 	struct mem m;
@@ -452,6 +489,25 @@ static void test_json_conns_info(void **state)
 	assert_string_equal(get(o, "dest")->valuestring, "10.0.0.1");
 	assert_string_equal(get(o, "state")->valuestring, "SYN_SENT");
 	assert_int_equal(get(o, "expires")->valueint, 59);
+	assert_true(cJSON_IsFalse(get(o, "learned")));
+	assert_true(cJSON_IsFalse(get(o, "snat")));
+	assert_null(cJSON_GetObjectItemCaseSensitive(o, "snat_addr"));
+	cJSON_Delete(root);
+	free(m.buf);
+
+	c.flags = PODVS_CONN_FL_LEARNED | PODVS_CONN_FL_SNAT;
+	c.has_laddr = true;
+	c.laddr = c.daddr;
+	c.lport = 61000;
+	mem_open(&m);
+	assert_int_equal(adm_json_conns(m.f, &c, 1), 0);
+	root = cJSON_Parse(mem_text(&m));
+	assert_non_null(root);
+	o = cJSON_GetArrayItem(get(root, "connections"), 0);
+	assert_true(cJSON_IsTrue(get(o, "learned")));
+	assert_true(cJSON_IsTrue(get(o, "snat")));
+	assert_string_equal(get(o, "snat_addr")->valuestring, "10.0.0.1");
+	assert_int_equal(get(o, "snat_port")->valueint, 61000);
 	cJSON_Delete(root);
 	free(m.buf);
 
@@ -462,6 +518,8 @@ static void test_json_conns_info(void **state)
 	assert_string_equal(get(root, "version")->valuestring, "0.1.0");
 	assert_int_equal(get(get(root, "drops"), "no_dest")->valueint, 7);
 	assert_int_equal(get(get(root, "drops"), "dest_gone")->valueint, 3);
+	assert_int_equal(get(get(root, "drops"), "ambiguous")->valueint, 2);
+	assert_int_equal(get(root, "learned")->valueint, 5);
 	cJSON_Delete(root);
 	free(m.buf);
 }
@@ -473,7 +531,9 @@ static void test_info_text(void **state)
 		.conn_max = 1048576, .svc_buckets = 256, .conn_buckets = 4096,
 		.generation = 17, .schedulers = "mh sh rr wrr lc",
 		.drops = { .no_service = 1, .no_dest = 2, .conn_limit = 3,
-			   .no_route = 4, .nomem = 5, .malformed = 6, .dest_gone = 7 },
+			   .no_route = 4, .nomem = 5, .malformed = 6, .dest_gone = 7,
+			   .ambiguous = 8, .snat_ports = 9 },
+		.learned = 10,
 	};
 	struct mem m;
 
@@ -493,7 +553,76 @@ static void test_info_text(void **state)
 		"  no_route     4\n"
 		"  nomem        5\n"
 		"  malformed    6\n"
-		"  dest_gone    7\n");
+		"  dest_gone    7\n"
+		"  ambiguous    8\n"
+		"  snat_ports   9\n"
+		"learned flows 10\n");
+	free(m.buf);
+}
+
+static void test_announce_text(void **state)
+{
+	struct lpv_announce a = { .hold = 60, .ready = true, .up = true,
+				  .remaining_ms = 59512, .expiries = 2, .links = 1 };
+	struct mem m;
+
+	(void)state;
+	mem_open(&m);
+	adm_print_announce(m.f, &a);
+	assert_string_equal(mem_text(&m),
+		"VIP announcement: carrier UP on 1 podvs link\n"
+		"  watchdog         running, 59.512 s of 60 s left\n"
+		"  ready            yes\n"
+		"  decommissioned   no\n"
+		"  expiries         2\n");
+	free(m.buf);
+
+	a.up = false;
+	a.remaining_ms = 0;
+	a.decommissioned = true;
+	a.links = 2;
+	mem_open(&m);
+	adm_print_announce(m.f, &a);
+	assert_string_equal(mem_text(&m),
+		"VIP announcement: carrier DOWN on 2 podvs links\n"
+		"  watchdog         expired (hold 60 s)\n"
+		"  ready            yes\n"
+		"  decommissioned   yes\n"
+		"  expiries         2\n");
+	free(m.buf);
+
+	memset(&a, 0, sizeof(a));
+	mem_open(&m);
+	adm_print_announce(m.f, &a);
+	assert_string_equal(mem_text(&m),
+		"VIP announcement: carrier DOWN on 0 podvs links\n"
+		"  watchdog         never started\n"
+		"  ready            no\n"
+		"  decommissioned   no\n"
+		"  expiries         0\n");
+	free(m.buf);
+}
+
+static void test_announce_json(void **state)
+{
+	struct lpv_announce a = { .hold = 60, .ready = true, .up = true,
+				  .remaining_ms = 1500, .expiries = 3, .links = 2 };
+	struct mem m;
+	cJSON *root;
+
+	(void)state;
+	mem_open(&m);
+	assert_int_equal(adm_json_announce(m.f, &a), 0);
+	root = cJSON_Parse(mem_text(&m));
+	assert_non_null(root);
+	assert_true(cJSON_IsTrue(get(root, "up")));
+	assert_true(cJSON_IsTrue(get(root, "ready")));
+	assert_true(cJSON_IsFalse(get(root, "decommissioned")));
+	assert_int_equal(get(root, "hold")->valueint, 60);
+	assert_int_equal(get(root, "remaining_ms")->valueint, 1500);
+	assert_int_equal(get(root, "expiries")->valueint, 3);
+	assert_int_equal(get(root, "links")->valueint, 2);
+	cJSON_Delete(root);
 	free(m.buf);
 }
 
@@ -506,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_list_persistent_conn),
 		cmocka_unit_test(test_largenum),
 		cmocka_unit_test(test_conn_listing),
+		cmocka_unit_test(test_conn_listing_flags),
 		cmocka_unit_test(test_conn_states),
 		cmocka_unit_test(test_timeout_line),
 		cmocka_unit_test(test_save_rules),
@@ -514,6 +644,8 @@ int main(void)
 		cmocka_unit_test(test_json_services),
 		cmocka_unit_test(test_json_conns_info),
 		cmocka_unit_test(test_info_text),
+		cmocka_unit_test(test_announce_text),
+		cmocka_unit_test(test_announce_json),
 	};
 
 	return cmocka_run_group_tests_name("podvsadm_format", tests, NULL, NULL);

@@ -198,9 +198,9 @@ static const struct bad bad_cases[] = {
 	  "ipvsadm's -o/--ops one-packet scheduling is not supported)" },
 	/* commands and the options they take */
 	{ "", "no command given (one of -A -E -D -a -e -d -C -L -Z -S -R --set --info "
-	  "--drain --undrain -h -v)" },
+	  "--drain --undrain --announce --decommission --recommission -h -v)" },
 	{ "-n", "no command given (one of -A -E -D -a -e -d -C -L -Z -S -R --set "
-	  "--info --drain --undrain -h -v)" },
+	  "--info --drain --undrain --announce --decommission --recommission -h -v)" },
 	{ "-A", "-A (add-service) needs -t or -u VIRTUAL-ADDRESS:PORT" },
 	{ "-E -s rr", "-E (edit-service) needs -t or -u VIRTUAL-ADDRESS:PORT" },
 	{ "-D", "-D (delete-service) needs -t or -u VIRTUAL-ADDRESS:PORT" },
@@ -255,6 +255,29 @@ static const struct bad bad_cases[] = {
 	{ "--set 900 120 2678401", "--set: invalid udp timeout '2678401' (0..2678400 "
 	  "seconds, 0 keeps the current value)" },
 	{ "--set -1 120 300", "unknown option '-1'" },
+	/* announcement */
+	{ "--announce --hold 0", "--hold 0: invalid hold time (1..3600 seconds)" },
+	{ "--announce --hold 3601", "--hold 3601: invalid hold time (1..3600 "
+	  "seconds)" },
+	{ "--announce --hold 60s", "--hold 60s: invalid hold time (1..3600 seconds)" },
+	{ "--announce --hold", "option --hold needs an argument" },
+	{ "--announce --ready 2", "--ready 2: must be 0 or 1" },
+	{ "--announce --ready yes", "--ready yes: must be 0 or 1" },
+	{ "--announce --ready 01", "--ready 01: must be 0 or 1" },
+	{ "--announce --ready 1 --ready 1", "option --ready given twice" },
+	{ "--announce --hold 60 --json", "option -o json (--json) cannot be combined "
+	  "with --hold: --announce with --hold or --ready sets, it does not show" },
+	{ "--announce -n", "option -n (numeric) cannot be used with --announce" },
+	{ "--announce extra", "unexpected argument 'extra'" },
+	{ "-L --hold 60", "option --hold cannot be used with -L (list)" },
+	{ "--decommission --hold 60", "option --hold cannot be used with "
+	  "--decommission" },
+	{ "--recommission --json", "option -o json (--json) cannot be used with "
+	  "--recommission" },
+	{ "--decommission --recommission", "more than one command: --decommission "
+	  "and --recommission" },
+	{ "--decommission " V4, "option -t|-u (service-address) cannot be used with "
+	  "--decommission" },
 };
 
 static void test_bad(void **state)
@@ -507,6 +530,41 @@ static void test_set_and_misc(void **state)
 	assert_int_equal(c.svc.flags, PODVS_SVC_F_HASH_FALLBACK);
 }
 
+static void test_announce(void **state)
+{
+	struct adm_cmd c;
+
+	(void)state;
+	parse_ok("--announce", &c);
+	assert_int_equal(c.cmd, ADM_ANNOUNCE);
+	assert_false(c.ann.has_hold || c.ann.has_ready || c.ann.has_decommissioned);
+	parse_ok("--announce --json", &c);
+	assert_true(c.fmt & FMT_JSON);
+	parse_ok("--announce -o json", &c);
+	assert_true(c.fmt & FMT_JSON);
+	parse_ok("--announce --hold 60 --ready 1", &c);
+	assert_true(c.ann.has_hold && c.ann.has_ready);
+	assert_false(c.ann.has_decommissioned);
+	assert_int_equal(c.ann.hold, 60);
+	assert_true(c.ann.ready);
+	parse_ok("--announce --ready=0", &c);
+	assert_false(c.ann.has_hold);
+	assert_true(c.ann.has_ready);
+	assert_false(c.ann.ready);
+	parse_ok("--announce --hold=3600", &c);
+	assert_int_equal(c.ann.hold, 3600);
+	parse_ok("--announce --hold 1", &c);
+	assert_int_equal(c.ann.hold, 1);
+	parse_ok("--decommission", &c);
+	assert_int_equal(c.cmd, ADM_DECOMMISSION);
+	assert_true(c.ann.has_decommissioned && c.ann.decommissioned);
+	assert_false(c.ann.has_hold || c.ann.has_ready);
+	parse_ok("--recommission", &c);
+	assert_int_equal(c.cmd, ADM_RECOMMISSION);
+	assert_true(c.ann.has_decommissioned);
+	assert_false(c.ann.decommissioned);
+}
+
 static void test_skip_prog(void **state)
 {
 	char *argv[] = { (char *)"podvsadm", (char *)"-C", NULL };
@@ -531,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_list_forms),
 		cmocka_unit_test(test_conn_filters),
 		cmocka_unit_test(test_set_and_misc),
+		cmocka_unit_test(test_announce),
 		cmocka_unit_test(test_skip_prog),
 	};
 	size_t nbad = sizeof(bad_cases) / sizeof(bad_cases[0]), i;

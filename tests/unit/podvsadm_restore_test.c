@@ -65,7 +65,10 @@ static const struct bad bad_cases[] = {
 	{ "--info\n", "line 1: --info is not allowed in a restore file" },
 	{ "-A -t 192.0.2.1:80 extra\n", "line 1: unexpected argument 'extra'" },
 	{ "ipvsadm\n-C\nfoo\n", "line 3: no command given (one of -A -E -D -a -e -d "
-	  "-C -L -Z -S -R --set --info --drain --undrain -h -v)" },
+	  "-C -L -Z -S -R --set --info --drain --undrain --announce --decommission "
+	  "--recommission -h -v)" },
+	{ "--decommission\n", "line 1: --decommission is not allowed in a restore "
+	  "file" },
 	{ "-A -t 192.0.2.1:80 -p -M 255.0.255.0\n", "line 1: -M 255.0.255.0: not a "
 	  "contiguous netmask" },
 	{ "-A -t [2001:db8::1]:80 -p -M 255.255.0.0\n", "line 1: -M 255.255.0.0: an "

@@ -475,6 +475,86 @@ static void test_scheduler_invalid(void **state)
 		       "one of mh-port, mh-fallback, sh-port, sh-fallback");
 }
 
+/* "VIP: p1 p2; VIP: ..." for each VS's SNAT prefixes. */
+static const char *snat_str(const struct pd_plan *p, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < p->n; i++) {
+		char a[PD_ADDR_STRLEN];
+
+		o += snprintf(buf + o, len - o, "%s%s:", i ? "; " : "",
+			      pd_addr_str(&p->vs[i]->key.vip, a));
+		for (size_t j = 0; j < p->vs[i]->n_snat; j++)
+			o += snprintf(buf + o, len - o, " %s/%u",
+				      pd_addr_str(&p->vs[i]->snat[j].addr, a),
+				      p->vs[i]->snat[j].plen);
+	}
+	return buf;
+}
+
+/* @ann: the Service's annotations; @dflt: --snat-from. */
+static int run_snat(const char *ann, const char *dflt, char *out, size_t len,
+		    char *err)
+{
+	struct pd_cidr def[PODVS_SNAT_RANGES_MAX];
+	size_t n_def = 0;
+	char meta[512], why[160];
+	struct fixture f = { 0 };
+	struct pd_desired_in in = { .log = &quiet };
+	int ret;
+
+	assert_int_equal(pd_prefix_list_parse(dflt, def, PODVS_SNAT_RANGES_MAX,
+					      &n_def, why, sizeof(why)), 0);
+	snprintf(meta, sizeof(meta), "'annotations': {%s}", ann);
+	f.s = svc(meta, CLASS ", " HTTP ", 'ipFamilies': ['IPv4','IPv6']",
+		  VIP6 "," VIP4);
+	in.svc = f.s;
+	in.snat_from = def;
+	in.n_snat_from = n_def;
+	ret = pd_desired_service(&in, &f.plan, err, 256);
+	snat_str(&f.plan, out, len);
+	fixture_free(&f);
+	return ret;
+}
+
+static void test_snat_from(void **state)
+{
+	char out[512], err[256];
+
+	(void)state;
+	/* the option, per family, sorted */
+	assert_int_equal(run_snat("", "10.0.0.0/8,fd00::/8,10.0.0.0/16", out,
+				  sizeof(out), err), 0);
+	assert_string_equal(out, "192.0.2.1: 10.0.0.0/8 10.0.0.0/16; "
+			    "2001:db8::1: fd00::/8");
+	/* the annotation replaces it */
+	assert_int_equal(run_snat("'podvs.io/snat-from': '192.168.0.0/16'",
+				  "10.0.0.0/8", out, sizeof(out), err), 0);
+	assert_string_equal(out, "192.0.2.1: 192.168.0.0/16; 2001:db8::1:");
+	/* "" means none */
+	assert_int_equal(run_snat("'podvs.io/snat-from': ''", "10.0.0.0/8",
+				  out, sizeof(out), err), 0);
+	assert_string_equal(out, "192.0.2.1:; 2001:db8::1:");
+	/* none by default */
+	assert_int_equal(run_snat("", "", out, sizeof(out), err), 0);
+	assert_string_equal(out, "192.0.2.1:; 2001:db8::1:");
+}
+
+static void test_snat_from_invalid(void **state)
+{
+	(void)state;
+	expect_invalid("'podvs.io/snat-from': '10.0.0.0/8,,10.1.0.0/16'",
+		       "annotation podvs.io/snat-from: item 2 is empty");
+	expect_invalid("'podvs.io/snat-from': '10.0.0.1/8'",
+		       "annotation podvs.io/snat-from: '10.0.0.1/8': host bits "
+		       "set after /8");
+	expect_invalid("'podvs.io/snat-from': 'pods'",
+		       "annotation podvs.io/snat-from: 'pods' is not a prefix "
+		       "(ADDRESS/LENGTH)");
+}
+
 static void test_scheduler_flags(void **state)
 {
 	struct fixture f = {
@@ -541,6 +621,8 @@ int main(void)
 		cmocka_unit_test(test_affinity),
 		cmocka_unit_test(test_scheduler_annotation),
 		cmocka_unit_test(test_scheduler_invalid),
+		cmocka_unit_test(test_snat_from),
+		cmocka_unit_test(test_snat_from_invalid),
 		cmocka_unit_test(test_scheduler_flags),
 		cmocka_unit_test(test_owner_tag),
 	};

@@ -53,13 +53,14 @@ static struct pd_dest *add_dest(struct pd_vs *vs, const char *ip,
 
 static const char *chg(uint32_t m, char *buf)
 {
-	snprintf(buf, 64, "%s%s%s%s%s%s%s", m & PD_CHG_SCHED ? " sched" : "",
+	snprintf(buf, 64, "%s%s%s%s%s%s%s%s", m & PD_CHG_SCHED ? " sched" : "",
 		 m & PD_CHG_FLAGS ? " flags" : "",
 		 m & PD_CHG_TIMEOUT ? " timeout" : "",
 		 m & PD_CHG_NETMASK ? " netmask" : "",
 		 m & PD_CHG_OWNER ? " owner" : "",
 		 m & PD_CHG_WEIGHT ? " weight" : "",
-		 m & PD_CHG_DFLAGS ? " dflags" : "");
+		 m & PD_CHG_DFLAGS ? " dflags" : "",
+		 m & PD_CHG_SNAT ? " snat" : "");
 	return buf;
 }
 
@@ -197,6 +198,48 @@ static void test_service_attrs(void **state)
 	h->flags = w->flags;
 	h->timeout = w->timeout;
 	expect(&w, 1, &h, 1, NULL, "edit service TCP 192.0.2.1:80 netmask");
+	pd_vs_free(w);
+	pd_vs_free(h);
+}
+
+static void prefix(struct pd_vs *vs, const char *cidr)
+{
+	char err[128];
+
+	assert_int_equal(pd_prefix_parse(cidr, &vs->snat[vs->n_snat++], err,
+					 sizeof(err)), 0);
+	pd_vs_snat_sort(vs);
+}
+
+/* A changed SNAT list is one SET_SERVICE of the list; order is no change. */
+static void test_snat_change(void **state)
+{
+	struct pd_vs *w = mk_vs(IPPROTO_TCP, "192.0.2.1", 80, "mh", OWNER);
+	struct pd_vs *h = mk_vs(IPPROTO_TCP, "192.0.2.1", 80, "mh", OWNER);
+	struct pd_table t;
+	struct pd_ops o = { 0 };
+
+	(void)state;
+	prefix(w, "10.0.0.0/8");
+	expect(&w, 1, &h, 1, NULL, "edit service TCP 192.0.2.1:80 snat");
+	prefix(h, "10.0.0.0/8");
+	expect(&w, 1, &h, 1, NULL, "");
+	prefix(w, "10.0.0.0/16");	/* same prefix, other length */
+	expect(&w, 1, &h, 1, NULL, "edit service TCP 192.0.2.1:80 snat");
+	prefix(h, "10.0.0.0/16");
+	expect(&w, 1, &h, 1, NULL, "");
+	w->n_snat = 0;			/* cleared */
+	expect(&w, 1, &h, 1, NULL, "edit service TCP 192.0.2.1:80 snat");
+	/* the in-memory kernel applies it */
+	pd_table_init(&t);
+	assert_int_equal(pd_table_put(&t, pd_vs_dup(h)), 0);
+	w->n_snat = 0;
+	prefix(w, "192.168.0.0/16");
+	assert_int_equal(pd_diff(&w, 1, &h, 1, NULL, &o), 0);
+	assert_int_equal(pd_table_apply(&t, &o.v[0]), 0);
+	assert_true(pd_snat_eq(pd_table_get(&t, &w->key), w));
+	pd_ops_fini(&o);
+	pd_table_fini(&t);
 	pd_vs_free(w);
 	pd_vs_free(h);
 }
@@ -477,6 +520,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_key_conflict),
 		cmocka_unit_test(test_identical_no_ops),
 		cmocka_unit_test(test_service_attrs),
+		cmocka_unit_test(test_snat_change),
 		cmocka_unit_test(test_dests),
 		cmocka_unit_test(test_linger),
 		cmocka_unit_test(test_canonical_order),

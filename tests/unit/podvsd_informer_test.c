@@ -217,6 +217,28 @@ static void list_two_pages(struct env *e)
 		ITEM("c", "9") "]}");
 }
 
+/* A path with a query of its own: the informer's parameters follow '&'. */
+static void test_path_with_query(void **state)
+{
+	struct env *e = calloc(1, sizeof(*e));
+	struct pd_informer_transport tr = {
+		.start = fake_start, .cancel = fake_cancel, .t = &e->f,
+	};
+
+	(void)state;
+	assert_int_equal(pd_loop_init(&e->loop), 0);
+	assert_int_equal(pd_informer_init(&e->inf, &e->loop, &quiet, &tr,
+					  "nodes", "/api/v1/nodes?fieldSelector="
+					  "metadata.name%3Dgw1", &ops, &e->f), 0);
+	assert_int_equal(pd_informer_start(&e->inf), 0);
+	assert_string_equal(last_path(e), "/api/v1/nodes?fieldSelector="
+			    "metadata.name%3Dgw1&limit=500");
+	respond(e, 200, "{'metadata': {'resourceVersion': '10'}, 'items': []}");
+	assert_non_null(strstr(last_path(e), "/api/v1/nodes?fieldSelector="
+			       "metadata.name%3Dgw1&watch=1&"));
+	env_free(e);
+}
+
 static void test_list_then_watch(void **state)
 {
 	struct env *e = env_new();
@@ -408,6 +430,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_list_then_watch),
+		cmocka_unit_test(test_path_with_query),
 		cmocka_unit_test(test_watch_events),
 		cmocka_unit_test(test_gone_error_event_relists),
 		cmocka_unit_test(test_gone_http_status),

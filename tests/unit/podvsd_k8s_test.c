@@ -5,6 +5,7 @@
  * every field of the wrong type or value is rejected with one precise
  * message naming the field, and nothing else is affected.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -108,6 +109,53 @@ static void test_service_valid(void **state)
 			    "2001:db8::10");
 	k8s_service_free(s);
 	cJSON_Delete(j);
+}
+
+/* podvs.io/snat-from: absent (0), a list (1), "" (1, none), bad (-EINVAL) */
+static void test_service_snat_from(void **state)
+{
+	static const struct {
+		const char *ann;
+		int ret;
+		size_t n;
+		const char *err;
+	} cases[] = {
+		{ NULL, 0, 0, "" },
+		{ "'10.0.0.0/8, fd00::/8'", 1, 2, "" },
+		{ "''", 1, 0, "" },
+		{ "' , '", -EINVAL, 0, "annotation podvs.io/snat-from: item 1 is "
+		  "empty" },
+		{ "'10.0.0.0/8,x'", -EINVAL, 0, "annotation podvs.io/snat-from: "
+		  "'x' is not a prefix (ADDRESS/LENGTH)" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char buf[512], err[256] = "";
+		struct pd_cidr v[4];
+		size_t n = 99;
+		struct k8s_service *s;
+		cJSON *j;
+
+		snprintf(buf, sizeof(buf), "{'metadata': {'name': 'a', "
+			 "'namespace': 'b', 'uid': 'u', 'resourceVersion': '1'"
+			 "%s%s%s}, 'spec': {}}", cases[i].ann ?
+			 ", 'annotations': {'podvs.io/snat-from': " : "",
+			 cases[i].ann ? cases[i].ann : "",
+			 cases[i].ann ? "}" : "");
+		j = json(buf);
+		s = k8s_service_parse(j, err, sizeof(err));
+		assert_non_null(s);
+		assert_int_equal(k8s_service_snat_from(s, v, 4, &n, err,
+						       sizeof(err)),
+				 cases[i].ret);
+		if (cases[i].ret > 0)
+			assert_int_equal(n, cases[i].n);
+		if (cases[i].ret < 0)
+			assert_string_equal(err, cases[i].err);
+		k8s_service_free(s);
+		cJSON_Delete(j);
+	}
 }
 
 static void test_service_minimal(void **state)
@@ -490,6 +538,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_service_valid),
 		cmocka_unit_test(test_service_minimal),
+		cmocka_unit_test(test_service_snat_from),
 		cmocka_unit_test(test_slice_valid),
 		cmocka_unit_test(test_slice_null_endpoints_and_fqdn),
 		cmocka_unit_test(test_pod_valid),

@@ -125,6 +125,33 @@ static void test_render(void **state)
 	assert_non_null(strstr(out, "\npodvsd_gated_pods{status=\"true\"} 5\n"
 			       "podvsd_gated_pods{status=\"false\"} 0\n"));
 	assert_string_equal(out + strlen(out) - 7, "# more\n");
+	assert_null(strstr(out, "podvs_announce_ready"));
+	free(out);
+	env_free(e);
+}
+
+static void test_announce(void **state)
+{
+	struct env *e = env_new(NULL);
+	struct pd_ann_stats a = { .ready = true, .vips = 3 };
+	unsigned long sysctl_errors = 2;
+	char *out;
+
+	(void)state;
+	a.withdrawals[PD_ANN_API_LOST] = 4;
+	e->m.src.ann = &a;
+	e->m.src.sysctl_errors = &sysctl_errors;
+	out = render(e);
+	assert_non_null(strstr(out, "\npodvs_announce_ready 1\n"));
+	assert_non_null(strstr(out, "\npodvs_announce_up 0\n"));
+	assert_non_null(strstr(out, "\npodvs_announced_vips 3\n"));
+	assert_non_null(strstr(out, "# TYPE podvs_announce_withdrawals_total "
+			       "counter\npodvs_announce_withdrawals_total"
+			       "{reason=\"no_dest\"} 0\n"
+			       "podvs_announce_withdrawals_total"
+			       "{reason=\"api_lost\"} 4\n"));
+	assert_non_null(strstr(out, "{reason=\"watchdog\"} 0\n"));
+	assert_non_null(strstr(out, "\npodvsd_sysctl_errors_total 2\n"));
 	free(out);
 	env_free(e);
 }
@@ -288,6 +315,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_announce),
 		cmocka_unit_test(test_ready),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_http),

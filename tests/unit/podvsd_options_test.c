@@ -44,6 +44,8 @@ static void test_defaults(void **state)
 	assert_int_equal(o.drain_timeout, 300);
 	assert_int_equal(o.resync_period, 300);
 	assert_false(o.dry_run || o.no_vip_link || o.help || o.version);
+	assert_int_equal(o.announce_grace, PODVS_DEFAULT_HOLD);
+	assert_int_equal(o.n_snat_from, 0);
 	/* $NODE_NAME beats the host name */
 	assert_int_equal(parse(&o, err, "node-7", NULL, NULL, NULL, NULL), 0);
 	assert_string_equal(o.node_name, "node-7");
@@ -131,6 +133,73 @@ static const struct {
 	  "--link: 'a-very-long-link-name' must be 1..15 characters" },
 };
 
+static void test_announce_snat(void **state)
+{
+	struct pd_opts o;
+	char err[256], buf[PD_ADDR_STRLEN];
+
+	(void)state;
+	assert_int_equal(parse(&o, err, "n", "--announce-grace", "3",
+			       "--snat-from", "10.0.0.0/8, 192.168.1.7/32,fd00::/8"),
+			 0);
+	assert_int_equal(o.announce_grace, 3);
+	assert_int_equal(o.n_snat_from, 3);
+	assert_string_equal(pd_addr_str(&o.snat_from[1].addr, buf),
+			    "192.168.1.7");
+	assert_int_equal(o.snat_from[1].plen, 32);
+	assert_int_equal(o.snat_from[2].plen, 8);
+	assert_int_equal(parse(&o, err, "n", "--vip-link", "gw0", NULL, NULL),
+			 0);
+	assert_string_equal(o.link, "gw0");
+}
+
+static const struct {
+	const char *a1, *a2, *err;
+} bad_ann[] = {
+	{ "--announce-grace", "0",
+	  "--announce-grace: '0' must be 1..3600 seconds (the kernel's HOLD "
+	  "range)" },
+	{ "--announce-grace", "3601",
+	  "--announce-grace: '3601' must be 1..3600 seconds (the kernel's "
+	  "HOLD range)" },
+	{ "--announce-grace", "1m",
+	  "--announce-grace: '1m' is not a number of seconds (0..2147483647)" },
+	{ "--snat-from", "10.0.0.0/8,",
+	  "--snat-from: item 2 is empty" },
+	{ "--snat-from", "10.0.0.1/8",
+	  "--snat-from: '10.0.0.1/8': host bits set after /8" },
+	{ "--snat-from", "10.0.0.0/33",
+	  "--snat-from: '10.0.0.0/33': prefix length must be 0..32" },
+	{ "--snat-from", "10.0.0.0",
+	  "--snat-from: '10.0.0.0' is not a prefix (ADDRESS/LENGTH)" },
+	{ "--snat-from", "10.0.0.0/8,10.0.0.0/8",
+	  "--snat-from: '10.0.0.0/8' is listed twice" },
+	{ "--snat-from", "1.0.0.0/8,2.0.0.0/8,3.0.0.0/8,4.0.0.0/8,5.0.0.0/8,"
+	  "6.0.0.0/8,7.0.0.0/8,8.0.0.0/8,9.0.0.0/8,10.0.0.0/8,11.0.0.0/8,"
+	  "12.0.0.0/8,13.0.0.0/8,14.0.0.0/8,15.0.0.0/8,16.0.0.0/8,17.0.0.0/8",
+	  "--snat-from: more than 16 prefixes" },
+};
+
+static void test_announce_snat_rejections(void **state)
+{
+	int failures = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_ann) / sizeof(*bad_ann); i++) {
+		struct pd_opts o;
+		char err[256] = "";
+		int ret = parse(&o, err, "n", bad_ann[i].a1, bad_ann[i].a2,
+				NULL, NULL);
+
+		if (ret == 0 || strcmp(err, bad_ann[i].err)) {
+			print_error("case %zu: got %d '%s', want '%s'\n", i,
+				    ret, err, bad_ann[i].err);
+			failures++;
+		}
+	}
+	assert_int_equal(failures, 0);
+}
+
 static void test_rejections(void **state)
 {
 	int failures = 0;
@@ -170,7 +239,7 @@ static void test_usage_documents_every_option(void **state)
 		"--kubeconfig", "--metrics-address", "--vip-pool",
 		"--log-level", "--node-name", "--link", "--no-vip-link",
 		"--drain-timeout", "--resync-period", "--dry-run", "--help",
-		"--version",
+		"--version", "--vip-link", "--announce-grace", "--snat-from",
 	};
 	char *buf = NULL;
 	size_t len = 0;
@@ -191,6 +260,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_options),
 		cmocka_unit_test(test_rejections),
+		cmocka_unit_test(test_announce_snat),
+		cmocka_unit_test(test_announce_snat_rejections),
 		cmocka_unit_test(test_no_node_name),
 		cmocka_unit_test(test_usage_documents_every_option),
 	};

@@ -273,6 +273,76 @@ static void test_restart_adopts(void **state)
 	env_free(e2);
 }
 
+static bool has_vip(const struct pd_hmap *m, const char *ip)
+{
+	struct pd_addr a;
+
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(pd_addr_parse(ip, &a), 0);
+	return pd_hmap_get(m, &a, sizeof(a));
+}
+
+/*
+ * The VIPs a gateway may announce: a VS in the kernel with a usable dest.
+ * A restarted podvsd over the same kernel applies nothing and finds the
+ * same VIPs (the announcement's "restart changes nothing").
+ */
+static void test_usable_vips_and_restart(void **state)
+{
+	struct env *e = env_new(300), *e2 = env_new(300);
+	struct pd_hmap v;
+
+	(void)state;
+	populate(e);
+	/* c: every endpoint gone; d: only draining (weight kept, drained) */
+	assert_int_equal(pd_rec_service_upsert(&e->r, svc("c", "1", "",
+							"192.0.2.3")), 0);
+	assert_int_equal(pd_rec_slice_upsert(&e->r, slice("c-1", "c", "1",
+						       "7g")), 0);
+	sync_ops(e, 1000);
+	pd_hmap_init(&v);
+	assert_int_equal(pd_rec_usable_vips(&e->r, &v), 0);
+	assert_int_equal(v.n, 2);
+	assert_true(has_vip(&v, "192.0.2.1") && has_vip(&v, "192.0.2.2"));
+	assert_false(has_vip(&v, "192.0.2.3"));
+	pd_hmap_fini(&v);
+	/* b's only dest drains: its VIP is no longer usable */
+	assert_int_equal(pd_rec_slice_upsert(&e->r, slice("b-1", "b", "2",
+						       "5t 6g")), 0);
+	sync_ops(e, 2000);
+	pd_hmap_init(&v);
+	assert_int_equal(pd_rec_usable_vips(&e->r, &v), 0);
+	assert_true(has_vip(&v, "192.0.2.2"));	/* fallback: kept active */
+	pd_hmap_fini(&v);
+	assert_int_equal(pd_rec_slice_upsert(&e->r, slice("b-1", "b", "3",
+						       "6g")), 0);
+	sync_ops(e, 3000);
+	pd_hmap_init(&v);
+	assert_int_equal(pd_rec_usable_vips(&e->r, &v), 0);
+	assert_false(has_vip(&v, "192.0.2.2"));	/* drained, lingering */
+	assert_int_equal(v.n, 1);
+	pd_hmap_fini(&v);
+	/* restart: same kernel, same cluster: no op, same VIPs */
+	pd_memkernel_fini(&e2->mk);
+	e2->mk.t = e->mk.t;
+	pd_table_init(&e->mk.t);
+	populate(e2);
+	assert_int_equal(pd_rec_service_upsert(&e2->r, svc("c", "1", "",
+							 "192.0.2.3")), 0);
+	assert_int_equal(pd_rec_slice_upsert(&e2->r, slice("c-1", "c", "1",
+							"7g")), 0);
+	assert_int_equal(pd_rec_slice_upsert(&e2->r, slice("b-1", "b", "3",
+							"6g")), 0);
+	assert_int_equal(sync_ops(e2, 4000), 0);
+	pd_hmap_init(&v);
+	assert_int_equal(pd_rec_usable_vips(&e2->r, &v), 0);
+	assert_int_equal(v.n, 1);
+	assert_true(has_vip(&v, "192.0.2.1"));
+	pd_hmap_fini(&v);
+	env_free(e);
+	env_free(e2);
+}
+
 static void test_incremental(void **state)
 {
 	struct env *e = env_new(300);
@@ -699,6 +769,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_first_sync),
 		cmocka_unit_test(test_restart_adopts),
+		cmocka_unit_test(test_usable_vips_and_restart),
 		cmocka_unit_test(test_incremental),
 		cmocka_unit_test(test_vip_change_and_delete),
 		cmocka_unit_test(test_invalid_keeps_state),

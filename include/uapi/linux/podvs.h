@@ -93,6 +93,10 @@
  * @PODVS_CMD_SET_ANNOUNCE: change it.  Request: PODVS_A_ANNOUNCE with any
  *	of HOLD, READY, DECOMMISSIONED; absent attributes keep their value.
  *	A request with HOLD restarts the watchdog: it is podvsd's heartbeat.
+ *	Refused whole (nothing applied) when any attribute is out of range.
+ *	PODVS_CMD_NOTIFY follows only when HOLD, READY, DECOMMISSIONED or the
+ *	carrier changed, not for a heartbeat that only restarts the watchdog;
+ *	the generation is not bumped (it counts service and config changes).
  */
 enum podvs_cmd {
 	PODVS_CMD_UNSPEC,
@@ -477,17 +481,25 @@ enum podvs_conn_flags {
  * the entry was lost to a restart or a timeout, is translated back to the
  * VIP and port of the service that owns the dest, and an entry is learned
  * from it (PODVS_CONN_FL_LEARNED), in its TCP state as far as one packet
- * tells it.  ICMP errors from a Pod are translated the same way.
+ * tells it (SYN-ACK: SYN_RECV, FIN: FIN_WAIT, other segments: ESTABLISHED),
+ * without a persistence template.  ICMP errors from a Pod, and its RSTs,
+ * are translated the same way but learn no entry; a Pod's SYN without ACK
+ * is no reply and is left alone.  Only forwarded packets are translated so:
+ * not the gateway's own, nor packets addressed to the gateway itself.  A
+ * dest that is draining or of weight 0 is translated (it still has flows);
+ * a deleted one is no dest: its packets pass untouched.  The datapath sees
+ * a batch's dests only once the batch has committed.
  *
  * Which service owns a dest: the one service that has it.  When one Pod
  * address and port is a dest of several services (two VIPs on the same
  * Pods), the candidates are the services of the packet's family and
- * protocol whose scheduler is a consistent hash (mh, sh) and would send
- * this client address and port to this dest now; if exactly one service is
- * left, it owns the packet.  Otherwise the packet is dropped and counted
- * (PODVS_DROP_A_AMBIGUOUS): sent untranslated, it would only make the
- * client reset the connection.  Use distinct Pod ports per service (as two
- * targetPorts) when two VIPs share Pods and replies can cross gateways.
+ * protocol whose scheduler is a hash of the client (mh, sh) and would send
+ * this client address and port to this dest now (a drained dest is sent
+ * no one); if exactly one service is left, it owns the packet.  Otherwise
+ * the packet is dropped and counted (PODVS_DROP_A_AMBIGUOUS): sent
+ * untranslated, it would only make the client reset the connection.  Use
+ * distinct Pod ports per service (as two targetPorts) when two VIPs share
+ * Pods and replies can cross gateways.
  */
 
 /*

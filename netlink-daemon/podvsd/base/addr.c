@@ -133,6 +133,101 @@ int pd_cidr_parse(const char *s, struct pd_cidr *c, char *err, size_t errlen)
 	return 0;
 }
 
+int pd_prefix_parse(const char *s, struct pd_cidr *c, char *err,
+		    size_t errlen)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	unsigned long plen;
+	size_t maxlen;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf)) {
+		snprintf(err, errlen, "'%s' is not a prefix (ADDRESS/LENGTH)", s);
+		return -EINVAL;
+	}
+	memcpy(buf, s, slash - s);
+	buf[slash - s] = '\0';
+	if (pd_addr_parse(buf, &c->addr)) {
+		snprintf(err, errlen, "'%s': '%s' is not an IP address", s, buf);
+		return -EINVAL;
+	}
+	maxlen = pd_addr_len(c->addr.af) * 8;
+	if (parse_uint(slash + 1, maxlen, &plen)) {
+		snprintf(err, errlen, "'%s': prefix length must be 0..%zu", s,
+			 maxlen);
+		return -EINVAL;
+	}
+	c->plen = plen;
+	if (!host_bits_zero(c)) {
+		snprintf(err, errlen, "'%s': host bits set after /%lu", s, plen);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool prefix_in(const struct pd_cidr *v, size_t n,
+		      const struct pd_cidr *c)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].plen == c->plen && !pd_addr_cmp(&v[i].addr, &c->addr))
+			return true;
+	return false;
+}
+
+/* One item of a list, blanks trimmed, into @buf; "" when empty. */
+static const char *list_item(const char *s, char *buf, size_t len,
+			     const char **next)
+{
+	const char *end = strchr(s, ',');
+	size_t n;
+
+	if (!end)
+		end = s + strlen(s);
+	*next = *end ? end + 1 : NULL;
+	while (s < end && (*s == ' ' || *s == '\t'))
+		s++;
+	while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - s) < len ? (size_t)(end - s) : len - 1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+int pd_prefix_list_parse(const char *s, struct pd_cidr *out, size_t max,
+			 size_t *n, char *err, size_t errlen)
+{
+	struct pd_cidr c;
+	char item[64];
+	size_t k = 0;
+	const char *p = s;
+
+	if (!s[strspn(s, " \t")]) {
+		*n = 0;
+		return 0;
+	}
+	for (size_t i = 1; p; i++) {
+		list_item(p, item, sizeof(item), &p);
+		if (!*item) {
+			snprintf(err, errlen, "item %zu is empty", i);
+			return -EINVAL;
+		}
+		if (pd_prefix_parse(item, &c, err, errlen))
+			return -EINVAL;
+		if (prefix_in(out, k, &c)) {
+			snprintf(err, errlen, "'%s' is listed twice", item);
+			return -EINVAL;
+		}
+		if (k == max) {
+			snprintf(err, errlen, "more than %zu prefixes", max);
+			return -EINVAL;
+		}
+		out[k++] = c;
+	}
+	*n = k;
+	return 0;
+}
+
 static int split_hostport(const char *s, char *host, size_t hlen,
 			  const char **port)
 {

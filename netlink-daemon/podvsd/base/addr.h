@@ -46,6 +46,20 @@ bool pd_addr_in_cidr(const struct pd_addr *a, const struct pd_cidr *c);
  */
 int pd_cidr_parse(const char *s, struct pd_cidr *c, char *err, size_t errlen);
 
+/*
+ * A prefix of 0..32 or 0..128 bits, host bits zero ("10.0.0.0/8",
+ * "192.0.2.7/32", "fd00::/8"); the length is required.
+ */
+int pd_prefix_parse(const char *s, struct pd_cidr *c, char *err,
+		    size_t errlen);
+/*
+ * "CIDR[,CIDR]...", blanks around items allowed, "" an empty list; at most
+ * @max items, no duplicates.  On error nothing is written to @n and @err
+ * names the bad item.
+ */
+int pd_prefix_list_parse(const char *s, struct pd_cidr *out, size_t max,
+			 size_t *n, char *err, size_t errlen);
+
 /* "192.0.2.1:9742", "[2001:db8::1]:9742"; port 1..65535. */
 int pd_hostport_parse(const char *s, struct pd_hostport *hp, char *err,
 		      size_t errlen);

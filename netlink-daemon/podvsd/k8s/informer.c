@@ -91,14 +91,21 @@ static void set_rv(struct pd_informer *inf, const cJSON *obj)
 static void list_done(struct pd_http_req *r, int res, long status,
 		      const char *body, size_t len, const char *errmsg);
 
+/* The path may carry a query of its own (a fieldSelector). */
+static char query_sep(const struct pd_informer *inf)
+{
+	return strchr(inf->path, '?') ? '&' : '?';
+}
+
 static void list_page(struct pd_informer *inf)
 {
 	char *cont = NULL;
 
 	if (inf->cont[0])
 		cont = curl_easy_escape(NULL, inf->cont, 0);
-	snprintf(inf->req.path, sizeof(inf->req.path), "%s?limit=%d%s%s",
-		 inf->path, PD_LIST_LIMIT, cont ? "&continue=" : "",
+	snprintf(inf->req.path, sizeof(inf->req.path), "%s%climit=%d%s%s",
+		 inf->path, query_sep(inf), PD_LIST_LIMIT,
+		 cont ? "&continue=" : "",
 		 cont ? cont : "");
 	curl_free(cont);
 	inf->req.on_data = NULL;
@@ -392,8 +399,8 @@ static void watch_start(struct pd_informer *inf)
 	inf->got_line = false;
 	inf->abort = PD_ABORT_NONE;
 	snprintf(inf->req.path, sizeof(inf->req.path),
-		 "%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s"
-		 "&timeoutSeconds=%u", inf->path, inf->rv, t);
+		 "%s%cwatch=1&allowWatchBookmarks=true&resourceVersion=%s"
+		 "&timeoutSeconds=%u", inf->path, query_sep(inf), inf->rv, t);
 	inf->req.on_data = watch_data;
 	inf->req.on_done = watch_done;
 	inf->req.timeout_s = t + 30;

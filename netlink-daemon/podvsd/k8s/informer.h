@@ -3,6 +3,8 @@
  * An informer: keeps a local copy of one resource in step with the API
  * server, as client-go's reflector does.
  *
+ *   <path> may hold a query ("/api/v1/nodes?fieldSelector=..."): the
+ *   informer's parameters are then appended with '&'.
  *   list    GET <path>?limit=500[&continue=...], page after page; every
  *           item is handed to ->upsert, then ->prune deletes whatever the
  *           cache holds that the list did not (a relist diffs the cache).
@@ -83,7 +85,7 @@ struct pd_informer_stats {
 
 struct pd_informer {
 	const char *name;		/* "services", for logs and metrics */
-	const char *path;		/* "/api/v1/services" */
+	const char *path;		/* "/api/v1/services", owned elsewhere */
 	const struct pd_informer_ops *ops;
 	void *ctx;
 	struct pd_informer_transport tr;

@@ -170,6 +170,18 @@ const char *k8s_proto_name(enum k8s_proto p);
  */
 void pd_k8s_time_now(char *buf, size_t len);
 
+/* Hairpin SNAT client prefixes of a Service, "CIDR,..." ("": none). */
+#define K8S_ANN_SNAT_FROM	"podvs.io/snat-from"
+
+/*
+ * k8s_service_snat_from - the Service's podvs.io/snat-from list into @out
+ * (at most @max prefixes, both families counted).  Returns 1 with @n set
+ * when the annotation is there, 0 when it is absent (@out untouched: the
+ * caller's default applies), -EINVAL with @err naming the annotation.
+ */
+int k8s_service_snat_from(const struct k8s_service *s, struct pd_cidr *out,
+			  size_t max, size_t *n, char *err, size_t errlen);
+
 /* Shared by the parsers: "TCP", "UDP", "SCTP"; absent = TCP. */
 int k8s_parse_proto(struct jp *jp, const cJSON *o, const char *path,
 		    enum k8s_proto *out);

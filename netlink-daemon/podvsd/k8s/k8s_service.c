@@ -293,3 +293,19 @@ void k8s_service_free(struct k8s_service *s)
 	pd_arena_free(&s->arena);
 	free(s);
 }
+
+int k8s_service_snat_from(const struct k8s_service *s, struct pd_cidr *out,
+			  size_t max, size_t *n, char *err, size_t errlen)
+{
+	const char *v = k8s_annotation(&s->meta, K8S_ANN_SNAT_FROM);
+	char why[160];
+
+	if (!v)
+		return 0;
+	if (pd_prefix_list_parse(v, out, max, n, why, sizeof(why))) {
+		snprintf(err, errlen, "annotation " K8S_ANN_SNAT_FROM ": %s",
+			 why);
+		return -EINVAL;
+	}
+	return 1;
+}

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The VIP dummy link over rtnetlink (libmnl). */
+/* The VIP link (kind "podvs") over rtnetlink (libmnl). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <libmnl/libmnl.h>
+#include <linux/podvs.h>
 
 #include "base/addr.h"
 #include "node/viplink.h"
@@ -113,9 +114,38 @@ static int link_create(struct pd_viplink *l)
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, l->name);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "dummy");
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, l->kind);
 	mnl_attr_nest_end(nlh, info);
 	return xfer(l, nlh, NULL, NULL);
+}
+
+static int link_del(struct pd_viplink *l, int ifindex)
+{
+	struct nlmsghdr *nlh = msg_start(l, RTM_DELLINK, NLM_F_ACK,
+					 sizeof(struct ifinfomsg));
+	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+	ifi->ifi_index = ifindex;
+	return xfer(l, nlh, NULL, NULL);
+}
+
+/* A link with our name and another kind (a dummy of an older podvsd). */
+static int replace_foreign(struct pd_viplink *l, struct link_info *li,
+			   char *err, size_t errlen)
+{
+	int ret;
+
+	pd_warn(l->log, "msg=\"replacing link: not of kind %s\" link=%s "
+		"kind=%s", l->kind, l->name, li->kind[0] ? li->kind : "none");
+	ret = link_del(l, li->ifindex);
+	if (ret) {
+		snprintf(err, errlen, "link %s has kind %s, not %s, and "
+			 "deleting it failed: %s (choose another with "
+			 "--vip-link)", l->name, li->kind[0] ? li->kind : "none",
+			 l->kind, strerror(-ret));
+		return -EEXIST;
+	}
+	return 1;
 }
 
 static int find_or_create(struct pd_viplink *l, struct link_info *li,
@@ -123,15 +153,26 @@ static int find_or_create(struct pd_viplink *l, struct link_info *li,
 {
 	int ret = link_get(l, li);
 
+	if (!ret && strcmp(li->kind, l->kind))
+		ret = replace_foreign(l, li, err, errlen);
 	if (!ret)
 		return 0;
-	ret = link_create(l);
-	if (ret) {
-		snprintf(err, errlen, "creating dummy link %s: %s", l->name,
+	if (ret == -EEXIST)
+		return ret;
+	if (ret < 0 && ret != -ENODEV) {
+		snprintf(err, errlen, "looking up link %s: %s", l->name,
 			 strerror(-ret));
 		return -EIO;
 	}
-	pd_info(l->log, "msg=\"created VIP link\" link=%s", l->name);
+	ret = link_create(l);
+	if (ret) {
+		snprintf(err, errlen, "creating link %s of kind %s: %s%s",
+			 l->name, l->kind, strerror(-ret), ret == -EOPNOTSUPP ?
+			 " (is the podvs module loaded?)" : "");
+		return -EIO;
+	}
+	pd_info(l->log, "msg=\"created VIP link\" link=%s kind=%s", l->name,
+		l->kind);
 	ret = link_get(l, li);
 	if (ret)
 		snprintf(err, errlen, "link %s vanished: %s", l->name,
@@ -171,34 +212,43 @@ static int sock_open(struct pd_viplink *l)
 	return 0;
 }
 
-int pd_viplink_open(struct pd_viplink *l, const char *name,
-		    struct pd_log *log, char *err, size_t errlen)
+int pd_viplink_ensure(struct pd_viplink *l, char *err, size_t errlen)
 {
 	struct link_info li;
+	int ret = find_or_create(l, &li, err, errlen);
+
+	if (ret)
+		return ret;
+	ret = set_up(l, &li, err, errlen);
+	if (ret)
+		return ret;
+	if (li.ifindex == l->ifindex)
+		return 0;
+	if (l->ifindex)
+		pd_warn(l->log, "msg=\"VIP link recreated\" link=%s ifindex=%d",
+			l->name, li.ifindex);
+	l->ifindex = li.ifindex;
+	return 1;
+}
+
+int pd_viplink_open(struct pd_viplink *l, const char *name, const char *kind,
+		    struct pd_log *log, char *err, size_t errlen)
+{
 	int ret;
 
 	memset(l, 0, sizeof(*l));
 	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->kind, sizeof(l->kind), "%s", kind);
 	l->log = log;
 	if (sock_open(l)) {
 		snprintf(err, errlen, "rtnetlink socket failed");
 		pd_viplink_close(l);
 		return -EIO;
 	}
-	ret = find_or_create(l, &li, err, errlen);
-	if (!ret && strcmp(li.kind, "dummy")) {
-		snprintf(err, errlen, "link %s exists and is not a dummy link "
-			 "(type %s): choose another with --link", name,
-			 li.kind[0] ? li.kind : "none");
-		ret = -EEXIST;
-	}
-	if (!ret) {
-		l->ifindex = li.ifindex;
-		ret = set_up(l, &li, err, errlen);
-	}
-	if (ret)
+	ret = pd_viplink_ensure(l, err, errlen);
+	if (ret < 0)
 		pd_viplink_close(l);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 void pd_viplink_close(struct pd_viplink *l)
@@ -313,8 +363,15 @@ int pd_viplink_sync(struct pd_viplink *l, const struct pd_hmap *vips)
 {
 	struct scan sc = { .l = l, .vips = vips };
 	struct pd_hmap_iter it;
+	char err[256];
 	int ret;
 
+	ret = pd_viplink_ensure(l, err, sizeof(err));
+	if (ret < 0) {
+		l->errors++;
+		pd_err(l->log, "msg=\"VIP link missing\" err=\"%s\"", err);
+		return ret;
+	}
 	pd_hmap_init(&sc.present);
 	ret = addr_dump(l, &sc);
 	if (ret) {

@@ -6,7 +6,9 @@
 #ifndef PODVSD_BACKEND_H
 #define PODVSD_BACKEND_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/log.h"
 #include "sync/table.h"
@@ -34,6 +36,14 @@ struct pd_memkernel {
 	int fail_at;		/* tests: fail the op with this index (-1) */
 	size_t applied;		/* ops applied so far */
 	size_t batches;		/* apply calls */
+	/* the announcement switch (kernel_announce.c), as the module's */
+	struct {
+		uint32_t hold;
+		bool ready, decommissioned;
+		uint32_t expiries;
+		size_t sets;	/* SET_ANNOUNCE requests */
+	} ann;
+	int ann_fail;		/* tests: -errno for every announce call */
 };
 
 void pd_memkernel_init(struct pd_memkernel *mk, struct pd_log *log);
@@ -42,15 +52,26 @@ void pd_memkernel_backend(struct pd_memkernel *mk, struct pd_backend *b);
 
 struct lpv_handle;
 
-/* The podvs module, via libpodvs. */
+/*
+ * The podvs module, via libpodvs.  After a failed request the handle is
+ * reopened before the next full read or announcement call: a module
+ * reloaded meanwhile has a new generic netlink family id.
+ */
 struct pd_kernel {
 	struct lpv_handle *h;
 	size_t max_msg;		/* bound on batch message size, 0: socket's */
+	bool stale;		/* a request failed: reopen before reading */
+	unsigned long reopens;
 };
 
 /* Opens the genl socket; on failure @err is libpodvs's message. */
 int pd_kernel_open(struct pd_kernel *k, char *err, size_t errlen);
 void pd_kernel_close(struct pd_kernel *k);
+/* The handle, reopened first if stale; NULL with @err if it cannot be. */
+struct lpv_handle *pd_kernel_handle(struct pd_kernel *k, char *err,
+				    size_t errlen);
+/* A request on the handle failed with @ret (-errno). */
+void pd_kernel_failed(struct pd_kernel *k, int ret);
 void pd_kernel_backend(struct pd_kernel *k, struct pd_backend *b);
 
 #endif /* PODVSD_BACKEND_H */

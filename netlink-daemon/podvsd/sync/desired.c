@@ -122,12 +122,46 @@ int pd_desired_sched(const struct k8s_service *s, char *sched, uint32_t *flags,
 	return 0;
 }
 
-/* VS attributes shared by all of the Service's VSes. */
-static int base_vs(const struct k8s_service *s, struct pd_vs *tmpl, char *err,
-		   size_t errlen)
+/* Both families' SNAT prefixes into @tmpl (filtered per VS later). */
+static int snat_from(const struct pd_desired_in *in, struct pd_vs *tmpl,
+		     char *err, size_t errlen)
 {
+	size_t n = 0;
+	int ret = k8s_service_snat_from(in->svc, tmpl->snat,
+					PODVS_SNAT_RANGES_MAX, &n, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	if (!ret) {
+		n = in->n_snat_from < PODVS_SNAT_RANGES_MAX ?
+		    in->n_snat_from : PODVS_SNAT_RANGES_MAX;
+		if (n)
+			memcpy(tmpl->snat, in->snat_from, n * sizeof(*tmpl->snat));
+	}
+	tmpl->n_snat = n;
+	return 0;
+}
+
+/* The prefixes of @vs's family from @tmpl, sorted. */
+static void vs_snat(struct pd_vs *vs, const struct pd_vs *tmpl)
+{
+	vs->n_snat = 0;
+	for (size_t i = 0; i < tmpl->n_snat; i++)
+		if (tmpl->snat[i].addr.af == vs->key.vip.af)
+			vs->snat[vs->n_snat++] = tmpl->snat[i];
+	pd_vs_snat_sort(vs);
+}
+
+/* VS attributes shared by all of the Service's VSes. */
+static int base_vs(const struct pd_desired_in *in, struct pd_vs *tmpl,
+		   char *err, size_t errlen)
+{
+	const struct k8s_service *s = in->svc;
+
 	memset(tmpl, 0, sizeof(*tmpl));
 	if (pd_desired_sched(s, tmpl->sched, &tmpl->flags, err, errlen))
+		return -EINVAL;
+	if (snat_from(in, tmpl, err, errlen))
 		return -EINVAL;
 	if (s->affinity_client_ip) {
 		tmpl->flags |= PODVS_SVC_F_PERSISTENT;
@@ -360,6 +394,7 @@ static int add_vs(const struct pd_desired_in *in, const struct pd_vs *tmpl,
 	memcpy(vs->owner, tmpl->owner, sizeof(vs->owner));
 	vs->flags = tmpl->flags;
 	vs->timeout = tmpl->timeout;
+	vs_snat(vs, tmpl);
 	if (vs->flags & PODVS_SVC_F_PERSISTENT)
 		vs->netmask = vip->af == AF_INET ? 32 : 128;
 	if (build_dests(in, sp, vip->af, vs) || plan_push(out, vs)) {
@@ -414,7 +449,7 @@ int pd_desired_service(const struct pd_desired_in *in, struct pd_plan *out,
 	pd_plan_fini(out);
 	if (wants_nothing(in))
 		return 0;
-	if (base_vs(in->svc, &tmpl, err, errlen))
+	if (base_vs(in, &tmpl, err, errlen))
 		return -EINVAL;
 	ret = collect_vips(in, &vips, &n_vips);
 	for (size_t i = 0; !ret && i < in->svc->n_ports; i++)

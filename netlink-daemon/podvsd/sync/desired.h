@@ -45,6 +45,9 @@
  *     sessionAffinityConfig.clientIP.timeoutSeconds (default 10800), per
  *     client address (netmask /32, /128)
  *   owner tag pd_owner_tag(namespace, name)
+ *   podvs.io/snat-from: "CIDR,..." hairpin SNAT client prefixes; replaces
+ *     in->snat_from (--snat-from) for this Service, "" means none; each VS
+ *     gets the prefixes of its own family, sorted
  * A bad annotation value makes the whole Service invalid (-EINVAL and a
  * reason): the caller keeps what was programmed and reports it.
  */
@@ -90,6 +93,8 @@ struct pd_desired_in {
 	struct pd_log *log;			/* decisions, at debug/info */
 	const struct pd_desired_view *view;	/* NULL: slices only */
 	const char *key;			/* "ns/name", with a view */
+	const struct pd_cidr *snat_from;	/* --snat-from (default) */
+	size_t n_snat_from;
 };
 
 /* What one Service wants: VSes sorted by key, owned by the plan. */

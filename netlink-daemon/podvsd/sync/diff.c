@@ -37,6 +37,8 @@ static uint32_t svc_changes(const struct pd_vs *want, const struct pd_vs *have)
 		m |= PD_CHG_FLAGS;
 	if (strncmp(want->owner, have->owner, sizeof(want->owner)))
 		m |= PD_CHG_OWNER;
+	if (!pd_snat_eq(want, have))
+		m |= PD_CHG_SNAT;
 	if (want->flags & PODVS_SVC_F_PERSISTENT) {
 		if (want->timeout != have->timeout)
 			m |= PD_CHG_TIMEOUT;

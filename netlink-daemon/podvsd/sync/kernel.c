@@ -21,6 +21,29 @@ void pd_kernel_close(struct pd_kernel *k)
 	k->h = NULL;
 }
 
+void pd_kernel_failed(struct pd_kernel *k, int ret)
+{
+	(void)ret;
+	k->stale = true;
+}
+
+struct lpv_handle *pd_kernel_handle(struct pd_kernel *k, char *err,
+				    size_t errlen)
+{
+	struct lpv_handle *h;
+
+	if (!k->stale && k->h)
+		return k->h;
+	if (lpv_open(&h, err, errlen))
+		return NULL;
+	if (k->h)
+		lpv_close(k->h);
+	k->h = h;
+	k->stale = false;
+	k->reopens++;
+	return h;
+}
+
 static void vs_from_lib(const struct lpv_service *s, struct pd_vs *vs)
 {
 	struct pd_addr a = { .af = s->af };
@@ -100,16 +123,22 @@ static int read_service(struct lpv_handle *h, const struct lpv_service *s,
 static int k_read(void *ctx, struct pd_table *t, char *err, size_t errlen)
 {
 	struct pd_kernel *k = ctx;
+	struct lpv_handle *h = pd_kernel_handle(k, err, errlen);
 	struct lpv_service *s = NULL;
 	size_t n = 0;
-	int ret = lpv_service_list(k->h, &s, &n);
+	int ret;
 
+	if (!h)
+		return -ENOENT;
+	ret = lpv_service_list(h, &s, &n);
 	for (size_t i = 0; !ret && i < n; i++)
-		ret = read_service(k->h, &s[i], t);
+		ret = read_service(h, &s[i], t);
 	free(s);
-	if (ret)
+	if (ret) {
 		snprintf(err, errlen, "reading the kernel tables: %s",
-			 ret == -ENOMEM ? "out of memory" : lpv_errmsg(k->h));
+			 ret == -ENOMEM ? "out of memory" : lpv_errmsg(h));
+		pd_kernel_failed(k, ret);
+	}
 	return ret;
 }
 
@@ -202,9 +231,11 @@ static int k_apply(void *ctx, const struct pd_ops *ops, char *err,
 	if (k->max_msg)
 		lpv_batch_set_max_msg(b, k->max_msg);
 	ret = ops->n ? lpv_batch_send(k->h, b, &res) : 0;
-	if (ret)
+	if (ret) {
 		snprintf(err, errlen, "%s (%zu of %zu ops committed)",
 			 lpv_errmsg(k->h), res.applied, ops->n);
+		pd_kernel_failed(k, ret);
+	}
 	lpv_batch_free(b);
 	return ret;
 }
@@ -218,9 +249,11 @@ static int k_read_vs(void *ctx, struct pd_vs *vs, char *err, size_t errlen)
 	key_to_lib(&vs->key, &s);
 	vs->n_dests = 0;
 	ret = read_dests(k->h, &s, vs);
-	if (ret)
+	if (ret) {
 		snprintf(err, errlen, "reading dests: %s",
 			 ret == -ENOMEM ? "out of memory" : lpv_errmsg(k->h));
+		pd_kernel_failed(k, ret);
+	}
 	return ret;
 }
 

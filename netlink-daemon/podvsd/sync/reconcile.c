@@ -371,6 +371,8 @@ static int compute(struct pd_reconciler *r, const struct k8s_service *s,
 		.log = r->log,
 		.view = r->view,
 		.key = pe->key,
+		.snat_from = r->snat_from,
+		.n_snat_from = r->n_snat_from,
 	};
 	char why[256];
 	int err;
@@ -846,6 +848,33 @@ pd_rec_service_slices(const struct pd_reconciler *r, const char *svc,
 		      size_t *n)
 {
 	return pd_store_service_slices(&r->store, svc, n);
+}
+
+static bool usable(const struct pd_vs *vs)
+{
+	for (size_t i = 0; vs && i < vs->n_dests; i++)
+		if (vs->dests[i].weight &&
+		    !(vs->dests[i].flags & PODVS_DEST_F_DRAIN))
+			return true;
+	return false;
+}
+
+int pd_rec_usable_vips(const struct pd_reconciler *r, struct pd_hmap *out)
+{
+	struct pd_hmap_iter it;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(&r->claims, &it); e;
+	     e = pd_hmap_next(&r->claims, &it)) {
+		const struct pd_vs_key *k = (const void *)e->key;
+		const struct pd_vs *have = pd_table_get(&r->actual, k);
+
+		if (!have || !pd_owned(have->owner) || !usable(have) ||
+		    pd_hmap_get(out, &k->vip, sizeof(k->vip)))
+			continue;
+		if (pd_hmap_put(out, &k->vip, sizeof(k->vip), (void *)1, NULL))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 size_t pd_rec_programmed_services(const struct pd_reconciler *r)

@@ -86,6 +86,8 @@ struct pd_reconciler {
 	struct pd_rec_hooks hooks;
 	const struct pd_desired_view *view;	/* NULL: slices only */
 	uint64_t drain_timeout_ms;	/* 0: delete removed dests at once */
+	const struct pd_cidr *snat_from;	/* --snat-from, may be NULL */
+	size_t n_snat_from;
 
 	struct pd_store store;		/* Services, EndpointSlices */
 	struct pd_hmap plans;		/* "ns/name" -> struct pd_plan */
@@ -173,6 +175,14 @@ void pd_rec_one_plan(const struct pd_reconciler *r, const char *svc,
 const struct k8s_slice *const *
 pd_rec_service_slices(const struct pd_reconciler *r, const char *svc,
 		      size_t *n);
+
+/*
+ * pd_rec_usable_vips - put into @out (pd_addr keys, value 1) every VIP of
+ * a desired VS that the kernel image holds as podvsd's with at least one
+ * usable dest (weight > 0, not draining): the VIPs this gateway may
+ * announce.  0 or -ENOMEM.
+ */
+int pd_rec_usable_vips(const struct pd_reconciler *r, struct pd_hmap *out);
 
 /* Counts for metrics. */
 size_t pd_rec_programmed_services(const struct pd_reconciler *r);

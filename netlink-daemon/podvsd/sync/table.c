@@ -45,6 +45,33 @@ struct pd_vs *pd_vs_dup(const struct pd_vs *vs)
 	return c;
 }
 
+int pd_prefix_cmp(const struct pd_cidr *a, const struct pd_cidr *b)
+{
+	int c = pd_addr_cmp(&a->addr, &b->addr);
+
+	return c ? c : (int)a->plen - (int)b->plen;
+}
+
+static int prefix_qcmp(const void *a, const void *b)
+{
+	return pd_prefix_cmp(a, b);
+}
+
+void pd_vs_snat_sort(struct pd_vs *vs)
+{
+	qsort(vs->snat, vs->n_snat, sizeof(*vs->snat), prefix_qcmp);
+}
+
+bool pd_snat_eq(const struct pd_vs *a, const struct pd_vs *b)
+{
+	if (a->n_snat != b->n_snat)
+		return false;
+	for (size_t i = 0; i < a->n_snat; i++)
+		if (pd_prefix_cmp(&a->snat[i], &b->snat[i]))
+			return false;
+	return true;
+}
+
 void pd_vs_key_init(struct pd_vs_key *k, const struct pd_addr *vip,
 		    uint8_t proto, uint16_t port)
 {
@@ -366,6 +393,10 @@ static int apply_svc(struct pd_table *t, const struct pd_op *op)
 		vs->netmask = op->vs->netmask;
 	if (m & PD_CHG_OWNER)
 		memcpy(vs->owner, op->vs->owner, sizeof(vs->owner));
+	if (m & PD_CHG_SNAT) {
+		memcpy(vs->snat, op->vs->snat, sizeof(vs->snat));
+		vs->n_snat = op->vs->n_snat;
+	}
 	return 0;
 }
 

@@ -50,6 +50,10 @@ struct pd_vs {
 	uint32_t timeout;	/* persistence seconds (if PERSISTENT) */
 	uint8_t netmask;	/* persistence prefix (if PERSISTENT) */
 	char owner[PODVS_OWNER_LEN];
+	/* hairpin SNAT client prefixes (PODVS_SVC_A_SNAT_FROM), the VS's
+	 * family only, sorted by pd_prefix_cmp(), unique */
+	struct pd_cidr snat[PODVS_SNAT_RANGES_MAX];
+	uint8_t n_snat;
 	struct pd_dest *dests;	/* sorted by (addr, port), unique */
 	size_t n_dests;
 	size_t cap;
@@ -74,6 +78,12 @@ void pd_vs_dest_remove(struct pd_vs *vs, size_t i);
 /* Sort dests after unordered appends (pd_vs_dest_append). */
 int pd_vs_dest_append(struct pd_vs *vs, const struct pd_dest *d);
 void pd_vs_dest_sort(struct pd_vs *vs);
+
+/* Order of SNAT prefixes: family, address, length. */
+int pd_prefix_cmp(const struct pd_cidr *a, const struct pd_cidr *b);
+/* Sort @vs->snat; then equal lists compare equal with pd_snat_eq(). */
+void pd_vs_snat_sort(struct pd_vs *vs);
+bool pd_snat_eq(const struct pd_vs *a, const struct pd_vs *b);
 
 bool pd_owned(const char *owner);
 /*
@@ -108,6 +118,7 @@ enum {
 	PD_CHG_OWNER	= 1U << 4,
 	PD_CHG_WEIGHT	= 1U << 5,
 	PD_CHG_DFLAGS	= 1U << 6,
+	PD_CHG_SNAT	= 1U << 7,	/* the whole SNAT list */
 };
 
 struct pd_op {
