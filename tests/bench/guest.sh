@@ -9,7 +9,8 @@
 #            [--ctl N] [--ctl-rules N] [--reps N] [--ctl-rounds N]
 #            [--inproc N] [--pd-levels N,..] [--pd-changes N]
 #
-# SECTIONS: a comma list of dataplane, scale, nodeport, control, podvsd.  DIR holds
+# SECTIONS: a comma list of dataplane, scale, nodeport, control, podvsd,
+# failover.  DIR holds
 # the files tests/bench/gen.py wrote for the same levels and sizes.
 # Progress goes out as "# ..." lines, results as
 #
@@ -29,7 +30,7 @@ BENCH=$PODVS_REPO/tests/bench
 # shellcheck source=topo.sh
 . "$BENCH/topo.sh"
 
-ONLY=dataplane,scale,nodeport,control,podvsd
+ONLY=dataplane,scale,nodeport,control,podvsd,failover
 ROUNDS=7 SECS=2 CAP=300
 LEVELS=1,1000,10000,100000 RULE_LEVELS=1,1000,10000 NFT_LEVELS=1,1000
 CTL=10000 CTL_RULES=1000
@@ -536,6 +537,57 @@ section_podvsd() {
 	done
 }
 
+# ---- failover ----------------------------------------------------------------
+
+# The fleet of tests/e2e/70-fleet.sh (tests/e2e/fleet_topo.sh): client ->
+# router (BIRD, ECMP, BFD) -> 3 gateways -> 3 Pods, the same traffic
+# (fleet_traffic.py: 24 long-lived TCP echo connections, 10 new
+# connections/s, 4 UDP flows), one gateway killed (links down, processes
+# killed) after FO_WARM seconds, FO_AFTER more seconds of traffic.  podvs:
+# podvsd per gateway against one fake API server; IPVS: NAT, mh, no sync
+# daemon, masquerading to the gateway (fleet_ipvs says why).
+FO_WARM=8 FO_AFTER=12
+
+fo_engine() {	# fo_engine podvs|ipvs
+	local e=$1 g t0 r k
+	say "failover: $e"
+	fleet_setup 3 "$e"
+	if [ "$e" = podvs ]; then
+		fleet_cluster
+		for g in 1 2 3; do fleet_pd_start "$g"; done
+	else
+		for g in 1 2 3; do fleet_ipvs "$g"; done
+	fi
+	wait_until 1200 fleet_routes_are "1 2 3" || fail "failover $e: routes not through 3 gateways"
+	fleet_traffic_start "fo-$e"
+	sleep "$FO_WARM"
+	t0=$(now)
+	ip -n "$(fleet_ns gw3)" link set e-up down
+	ip -n "$(fleet_ns gw3)" link set e-pod down
+	ip -n "$(fleet_ns gw3)" link set e-mgmt down
+	fleet_pd_stop 3 KILL
+	fleet_bird_stop gw3
+	sleep "$FO_AFTER"
+	fleet_traffic_stop "fo-$e"
+	r=$(fleet_report "fo-$e" --fail-at "$t0")
+	say "failover $e: $(grep -v '^broken' <<<"$r" | xargs)"
+	for k in long long_broken new new_failed recover_ms udp_flows udp_moved udp_lost; do
+		raw "failover $k $e 0 $(fleet_val "$r" "$k")"
+	done
+	fleet_teardown
+}
+
+section_failover() {
+	# shellcheck source=../e2e/fleet_topo.sh
+	. "$PODVS_REPO/tests/e2e/fleet_topo.sh"
+	pv_load
+	fleet_init
+	raw "failover bfd_ms all 0 $FLEET_BFD_MS"
+	raw "failover bfd_mult all 0 $FLEET_BFD_MULT"
+	fo_engine podvs
+	fo_engine ipvs
+}
+
 # ---- main --------------------------------------------------------------------
 
 main() {
@@ -552,7 +604,7 @@ main() {
 	topo_init
 	raw "meta secs all 0 $SECS"
 	raw "meta rounds all 0 $ROUNDS"
-	for s in dataplane scale nodeport control podvsd; do
+	for s in dataplane scale nodeport control podvsd failover; do
 		has_section "$s" || continue
 		t0=$(ms_now)
 		"section_$s"

@@ -327,6 +327,36 @@ class Report:
                        rows)
         self.out()
 
+    def failover(self):
+        if not self.has("failover"):
+            return
+        bfd = self.med("failover", "bfd_ms", "all", 0) or 100
+        mult = self.med("failover", "bfd_mult", "all", 0) or 3
+        self.out("Failover (one gateway of 3 killed under traffic; router ECMP + BFD "
+                 f"{bfd:.0f} ms x {mult:.0f})")
+        rows = []
+        for e in ("podvs", "ipvs"):
+            def v(k):
+                return self.med("failover", k, e, 0)
+            if v("long") is None:
+                continue
+            rec = v("recover_ms")
+            rows.append([NAMES.get(e, e),
+                         f"{v('long_broken'):.0f} of {v('long'):.0f}",
+                         f"{v('new_failed'):.0f} of {v('new'):.0f}",
+                         f"{rec:.0f} ms = {rec / bfd:.1f}x" if rec is not None else "n/a",
+                         f"{v('udp_moved'):.0f} of {v('udp_flows'):.0f}, {v('udp_lost'):.0f} lost"])
+        self.table(["setup", "long-lived broken", "new conns failed",
+                    "recovery (x BFD interval)",
+                    "UDP flows moved, queries lost"], rows)
+        self.out("  podvs: podvsd per gateway, replies through any gateway (ECMP on the Pod")
+        self.out("  side, reverse translation).  IPVS: NAT, mh, no sync daemon, masquerading")
+        self.out("  to the gateway so replies return through it (without that it fails")
+        self.out("  before any gateway does).  One failure each: counts, not ratios of")
+        self.out("  rates.  recovery: from the failure to the first new connection that")
+        self.out("  succeeded after the last failed one; 0 ms: no new connection failed.")
+        self.out()
+
     def raw(self):
         self.out("Raw figures: TCG VM on a shared host, meaningful only relative to each")
         self.out("other within this boot (medians; samples in brackets, in round order)")
@@ -337,7 +367,7 @@ class Report:
                  "lat_p50_us": "us", "lat_avg_us": "us", "lat_p99_us": "us"}
         rows = []
         for k in sorted(self.data, key=lambda k: (k[0], k[1], k[3], k[2])):
-            if k[0] in ("meta", "podvsd"):
+            if k[0] in ("meta", "podvsd", "failover"):
                 continue
             v = self.data[k]
             lvl = "conns" if k[0] == "np" else "services"
@@ -359,7 +389,8 @@ class Report:
             self.out("times: < 1 is better.  TCG makes some operations (indirect calls, atomics)")
             self.out("far dearer than hardware does: ratios, not absolute speeds.")
         self.out()
-        for part in (self.dataplane, self.scale, self.nodeport, self.control, self.podvsd):
+        for part in (self.dataplane, self.scale, self.nodeport, self.control, self.podvsd,
+                     self.failover):
             part()
         if self.notes:
             self.out("Notes from the run:")

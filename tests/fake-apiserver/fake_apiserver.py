@@ -31,8 +31,11 @@ malformed JSON), and read back its state.
 
 Usage:
   fake_apiserver.py serve --dir DIR [--port N] [--bookmark-interval S]
+                         [--host ADDR] [--listen ADDR]
       Writes DIR/ca.crt, DIR/token, DIR/kubeconfig (JSON, tokenFile
-      auth), DIR/port, then serves until killed.
+      auth), DIR/port, then serves until killed.  --host: the address in
+      the kubeconfig and the certificate (default 127.0.0.1); --listen:
+      the bind address (default --host; 0.0.0.0 serves both).
   fake_apiserver.py ctl --dir DIR apply FILE|-      (object or List JSON)
   fake_apiserver.py ctl --dir DIR delete KIND NAMESPACE NAME
   fake_apiserver.py ctl --dir DIR fault JSON         (see Faults below)
@@ -683,8 +686,9 @@ def openssl(*args):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def make_certs(d):
-    """A CA and a server certificate for 127.0.0.1 / ::1 / localhost."""
+def make_certs(d, host="127.0.0.1"):
+    """A CA and a server certificate for 127.0.0.1 / ::1 / localhost (and
+    HOST, the address in the kubeconfig, when it is another)."""
     ca_key, ca = os.path.join(d, "ca.key"), os.path.join(d, "ca.crt")
     key, csr = os.path.join(d, "server.key"), os.path.join(d, "server.csr")
     crt, ext = os.path.join(d, "server.crt"), os.path.join(d, "server.ext")
@@ -696,7 +700,9 @@ def make_certs(d):
             "-subj", "/CN=fake-apiserver-ca", "-keyout", ca_key, "-out", ca)
     openssl("req", *ec, "-nodes", "-subj", "/CN=fake-apiserver",
             "-keyout", key, "-out", csr)
-    write_file(ext, "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\n")
+    extra = ",IP:" + host if host not in ("127.0.0.1", "::1") else ""
+    write_file(ext, "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost%s\n"
+               % extra)
     openssl("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
             "-CAcreateserial", "-days", "2", "-extfile", ext, "-out", crt)
     return crt, key
@@ -720,12 +726,12 @@ def kubeconfig(d, port, host):
 def serve(args):
     d = os.path.abspath(args.dir)
     os.makedirs(d, exist_ok=True)
-    crt, key = make_certs(d)
+    crt, key = make_certs(d, args.host)
     token = base64.urlsafe_b64encode(os.urandom(24)).decode()
     store = Store(token)
     store.token_file = os.path.join(d, "token")
     write_file(store.token_file, token)
-    srv = Server((args.host, args.port), Handler)
+    srv = Server((args.listen or args.host, args.port), Handler)
     srv.store = store
     srv.verbose = args.verbose
     srv.bookmark_interval = args.bookmark_interval
@@ -783,6 +789,8 @@ def main():
     s.add_argument("--dir", required=True)
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=0)
+    s.add_argument("--listen", help="bind address (default: --host; "
+                   "0.0.0.0 to serve --host and 127.0.0.1 for ctl)")
     s.add_argument("--bookmark-interval", type=float, default=1.0)
     s.add_argument("--verbose", action="store_true")
     s.add_argument("--snapshot-cmd", help="shell command run when a "
