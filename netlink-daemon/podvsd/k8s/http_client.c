@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libcurl multi interface on the epoll loop. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "k8s/http_client.h"
 
@@ -223,6 +226,34 @@ static void set_tls(struct pd_http *h, CURL *e)
 	}
 }
 
+/*
+ * A silently dead API server connection (a firewall or a dead peer that
+ * drops instead of resetting) must be noticed in seconds, not when a
+ * watch times out or the kernel's keepalive gives up (60 s + 9 x 75 s):
+ * the gateway withdraws its VIPs on a lost API server after the announce
+ * grace period, counted from when podvsd notices.  Probes from 5 s idle,
+ * every 5 s, 3 lost: about 20 s; TCP_USER_TIMEOUT bounds unacknowledged
+ * data the same way.  Failures here only lose the tuning: not fatal.
+ */
+#define PD_TCP_IDLE_S		5
+#define PD_TCP_PROBES		3
+#define PD_TCP_USER_TIMEOUT_MS	20000
+
+static int sockopt_cb(void *ctx, curl_socket_t fd, curlsocktype purpose)
+{
+	int idle = PD_TCP_IDLE_S, cnt = PD_TCP_PROBES;
+	unsigned int uto = PD_TCP_USER_TIMEOUT_MS;
+
+	(void)ctx;
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		return CURL_SOCKOPT_OK;
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &idle, sizeof(idle));
+	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
+	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &uto, sizeof(uto));
+	return CURL_SOCKOPT_OK;
+}
+
 static int setup_easy(struct pd_http *h, struct pd_http_req *r)
 {
 	char url[1600];
@@ -244,6 +275,10 @@ static int setup_easy(struct pd_http *h, struct pd_http_req *r)
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, r->timeout_s);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* curl sets idle and interval itself too: the same values */
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, (long)PD_TCP_IDLE_S);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, (long)PD_TCP_IDLE_S);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
 	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "https");
