@@ -74,8 +74,11 @@ all_vips() {
 }
 
 # not_podvs: the client straight to a Pod (not a VIP) is dropped by the
-# firewall, TCP and UDP, v4 and v6
+# firewall, TCP and UDP, v4 and v6.  With no service: a Pod port that is
+# a dest has its replies translated to the VIP (reverse translation, see
+# README), which would make these flows fail without any firewall.
 not_podvs() {
+	adm "$GW" -C
 	expect_fail "$CL" tcp "$(pod4 1)" 8080 "$(client4 0)"
 	expect_fail "$CL" udp "$(pod4 1)" 5353 "$(client4 0)"
 	expect_fail "$CL" tcp "$(pod6 1)" 8080 "$(client6 0)"
@@ -90,11 +93,13 @@ setup() {
 	podvs_load
 	topo_setup "$NPODS" 1
 	log "gateway $GW, client $CL, $NPODS Pods"
-	# without a firewall the direct flow works: not_podvs can fail
+	# without a firewall (and without services: see not_podvs) the
+	# direct flow works: not_podvs can fail
 	fw_none
-	services
+	adm "$GW" -C
 	expect_peer "$CL" tcp "$(pod4 1)" 8080 "$(client4 0)" "$(client4 0)"
 	expect_peer "$CL" udp "$(pod6 1)" 5353 "$(client6 0)" "$(client6 0)"
+	services
 }
 
 iptables_docker() {
@@ -106,8 +111,8 @@ iptables_docker() {
 			--ctstate RELATED,ESTABLISHED -j ACCEPT
 	done
 	log "$(in_ns "$GW" iptables -S FORWARD)"
-	services
 	not_podvs
+	services
 	all_vips "$CL" "$(client4 0)" "$(client6 0)" "$(client4 0)" "$(client6 0)"
 	# the firewall saw none of it: FORWARD's ACCEPT rule counted nothing
 	in_ns "$GW" iptables -L FORWARD -v -n -x | awk 'NR > 2 { exit $1 != 0 }' ||
@@ -124,8 +129,8 @@ table inet filter {
 	}
 }
 NFT
-	services
 	not_podvs
+	services
 	all_vips "$CL" "$(client4 0)" "$(client6 0)" "$(client4 0)" "$(client6 0)"
 }
 
