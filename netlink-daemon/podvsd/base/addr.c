@@ -101,7 +101,9 @@ static bool host_bits_zero(const struct pd_cidr *c)
 	return true;
 }
 
-int pd_cidr_parse(const char *s, struct pd_cidr *c, char *err, size_t errlen)
+/* ADDRESS/LENGTH with LENGTH at most the address's bits less short_by. */
+static int prefix_parse(const char *s, struct pd_cidr *c, size_t short_by,
+			char *err, size_t errlen)
 {
 	char buf[64];
 	const char *slash = strchr(s, '/');
@@ -118,40 +120,7 @@ int pd_cidr_parse(const char *s, struct pd_cidr *c, char *err, size_t errlen)
 		snprintf(err, errlen, "'%s': '%s' is not an IP address", s, buf);
 		return -EINVAL;
 	}
-	maxlen = pd_addr_len(c->addr.af) * 8;
-	/* A pool needs a usable address: /31 and /127 at most. */
-	if (parse_uint(slash + 1, maxlen - 1, &plen)) {
-		snprintf(err, errlen, "'%s': prefix length must be 0..%zu",
-			 s, maxlen - 1);
-		return -EINVAL;
-	}
-	c->plen = plen;
-	if (!host_bits_zero(c)) {
-		snprintf(err, errlen, "'%s': host bits set after /%lu", s, plen);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int pd_prefix_parse(const char *s, struct pd_cidr *c, char *err,
-		    size_t errlen)
-{
-	char buf[64];
-	const char *slash = strchr(s, '/');
-	unsigned long plen;
-	size_t maxlen;
-
-	if (!slash || (size_t)(slash - s) >= sizeof(buf)) {
-		snprintf(err, errlen, "'%s' is not a prefix (ADDRESS/LENGTH)", s);
-		return -EINVAL;
-	}
-	memcpy(buf, s, slash - s);
-	buf[slash - s] = '\0';
-	if (pd_addr_parse(buf, &c->addr)) {
-		snprintf(err, errlen, "'%s': '%s' is not an IP address", s, buf);
-		return -EINVAL;
-	}
-	maxlen = pd_addr_len(c->addr.af) * 8;
+	maxlen = pd_addr_len(c->addr.af) * 8 - short_by;
 	if (parse_uint(slash + 1, maxlen, &plen)) {
 		snprintf(err, errlen, "'%s': prefix length must be 0..%zu", s,
 			 maxlen);
@@ -163,6 +132,18 @@ int pd_prefix_parse(const char *s, struct pd_cidr *c, char *err,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int pd_cidr_parse(const char *s, struct pd_cidr *c, char *err, size_t errlen)
+{
+	/* A pool needs a usable address: /31 and /127 at most. */
+	return prefix_parse(s, c, 1, err, errlen);
+}
+
+int pd_prefix_parse(const char *s, struct pd_cidr *c, char *err,
+		    size_t errlen)
+{
+	return prefix_parse(s, c, 0, err, errlen);
 }
 
 static bool prefix_in(const struct pd_cidr *v, size_t n,
