@@ -63,7 +63,7 @@ tap_line() {	# tap_line ok|not-ok NAME [DIRECTIVE]
 
 # run_scenario NAME FUNC [ARGS...]
 run_scenario() {
-	local name=$1 rc had_e=0
+	local name=$1 rc had_e=0 t0=$SECONDS
 	shift
 	kmsg "begin $name"
 	case $- in *e*) had_e=1 ;; esac
@@ -76,6 +76,7 @@ run_scenario() {
 	) 2>&1 | sed -u 's/^/#   /'
 	rc=${PIPESTATUS[0]}
 	[ "$had_e" -eq 0 ] || set -e
+	echo "#   ($((SECONDS - t0)) s)"
 	kmsg "end $name ($rc)"
 	case $rc in
 	0) tap_line ok "$name" ;;
