@@ -558,7 +558,7 @@ fo_engine() {	# fo_engine podvs|ipvs
 	else
 		for g in 1 2 3; do fleet_ipvs "$g"; done
 	fi
-	wait_until 1200 fleet_routes_are "1 2 3" || fail "failover $e: routes not through 3 gateways"
+	wait_for 180 fleet_routes_are "1 2 3" || fail "failover $e: routes not through 3 gateways"
 	fleet_traffic_start "fo-$e"
 	sleep "$FO_WARM"
 	t0=$(now)

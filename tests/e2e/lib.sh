@@ -156,6 +156,18 @@ wait_until() {
 	done
 }
 
+# wait_for SECONDS CMD...: run CMD every 0.1 s until it succeeds or
+# SECONDS of wall-clock time have passed (a hang guard that does not
+# stretch when each check is slow, as wait_until's count of tries does)
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
+
 podvs_exit() {
 	local rc=$? ns cmd
 	rm -f "$PODVS_SKIP_FILE"
