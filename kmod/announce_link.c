@@ -18,6 +18,7 @@
 #include <uapi/linux/podvs.h>
 
 #include "announce.h"
+#include "compat.h"
 #include "pernet.h"
 #include "podvs_kunit.h"
 
@@ -59,8 +60,7 @@ PODVS_VISIBLE_IF_KUNIT void podvs_link_setup(struct net_device *dev)
 	dev->flags |= IFF_NOARP;
 	dev->flags &= ~IFF_MULTICAST;
 	dev->priv_flags |= IFF_LIVE_ADDR_CHANGE | IFF_NO_QUEUE;
-	dev->features |= NETIF_F_LLTX | NETIF_F_NETNS_LOCAL;
-	dev->hw_features |= NETIF_F_LLTX;
+	podvs_dev_set_lltx_netns_local(dev);
 	dev->min_mtu = 0;
 	dev->max_mtu = 0;
 	eth_hw_addr_random(dev);

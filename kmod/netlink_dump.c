@@ -10,6 +10,7 @@
 #include <net/sock.h>
 
 #include "announce.h"
+#include "compat.h"
 #include "conn.h"
 #include "dest.h"
 #include "netlink_dump.h"
@@ -363,10 +364,10 @@ static int podvs_nl_dump_one_svc(struct sk_buff *skb,
 
 int podvs_nl_start_services(struct netlink_callback *cb)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
+	struct nlattr **attrs = podvs_dump_attrs(cb);
 
-	if (info->attrs && info->attrs[PODVS_A_SERVICE]) {
-		podvs_errmsg(cb->extack, info->attrs[PODVS_A_SERVICE],
+	if (attrs && attrs[PODVS_A_SERVICE]) {
+		podvs_errmsg(cb->extack, attrs[PODVS_A_SERVICE],
 			     "a service dump takes no service key");
 		return -EINVAL;
 	}
@@ -419,8 +420,7 @@ static struct podvs_service *
 podvs_nl_dest_svc(struct netlink_callback *cb, struct podvs_net *pn,
 		  struct netlink_ext_ack *extack)
 {
-	const struct genl_dumpit_info *info = genl_dumpit_info(cb);
-	struct nlattr *nest = info->attrs[PODVS_A_SERVICE];
+	struct nlattr *nest = podvs_dump_attrs(cb)[PODVS_A_SERVICE];
 	char s[PODVS_SVC_STRLEN];
 	struct podvs_service *svc;
 	struct podvs_svc_key k;
@@ -606,7 +606,7 @@ int podvs_nl_start_conns(struct netlink_callback *cb)
 {
 	struct podvs_conn_filter f;
 
-	return podvs_nl_conn_filter(genl_dumpit_info(cb)->attrs, &f,
+	return podvs_nl_conn_filter(podvs_dump_attrs(cb), &f,
 				    cb->extack);
 }
 
@@ -616,7 +616,7 @@ int podvs_nl_dump_conns(struct sk_buff *skb, struct netlink_callback *cb)
 	struct podvs_conn_dump cd = { .skb = skb, .cb = cb };
 	unsigned long pos = cb->args[0];
 
-	if (podvs_nl_conn_filter(genl_dumpit_info(cb)->attrs, &cd.f, NULL))
+	if (podvs_nl_conn_filter(podvs_dump_attrs(cb), &cd.f, NULL))
 		return -EINVAL;
 	podvs_conn_walk(pn, &pos, podvs_nl_dump_one_conn, &cd);
 	cb->args[0] = pos;

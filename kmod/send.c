@@ -13,6 +13,7 @@
 #include <net/ipv6.h>
 #include <net/route.h>
 #include <net/xfrm.h>
+#include "compat.h"
 #include "send.h"
 
 /* What both families refuse to forward as ip_forward() / ip6_forward(). */
