@@ -17,8 +17,12 @@ against the fake API server (Python stdlib only).
       "STATUS REASON" (or "none").
   rollout --dir FADIR --old 1,2,3 --new 4,5,6 --grace S [--no-gate]
           --end-cmd CMD --kill-cmd CMD
+          [--addr4 FMT --addr6 FMT]
       The Deployment controller (and kubelet) of a rolling update, Pod I
-      at 203.0.113.(4I+2) and 2001:db8:1:I::2: for each (old, new) pair,
+      at FMT with "{i}" the decimal, "{x}" the hex number and "{q}" 4I+2
+      (default 203.0.113.{q} and 2001:db8:1:{x}::2, tests/e2e/topo.sh's
+      Pods; the fleet topology's are 10.1.0.2{i}, fd01::2{i}): for each
+      (old, new) pair,
       create Pod "pod<new>" (with the gate unless --no-gate) and wait
       until it is Ready; then, with the gate: mark the old Pod deleting,
       after 1 s run END-CMD (its clients' long-lived flows close, as a
@@ -39,6 +43,12 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from fake_apiserver import ctl_request  # noqa: E402
 
 GATE = "podvs.io/backend-ready"
+ADDR4 = "203.0.113.{q}"
+ADDR6 = "2001:db8:1:{x}::2"
+
+
+def pod_addr(fmt, i):
+    return fmt.format(i=i, x="%x" % i, q=4 * i + 2)
 
 
 def conds(pod):
@@ -119,7 +129,8 @@ def find(args):
     sys.exit("no Pod %s/%s" % (args.ns, args.pod))
 
 
-def put_pod(d, i, gate, grace, deleting=False, ns="default"):
+def put_pod(d, i, gate, grace, deleting=False, ns="default",
+            addr4=ADDR4, addr6=ADDR6):
     """Pod i as kubelet reports it, keeping the gate condition podvsd
     wrote."""
     old = [p for p in ctl_request(d, "GET", "/fake/state")["objects"]["Pod"]
@@ -133,9 +144,9 @@ def put_pod(d, i, gate, grace, deleting=False, ns="default"):
     pod = {"kind": "Pod", "metadata": md,
            "spec": {"readinessGates": [{"conditionType": GATE}] if gate
                     else [], "terminationGracePeriodSeconds": grace},
-           "status": {"phase": "Running", "podIP": "203.0.113.%d" % (4 * i + 2),
-                      "podIPs": [{"ip": "203.0.113.%d" % (4 * i + 2)},
-                                 {"ip": "2001:db8:1:%x::2" % i}],
+           "status": {"phase": "Running", "podIP": pod_addr(addr4, i),
+                      "podIPs": [{"ip": pod_addr(addr4, i)},
+                                 {"ip": pod_addr(addr6, i)}],
                       "conditions": [{"type": "ContainersReady",
                                       "status": "True"}] + keep}}
     ctl_request(d, "POST", "/fake/objects", pod)
@@ -159,11 +170,13 @@ def rollout(args):
     olds = [int(x) for x in args.old.split(",")]
     news = [int(x) for x in args.new.split(",")]
     for old, new in zip(olds, news):
-        put_pod(args.dir, new, args.gate, args.grace)
+        put_pod(args.dir, new, args.gate, args.grace,
+                addr4=args.addr4, addr6=args.addr6)
         wait_ready(args.dir, new)
         say("pod%d Ready; replacing pod%d" % (new, old))
         if args.gate:
-            put_pod(args.dir, old, True, args.grace, deleting=True)
+            put_pod(args.dir, old, True, args.grace, deleting=True,
+                    addr4=args.addr4, addr6=args.addr6)
             time.sleep(1)
             subprocess.run(args.end_cmd.replace("{i}", str(old)), shell=True)
             time.sleep(args.grace - 1)
@@ -187,6 +200,8 @@ def main():
     r.add_argument("--no-gate", dest="gate", action="store_false")
     r.add_argument("--end-cmd", default="true")
     r.add_argument("--kill-cmd", default="true")
+    r.add_argument("--addr4", default=ADDR4)
+    r.add_argument("--addr6", default=ADDR6)
     for name in ("ready", "cond"):
         p = sub.add_parser(name)
         p.add_argument("pod")
