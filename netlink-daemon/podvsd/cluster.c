@@ -103,9 +103,20 @@ bool pd_cluster_synced(const struct pd_cluster *c)
 	return c->services.synced && c->slices.synced && c->pods.synced;
 }
 
+/*
+ * The API server is reachable: it answered within PD_API_FRESH_MS (the
+ * Lease renewals every 2 s keep that true on a live connection) and no
+ * informer is backing off.  An informer that is merely (re)connecting is
+ * not proof of life: towards a black hole its requests hang, neither
+ * failing nor answering, so the answer's age is what says "lost".
+ */
+#define PD_API_FRESH_MS		15000
+
 bool pd_cluster_api_ok(const struct pd_cluster *c)
 {
-	return c->up && c->services.state != PD_INF_BACKOFF &&
+	return c->up && pd_http_heard_within(&c->http, pd_now_ms(),
+					     PD_API_FRESH_MS) &&
+	       c->services.state != PD_INF_BACKOFF &&
 	       c->slices.state != PD_INF_BACKOFF &&
 	       c->pods.state != PD_INF_BACKOFF;
 }

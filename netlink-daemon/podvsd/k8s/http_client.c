@@ -347,6 +347,8 @@ static void finish(struct pd_http *h, struct pd_http_req *r, CURLcode res)
 	int code = r->aborted ? PD_HTTP_ABORTED : (int)res;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (!res)
+		h->last_answer_ms = pd_now_ms();
 	if (status == 401)
 		h->stats.unauthorized++;
 	/* a 401: the token may have rotated; re-read it and retry once */

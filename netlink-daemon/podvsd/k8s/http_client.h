@@ -78,6 +78,13 @@ struct pd_http {
 	struct pd_timer timer;		/* curl's timeout */
 	struct pd_timer token_timer;
 	struct pd_http_stats stats;
+	/*
+	 * When the API server last answered anything (any HTTP status), in
+	 * pd_now_ms() time; 0 before the first answer.  podvsd renews its
+	 * Leases every 2 s, so on a live connection this is never old; a
+	 * silently dead one (packets dropped) leaves it to age.
+	 */
+	uint64_t last_answer_ms;
 };
 
 int pd_http_init(struct pd_http *h, struct pd_loop *loop, struct pd_log *log,
@@ -87,6 +94,12 @@ void pd_http_fini(struct pd_http *h);
 int pd_http_start(struct pd_http *h, struct pd_http_req *r);
 /* Stop an active request without calling on_done. */
 void pd_http_cancel(struct pd_http *h, struct pd_http_req *r);
+/* True when the API server answered within the last @window_ms. */
+static inline bool pd_http_heard_within(const struct pd_http *h,
+					uint64_t now_ms, uint64_t window_ms)
+{
+	return h->last_answer_ms && now_ms - h->last_answer_ms <= window_ms;
+}
 /* Re-read the token file now (also done every minute and on 401). */
 int pd_http_reload_token(struct pd_http *h);
 
