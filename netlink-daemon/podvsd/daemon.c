@@ -258,8 +258,14 @@ static void on_synced(void *ctx)
 
 static void on_leader(void *ctx, bool leader)
 {
-	if (leader)
-		pool_pass(ctx);
+	struct podvsd *d = ctx;
+
+	if (leader) {
+		pool_pass(d);
+		return;
+	}
+	pd_pool_pass_stepdown(&d->pool);	/* the new leader decides */
+	podvsd_schedule_sync(d);
 }
 
 static void on_node(void *ctx, const char *decommissioned)
@@ -332,6 +338,8 @@ static int cluster_init(struct podvsd *d)
 
 	if (!err)
 		pd_gate_connect(&d->gate, &d->cluster.http, &d->cluster.gw);
+	if (!err)
+		d->pool.events = &d->cluster.events;
 	return err;
 }
 
@@ -487,6 +495,7 @@ static int metrics_init(struct podvsd *d)
 		.gw = &d->cluster.gw,
 		.ann = d->ann_on ? &d->ann.stats : NULL,
 		.sysctl_errors = d->opts.dry_run ? NULL : &d->sysctl_errors,
+		.pool = d->opts.n_vip_pools ? &d->pool : NULL,
 	};
 	const struct pd_metrics_hooks hooks = {
 		.synced = caches_synced,
