@@ -16,7 +16,10 @@ meaningful in a VM) and their defaults: health checks off by annotation
 (the Pod addresses exist nowhere), every interval, threshold and timeout
 as a user gets them.  Figures, one "key value" line each:
 
-  initial_all_true_seconds  the three started to every gate True
+  initial_all_true_seconds  with --initial (every gate unset at the
+                            start): the three started to every gate True;
+                            by default the Pods start Ready, gate True,
+                            as in a cluster that runs, and this is nan
   gate_ms_p50/p99           --samples new Pods, one a second: each is
                             created with its containers not ready, its
                             endpoint added to its Service's slice, and
@@ -135,15 +138,19 @@ def service(i):
             "status": {"loadBalancer": {"ingress": [{"ip": vip(i)}]}}}
 
 
-def pod(k, ready):
+def pod(k, ready, gated_true=False):
+    conds = [{"type": "ContainersReady",
+              "status": "True" if ready else "False"},
+             {"type": "Ready", "status": "True" if gated_true else "False"}]
+    if gated_true:
+        conds.append({"type": GATE, "status": "True",
+                      "reason": "Programmed",
+                      "lastTransitionTime": "2026-01-01T00:00:00Z"})
     return {"kind": "Pod",
             "metadata": {"name": "p%d" % k, "namespace": "bench"},
             "spec": {"readinessGates": [{"conditionType": GATE}]},
             "status": {"podIP": pod_ip(k), "podIPs": [{"ip": pod_ip(k)}],
-                       "conditions": [
-                           {"type": "ContainersReady",
-                            "status": "True" if ready else "False"},
-                           {"type": "Ready", "status": "False"}]}}
+                       "conditions": conds}}
 
 
 def slice_(i, ks):
@@ -207,7 +214,7 @@ class Level:
                 self.members[i] = ks
                 self.st.put(service(i))
                 for k in ks:
-                    self.st.put(pod(k, True))
+                    self.st.put(pod(k, True, not self.a.initial))
                 self.st.put(slice_(i, ks))
             self.st.compact()
         self.next_pod = svcs * PODS_PER_SVC
@@ -231,6 +238,17 @@ class Level:
                     return time.monotonic() - t0
             time.sleep(0.2)
         return float("nan")
+
+    def wait_live(self):
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 300:
+            self.alive()
+            if max(metrics(p).get("podvsd_live_gateways", 0)
+                   for p in self.ports) >= len(GWS) - 1:
+                return
+            time.sleep(0.5)
+        raise SystemExit("bench_gate: the leader never counted the other "
+                         "gateways; logs in %s" % self.d)
 
     def per_min(self, before, after, secs):
         v = [(b - a) * 60.0 / secs for a, b in zip(before, after)]
@@ -256,7 +274,10 @@ class Level:
         self.load()
         t0 = time.monotonic()
         self.procs = [self.start(gw, p) for gw, p in zip(GWS, self.ports)]
-        initial = self.wait_all_true(self.n, 900)
+        initial = self.wait_all_true(self.n, 900) if self.a.initial \
+            else float("nan")
+        if not self.a.initial:	# up: every report in, the leader decided
+            self.wait_live()
         time.sleep(5)		# the last patches settle
         w0, q0 = self.written(), time.monotonic()
         time.sleep(a.quiet_secs)
@@ -312,6 +333,9 @@ def main():
     p.add_argument("--quiet-secs", type=int, default=30)
     p.add_argument("--dir")
     p.add_argument("--real-kernel", action="store_true")
+    p.add_argument("--initial", action="store_true",
+                   help="start with every gate unset and time the first "
+                   "rollout (one PATCH per Pod at once)")
     p.add_argument("--metrics-port", type=int, default=19750)
     a = p.parse_args()
     levels = [int(x) for x in a.levels.split(",")]

@@ -161,11 +161,13 @@ static void decide(struct pd_gate *g, struct gate_pod *gp)
 	snprintf(why, sizeof(why), "%s", gp->why);
 	if (!gp->need.valid)
 		gp->need = g->viewed;	/* later, so no weaker */
-	/* another gateway lagging is no reason of the Pod's: it stops a
-	 * False from turning True, never a True from staying True */
+	/* another gateway lagging is no reason of the Pod's: it keeps a
+	 * False from turning True, it never turns a True False */
 	if (ok && !gateways_agree(g, gp, why, sizeof(why))) {
-		if (cond_true(gp->pod))
+		if (cond_true(gp->pod)) {
+			gate_verdict_set(g, gp, GATE_TRUE);
 			return;
+		}
 		ok = false;
 	}
 	if (ok)
