@@ -16,6 +16,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "podvsd/cluster.h"
 #include "podvsd/gate/gate.h"
 
 static void test_rv_parse(void **state)
@@ -223,6 +224,41 @@ static void test_counted(void **state)
 	assert_false(pd_gw_counted(&s, 1000 + 60000 + PD_GW_SETTLE_MS));
 }
 
+/* The caches' view is known only between lists (cluster.c). */
+static void test_view_rv(void **state)
+{
+	struct pd_cluster *c = calloc(1, sizeof(*c));
+	struct pd_informer *inf[] = { &c->services, &c->slices, &c->pods };
+	uint64_t rv[3];
+
+	(void)state;
+	assert_non_null(c);
+	for (int i = 0; i < 3; i++) {
+		inf[i]->synced = true;
+		inf[i]->state = PD_INF_WATCHING;
+		snprintf(inf[i]->rv, sizeof(inf[i]->rv), "%d", 100 + i);
+	}
+	assert_int_equal(pd_cluster_view_rv(c, rv), 0);
+	assert_int_equal(rv[0], 100);
+	assert_int_equal(rv[2], 102);
+	/* a relist in progress: its pages are in, its version is not */
+	c->slices.state = PD_INF_LISTING;
+	assert_int_equal(pd_cluster_view_rv(c, rv), -EAGAIN);
+	/* a stream cut by a malformed line may have lost events */
+	c->slices.state = PD_INF_BACKOFF;
+	c->slices.relist = true;
+	assert_int_equal(pd_cluster_view_rv(c, rv), -EAGAIN);
+	/* waiting to re-watch from a good version: known */
+	c->slices.relist = false;
+	assert_int_equal(pd_cluster_view_rv(c, rv), 0);
+	/* an opaque version is not compared */
+	snprintf(c->pods.rv, sizeof(c->pods.rv), "abc");
+	assert_int_equal(pd_cluster_view_rv(c, rv), -EINVAL);
+	c->pods.synced = false;
+	assert_int_equal(pd_cluster_view_rv(c, rv), -EAGAIN);
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_size_bounded),
 		cmocka_unit_test(test_agrees),
 		cmocka_unit_test(test_counted),
+		cmocka_unit_test(test_view_rv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
