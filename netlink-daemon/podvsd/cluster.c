@@ -121,6 +121,35 @@ bool pd_cluster_api_ok(const struct pd_cluster *c)
 	       c->pods.state != PD_INF_BACKOFF;
 }
 
+/*
+ * The informer's resourceVersion describes its cache only between lists:
+ * pages of a list land in the cache before the list's version is final,
+ * and a stream cut by a malformed line (relist pending) may have lost
+ * events.  Then it is unknown.
+ */
+static int view_rv(const struct pd_informer *inf, uint64_t *rv)
+{
+	uint64_t v = 0;
+
+	if (!inf->synced || inf->state == PD_INF_LISTING || inf->relist)
+		return -EAGAIN;
+	for (const char *p = inf->rv; *p; p++) {
+		if (*p < '0' || *p > '9' || v > UINT64_MAX / 10 - 9)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (!inf->rv[0])
+		return -EINVAL;
+	*rv = v;
+	return 0;
+}
+
+int pd_cluster_view_rv(const struct pd_cluster *c, uint64_t rv[3])
+{
+	return view_rv(&c->services, &rv[0]) ?: view_rv(&c->slices, &rv[1]) ?:
+	       view_rv(&c->pods, &rv[2]);
+}
+
 /* ---- our Node: the decommission annotation ----------------------------- */
 
 #define ANN_DECOMMISSIONED	"podvs.io/decommissioned"

@@ -68,6 +68,13 @@ void pd_cluster_fini(struct pd_cluster *c);
 bool pd_cluster_synced(const struct pd_cluster *c);
 /* Is the API server reachable: no informer of the tables backing off? */
 bool pd_cluster_api_ok(const struct pd_cluster *c);
+/*
+ * pd_cluster_view_rv - the resourceVersions of the Services,
+ * EndpointSlices and Pods caches (in that order) as integers: 0, or
+ * -EAGAIN while one is listing (its cache is between versions), -EINVAL
+ * when one is not a decimal integer.  For the gateway report (gate.h).
+ */
+int pd_cluster_view_rv(const struct pd_cluster *c, uint64_t rv[3]);
 /* Every retryPeriod: leader election and the gateway report. */
 void pd_cluster_lease_tick(struct pd_cluster *c);
 /* Shutdown: release both Leases; true once nothing is in flight. */

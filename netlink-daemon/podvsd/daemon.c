@@ -90,6 +90,16 @@ static void announce_vips(struct podvsd *d, uint64_t now)
 	pd_ann_synced(&d->ann, now);	/* the first full sync is this one */
 }
 
+/* What the caches hold and whether the kernel holds it all (gate.h). */
+static void gate_mark(struct podvsd *d)
+{
+	struct pd_gate_mark m = { 0 };
+
+	m.valid = d->caches_synced &&
+		  !pd_cluster_view_rv(&d->cluster, m.rv);
+	pd_gate_viewed(&d->gate, &m, !pd_rec_pending(&d->rec));
+}
+
 static void on_sync(struct pd_loop *loop, struct pd_timer *t)
 {
 	struct podvsd *d = t->ctx;
@@ -107,6 +117,7 @@ static void on_sync(struct pd_loop *loop, struct pd_timer *t)
 		return;
 	}
 	announce_vips(d, now);
+	gate_mark(d);
 	pd_gate_eval(&d->gate);
 }
 
@@ -132,6 +143,7 @@ static void on_tick(struct pd_loop *loop, struct pd_timer *t)
 	uint64_t now = pd_now_ms();
 
 	(void)loop;
+	gate_mark(d);			/* bookmarks: nothing to sync */
 	pd_gate_publish(&d->gate);	/* what the gateway Lease carries */
 	pd_cluster_lease_tick(&d->cluster);
 	pd_gate_tick(&d->gate);
@@ -246,8 +258,14 @@ static void on_synced(void *ctx)
 
 static void on_leader(void *ctx, bool leader)
 {
-	if (leader)
-		pool_pass(ctx);
+	struct podvsd *d = ctx;
+
+	if (leader) {
+		pool_pass(d);
+		return;
+	}
+	pd_pool_pass_stepdown(&d->pool);	/* the new leader decides */
+	podvsd_schedule_sync(d);
 }
 
 static void on_node(void *ctx, const char *decommissioned)
@@ -272,14 +290,34 @@ static bool is_leader(void *ctx)
 	return pd_cluster_leader(&d->cluster);
 }
 
+/* The leader's own view is fresh (H-api's staleness signal goes here). */
+static bool api_fresh(void *ctx)
+{
+	struct podvsd *d = ctx;
+
+	return pd_cluster_api_ok(&d->cluster);
+}
+
+/* We announce our VIPs: READY and not decommissioned (gate report). */
+static bool serving(void *ctx)
+{
+	struct podvsd *d = ctx;
+
+	if (!d->ann_on || d->ann.stats.unsupported)
+		return true;	/* nothing withdraws them: in the path */
+	return d->ann.stats.ready && d->ann.decom != PD_DECOM_ON;
+}
+
 static void gate_init(struct podvsd *d)
 {
 	const struct pd_gate_hooks hooks = {
 		.changed = on_changed, .synced = on_synced,
-		.rejected = on_rejected, .leader = is_leader, .ctx = d,
+		.rejected = on_rejected, .leader = is_leader,
+		.api_fresh = api_fresh, .serving = serving, .ctx = d,
 	};
 
 	pd_gate_init(&d->gate, &d->log, &d->rec, &d->health, &hooks);
+	d->gate.hold_s = d->opts.announce_grace;
 	pd_pool_pass_init(&d->pool, &d->rec, &d->cluster.http, &d->log,
 			  d->opts.vip_pool, d->opts.n_vip_pools);
 }
@@ -300,6 +338,8 @@ static int cluster_init(struct podvsd *d)
 
 	if (!err)
 		pd_gate_connect(&d->gate, &d->cluster.http, &d->cluster.gw);
+	if (!err)
+		d->pool.events = &d->cluster.events;
 	return err;
 }
 
@@ -455,6 +495,7 @@ static int metrics_init(struct podvsd *d)
 		.gw = &d->cluster.gw,
 		.ann = d->ann_on ? &d->ann.stats : NULL,
 		.sysctl_errors = d->opts.dry_run ? NULL : &d->sysctl_errors,
+		.pool = d->opts.n_vip_pools ? &d->pool : NULL,
 	};
 	const struct pd_metrics_hooks hooks = {
 		.synced = caches_synced,

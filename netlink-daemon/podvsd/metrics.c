@@ -150,6 +150,22 @@ static void render_gate(const struct pd_metrics_src *src, FILE *out)
 	M(out, "podvsd_live_gateways", "gauge",
 	  "Other gateways whose reports the leader waits for.", " %lu",
 	  g->live_gateways);
+	M(out, "podvsd_gate_held_total", "counter",
+	  "Leader evaluations that decided nothing: no fresh gateway list.",
+	  " %lu", g->held);
+	M(out, "podvsd_gate_lease_list_failures_total", "counter",
+	  "Gateway Lease lists that failed.", " %lu", g->gw_list_failures);
+}
+
+static void render_pool(const struct pd_metrics_src *src, FILE *out)
+{
+	if (!src->pool)
+		return;
+	M(out, "podvsd_vip_pool_allocated_total", "counter",
+	  "VIPs handed out from --vip-pool.", " %lu", src->pool->allocated);
+	M(out, "podvsd_vip_pool_exhausted_total", "counter",
+	  "Services a --vip-pool pass found no free address for.", " %lu",
+	  src->pool->exhausted);
 }
 
 static void render_cluster(const struct pd_metrics_src *src, FILE *out)
@@ -189,6 +205,7 @@ static void render_cluster(const struct pd_metrics_src *src, FILE *out)
 	  "Lease reads or writes that failed.", " %lu",
 	  src->leader->stats.errors + src->gw->stats.errors);
 	render_gate(src, out);
+	render_pool(src, out);
 }
 
 static void render_announce(const struct pd_metrics_src *src, FILE *out)

@@ -31,6 +31,7 @@
 #include "node/health.h"
 #include "sync/reconcile.h"
 #include "sync/table.h"
+#include "sync/vippool_pass.h"
 
 /* Read-only views; each pointer must stay valid while the module runs. */
 struct pd_metrics_src {
@@ -47,6 +48,7 @@ struct pd_metrics_src {
 	const struct pd_elector *gw;		/* this gateway's Lease */
 	const struct pd_ann_stats *ann;		/* NULL: no announcement */
 	const unsigned long *sysctl_errors;	/* send_redirects writes */
+	const struct pd_pool_pass *pool;	/* NULL: no --vip-pool */
 };
 
 struct pd_metrics_hooks {

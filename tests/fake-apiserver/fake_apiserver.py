@@ -520,6 +520,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if obj is None:
                 return self.fail(404, "NotFound", '%s "%s" not found' %
                                  (KINDS[kind][1], name))
+            want = (patch.get("metadata") or {}).get("resourceVersion")
+            if want is not None and want != obj["metadata"].get(
+                    "resourceVersion"):
+                # a patch naming resourceVersion is a precondition
+                return self.fail(409, "Conflict", "Operation cannot be "
+                                 "fulfilled on %s \"%s\": the object has "
+                                 "been modified" % (KINDS[kind][1], name))
             obj = json.loads(json.dumps(obj))
             only = {"status": patch.get("status", {})}
             if ctype.startswith("application/strategic"):

@@ -22,7 +22,7 @@
 
 #include "podvsd_json.h"
 
-#include "podvsd/gate/gate.h"
+#include "podvsd/gate/gate_int.h"
 #include "podvsd/k8s/informer.h"
 #include "podvsd/sync/backend.h"
 
@@ -210,9 +210,34 @@ static unsigned long step(struct env *d)
 	return d->gate.stats.evals - before;
 }
 
+static int str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The sorted UIDs of the gated Pods programmed here (the report itself
+ * carries a watermark: podvsd_gate_report_test.c). */
 static const char *report(const struct env *d)
 {
-	return d->gate.report ? d->gate.report : "(none)";
+	static char buf[512];
+	const char *v[16];
+	struct pd_hmap_iter it;
+	size_t n = 0, o = 0;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(&d->gate.pods, &it);
+	     e && n < 16; e = pd_hmap_next(&d->gate.pods, &it)) {
+		const struct gate_pod *gp = e->val;
+
+		if (gp->local_ok && pd_pod_gated(gp->pod))
+			v[n++] = gp->pod->meta.uid;
+	}
+	qsort(v, n, sizeof(*v), str_cmp);
+	o += snprintf(buf + o, sizeof(buf) - o, "[");
+	for (size_t i = 0; i < n; i++)
+		o += snprintf(buf + o, sizeof(buf) - o, "%s\"%s\"",
+			      i ? "," : "", v[i]);
+	snprintf(buf + o, sizeof(buf) - o, "]");
+	return buf;
 }
 
 /* pa, pb in s1; pc in s2 (with non-gated px); pd in s3; pe in s1 and s4 */

@@ -118,10 +118,37 @@ static void test_patch(void **state)
 	(void)state;
 	pd_addr_parse("192.0.2.9", &a[0]);
 	pd_addr_parse("2001:db8::9", &a[1]);
-	p = pd_pool_status_patch(a, 2);
-	assert_string_equal(p, "{\"status\":{\"loadBalancer\":{\"ingress\":"
+	p = pd_pool_status_patch("41", NULL, a, 2);
+	assert_string_equal(p, "{\"metadata\":{\"resourceVersion\":\"41\"},"
+			    "\"status\":{\"loadBalancer\":{\"ingress\":"
 			    "[{\"ip\":\"192.0.2.9\"},{\"ip\":\"2001:db8::9\"}]}}}");
 	free(p);
+	/* other writers' entries stay as they are, hostname and ipMode */
+	p = pd_pool_status_patch("42", "[{\"hostname\":\"lb.example\"},"
+				 "{\"ip\":\"192.0.2.7\",\"ipMode\":\"Proxy\"}]",
+				 &a[1], 1);
+	assert_string_equal(p, "{\"metadata\":{\"resourceVersion\":\"42\"},"
+			    "\"status\":{\"loadBalancer\":{\"ingress\":"
+			    "[{\"hostname\":\"lb.example\"},{\"ip\":"
+			    "\"192.0.2.7\",\"ipMode\":\"Proxy\"},{\"ip\":"
+			    "\"2001:db8::9\"}]}}}");
+	free(p);
+	/* no resourceVersion: no unconditional write */
+	assert_null(pd_pool_status_patch("", NULL, a, 1));
+	assert_null(pd_pool_status_patch(NULL, NULL, a, 1));
+}
+
+/* The parser keeps the entries as read, for the patch above. */
+static void test_ingress_kept(void **state)
+{
+	struct k8s_service *s = svc(LB, "{\"hostname\": \"lb.example\", "
+				    "\"ipMode\": \"Proxy\"}");
+
+	(void)state;
+	assert_string_equal(s->ingress_json, "[{\"hostname\":\"lb.example\","
+			    "\"ipMode\":\"Proxy\"}]");
+	assert_int_equal(s->n_ingress_ips, 0);
+	k8s_service_free(s);
 }
 
 static const char *alloc_of(const struct pd_reconciler *rec, char *buf)
@@ -166,6 +193,53 @@ static void test_pass(void **state)
 	pd_memkernel_fini(&mem);
 }
 
+/* D16: a full pool is counted each pass and told once; an ex-leader
+ * forgets what it allocated. */
+static void test_exhausted_stepdown(void **state)
+{
+	struct pd_log quiet = { .level = PD_LOG_ERROR + 1 };
+	struct pd_memkernel mem;
+	struct pd_backend be;
+	struct pd_reconciler rec;
+	struct pd_pool_pass p;
+	struct pd_cidr pool;
+	struct k8s_service *b;
+	char err[128];
+
+	(void)state;
+	pd_memkernel_init(&mem, NULL);
+	pd_memkernel_backend(&mem, &be);
+	pd_rec_init(&rec, &quiet, &be, 0);
+	/* one usable address (.1): the /31 has no broadcast, .0 is the net */
+	assert_int_equal(pd_cidr_parse("192.0.2.0/31", &pool, err,
+				       sizeof(err)), 0);
+	pd_pool_pass_init(&p, &rec, NULL, &quiet, &pool, 1);
+	assert_int_equal(pd_rec_service_upsert(&rec, svc(LB ", \"ipFamilies\":"
+							 " [\"IPv4\"]", "")),
+			 0);
+	b = svc(LB ", \"ipFamilies\": [\"IPv4\"]", "");
+	b->meta.name = "c";
+	assert_int_equal(pd_rec_service_upsert(&rec, b), 0);
+	pd_pool_pass(&p);
+	assert_int_equal(rec.allocs.n, 1);
+	assert_int_equal(p.exhausted, 1);	/* the other one: none left */
+	assert_int_equal(p.starved.n, 1);	/* told once */
+	pd_pool_pass(&p);
+	assert_int_equal(p.exhausted, 2);
+	assert_int_equal(p.starved.n, 1);
+	assert_int_equal(pd_rec_sync(&rec, 1000), 0);
+	assert_false(pd_rec_pending(&rec));
+	/* not leader any more: nothing of ours stays programmed */
+	pd_pool_pass_stepdown(&p);
+	assert_int_equal(rec.allocs.n, 0);
+	assert_int_equal(p.busy.n, 0);
+	assert_int_equal(p.starved.n, 0);
+	assert_true(pd_rec_pending(&rec));	/* unprogrammed at the sync */
+	pd_pool_pass_fini(&p);
+	pd_rec_fini(&rec);
+	pd_memkernel_fini(&mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +247,8 @@ int main(void)
 		cmocka_unit_test(test_wants),
 		cmocka_unit_test(test_patch),
 		cmocka_unit_test(test_pass),
+		cmocka_unit_test(test_ingress_kept),
+		cmocka_unit_test(test_exhausted_stepdown),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_vippool", tests, NULL, NULL);

@@ -112,63 +112,6 @@ static void eval_plan(void *ctx, const char *svc, const struct pd_plan *plan,
 	}
 }
 
-static int uid_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Our report: the sorted UIDs of the gated Pods programmed here. */
-static char *report(struct pd_gate *g)
-{
-	const char **v = calloc(g->pods.n + 1, sizeof(*v));
-	cJSON *arr = cJSON_CreateArray();
-	struct pd_hmap_iter it;
-	size_t n = 0;
-	char *out = NULL;
-
-	for (struct pd_hmap_ent *e = pd_hmap_first(&g->pods, &it);
-	     v && e; e = pd_hmap_next(&g->pods, &it)) {
-		const struct gate_pod *gp = e->val;
-
-		if (gp->local_ok)
-			v[n++] = gp->pod->meta.uid;
-	}
-	if (v && arr) {
-		qsort(v, n, sizeof(*v), uid_cmp);
-		for (size_t i = 0; i < n; i++)
-			cJSON_AddItemToArray(arr, cJSON_CreateString(v[i]));
-		out = cJSON_PrintUnformatted(arr);
-	}
-	cJSON_Delete(arr);
-	free(v);
-	return out;
-}
-
-void pd_gate_publish(struct pd_gate *g)
-{
-	char *r;
-	cJSON *ann;
-
-	if (!g->report_dirty || !g->gw)
-		return;
-	r = report(g);
-	g->report_dirty = !r;	/* out of memory: next tick */
-	if (!r || (g->report && !strcmp(r, g->report))) {
-		free(r);
-		return;
-	}
-	ann = cJSON_CreateObject();
-	if (!ann || !cJSON_AddStringToObject(ann, PD_ANN_PROGRAMMED, r)) {
-		cJSON_Delete(ann);
-		free(r);
-		return;
-	}
-	free(g->report);
-	g->report = r;
-	cJSON_Delete(g->gw->ann);
-	g->gw->ann = ann;
-}
-
 /* Before an evaluation of @gp. */
 static void pod_reset(struct pd_gate *g, struct gate_pod *gp)
 {
@@ -185,6 +128,8 @@ static void pod_settle(struct pd_gate *g, struct gate_pod *gp)
 {
 	if (!gp->found && gp->local_ok)
 		fail(gp, "%s", "NotProgrammed: no endpoint in a podvs Service");
+	if (gp->local_ok && !gp->was_ok)
+		gp->need = g->viewed;	/* what the others need (report.c) */
 	g->report_dirty |= gp->local_ok != gp->was_ok;
 }
 

@@ -18,14 +18,17 @@
  * A gated Pod is "programmed here" when, for every podvs Service with an
  * endpoint for it and every virtual service of its address family, the
  * kernel holds the dest undrained and its health check passed.  Every
- * podvsd publishes the UIDs of the gated Pods programmed here in its
- * gateway Lease (podvsd-gw-<node>, annotation podvs.io/programmed).  The
- * leader sets the condition True only when it is programmed on the leader
- * and in the report of every other live gateway (a gateway Lease whose
- * holder is set and whose renewTime moved within its leaseDuration, by the
- * leader's clock); False with a reason otherwise.  It PATCHes
- * pods/NAME/status only when status or reason would change
- * (lastTransitionTime only moves with status).
+ * podvsd publishes a report of constant size in its gateway Lease
+ * (podvsd-gw-<node>, annotation podvs.io/programmed): its watermark, the
+ * resourceVersion of each watched stream up to which the kernel holds
+ * every event (the rule and why it is sound: report.c), plus at most
+ * PD_GATE_UNSETTLED_MAX candidates not usable here yet.  The leader sets
+ * the condition True only when the Pod is programmed on the leader and
+ * every other gateway that may carry traffic (leader.c) has a watermark
+ * covering the one at which the Pod became usable on the leader and does
+ * not list it; it decides nothing until a Lease list newer than its
+ * election is in (D8).  It PATCHes pods/NAME/status only when status or
+ * reason would change (lastTransitionTime only moves with status).
  *
  * The Pod cache, the view and Service membership are in pods.c, the
  * evaluation and our report in eval.c, the leader's verdicts, its PATCHes
@@ -51,6 +54,29 @@
 #define PD_GONE_KEEP_MS		600000	/* remember deleted Pods' IPs */
 #define PD_GATE_MSG_LEN		160
 
+/*
+ * A watermark: per watched stream, the resourceVersion (an etcd revision,
+ * parsed as an integer) up to which every event is in the kernel here.
+ * !valid: not known (a list in progress, a sync pending, an RV that is no
+ * integer); it then covers nothing.
+ */
+enum pd_gate_stream {
+	PD_GS_SERVICES,
+	PD_GS_SLICES,
+	PD_GS_PODS,
+	PD_GS_N,
+};
+
+struct pd_gate_mark {
+	uint64_t rv[PD_GS_N];
+	bool valid;
+};
+
+/* Unsettled candidates a report lists at most (~40 bytes each). */
+#define PD_GATE_UNSETTLED_MAX	128
+/* A gateway that stopped announcing may still get packets this long. */
+#define PD_GW_SETTLE_MS		10000
+
 struct pd_gate_stats {
 	unsigned long patches;
 	unsigned long patch_failures;
@@ -59,6 +85,8 @@ struct pd_gate_stats {
 	unsigned long live_gateways;	/* other live gateways seen */
 	unsigned long evals;		/* Pods evaluated (the work done) */
 	unsigned long full_evals;	/* evaluations of every Pod */
+	unsigned long held;		/* leader evaluations held (D8) */
+	unsigned long gw_list_failures;	/* gateway Lease lists failed */
 };
 
 /* What the gate asks of its owner (each may be NULL: never leader). */
@@ -67,6 +95,11 @@ struct pd_gate_hooks {
 	void (*synced)(void *ctx);	/* the first Pod list is in */
 	void (*rejected)(void *ctx);	/* a Pod failed to parse */
 	bool (*leader)(void *ctx);	/* may we write Pod conditions? */
+	/* Is our API view fresh (NULL: yes)?  The leader decides nothing
+	 * on a stale view. */
+	bool (*api_fresh)(void *ctx);
+	/* Are we announcing our VIPs (NULL: yes)?  In our report. */
+	bool (*serving)(void *ctx);
 	void *ctx;
 };
 
@@ -89,6 +122,13 @@ struct pd_gate {
 	struct pd_hmap gateways;	/* Lease name -> struct gate_gw */
 	struct pd_hmap dirty;		/* "ns/pod" -> struct gate_pod */
 	char *report;			/* our podvs.io/programmed value */
+	struct pd_gate_mark viewed;	/* our caches hold this view */
+	struct pd_gate_mark applied;	/* the kernel holds this view */
+	unsigned int hold_s;		/* our announcement grace, reported */
+	uint64_t lead_since_ms;		/* leader since (0: not leader) */
+	uint64_t gw_list_ms;		/* last good Lease list: sent at */
+	uint64_t gw_sent_ms;		/* the list in flight: sent at */
+	bool held;			/* the leader held its last call */
 	bool synced;			/* Pods listed */
 	bool listing_gws;		/* a Lease list is in flight */
 	bool all_dirty;			/* next evaluation: every Pod */
@@ -144,13 +184,29 @@ void pd_gate_fini(struct pd_gate *g);
  */
 void pd_gate_eval(struct pd_gate *g);
 /*
- * pd_gate_publish - our report for the gateway Lease, rebuilt if a result
- * flipped since.  O(gated Pods): once a tick, before the Lease's renewal,
- * not after every change.
+ * pd_gate_publish - our report for the gateway Lease (report.c): the
+ * watermark and the unsettled candidates.  O(gated Pods) of CPU once a
+ * tick, before the Lease's renewal; its size is bounded.
  */
 void pd_gate_publish(struct pd_gate *g);
 /* Every retryPeriod: leader reads the gateway Leases; forget old IPs. */
 void pd_gate_tick(struct pd_gate *g);
+/*
+ * pd_gate_viewed - our caches hold the API view @m now; @applied: the
+ * kernel holds all of it too (a sync with nothing pending after it).  An
+ * invalid @m changes nothing (the last marks still hold).  The view is
+ * what a Pod turning usable here needs of the others; what is applied
+ * is our report's watermark.  Before every pd_gate_eval().
+ */
+void pd_gate_viewed(struct pd_gate *g, const struct pd_gate_mark *m,
+		    bool applied);
+/*
+ * pd_gate_gateways_listed - the Lease list sent at @sent_ms is in
+ * (@items: its "items"; NULL: the list failed).  For the HTTP callback
+ * and for tests.
+ */
+void pd_gate_gateways_listed(struct pd_gate *g, const cJSON *items,
+			     uint64_t sent_ms);
 
 /* ---- pure parts, exported for tests ----------------------------------- */
 
@@ -171,6 +227,60 @@ bool pd_gate_current(const struct k8s_pod *p, bool status,
 char *pd_gate_cond_patch(const struct k8s_pod *p, bool status,
 			 const char *reason, const char *message,
 			 const char *now);
+/* ---- the gateway report (report.c) ------------------------------------ */
+
+/* Another gateway's report, parsed. */
+struct pd_gw_report {
+	struct pd_gate_mark mark;
+	bool serving;			/* announcing its VIPs */
+	unsigned int hold_s;		/* its announcement grace */
+	/* Pod resourceVersion from which candidates were left out of the
+	 * list (0: none left out) */
+	uint64_t horizon;
+	struct pd_hmap unsettled;	/* Pod UID -> (void *)1 */
+};
+
+/* "123" -> 123; -EINVAL unless a decimal integer without sign. */
+int pd_gate_rv_parse(const char *s, uint64_t *out);
+/* Does @have cover @need (every stream at or past it)? */
+bool pd_gate_mark_covers(const struct pd_gate_mark *have,
+			 const struct pd_gate_mark *need);
+/*
+ * pd_gate_report_fmt - the annotation value: @m, @serving, @hold_s, the
+ * @n UIDs in @uids (already at most PD_GATE_UNSETTLED_MAX) and @horizon.
+ * Malloc'ed JSON or NULL.
+ */
+char *pd_gate_report_fmt(const struct pd_gate_mark *m, bool serving,
+			 unsigned int hold_s, const char *const *uids, size_t n,
+			 uint64_t horizon);
+/* Parse @s into @r (pd_hmap_init'ed by the caller; filled).  -EINVAL
+ * with @err on anything not a report of ours (then @r says nothing). */
+int pd_gate_report_parse(const char *s, struct pd_gw_report *r, char *err,
+			 size_t errlen);
+/*
+ * pd_gw_report_agrees - does a gateway with report @r have the Pod with
+ * UID @uid and resourceVersion @pod_rv usable, given that the Pod became
+ * usable on the leader at @need?
+ */
+bool pd_gw_report_agrees(const struct pd_gw_report *r, const char *uid,
+			 uint64_t pod_rv, const struct pd_gate_mark *need);
+
+/* What the leader knows of another gateway for the D7 rule. */
+struct pd_gw_seen {
+	bool live;			/* Lease held and renewed */
+	bool has_report;
+	bool serving;			/* as reported */
+	unsigned int hold_s;		/* as reported (0: default) */
+	uint64_t seen_ms;		/* holder/renewTime last moved */
+	uint64_t quiet_since_ms;	/* reported not serving since (0) */
+};
+
+/*
+ * pd_gw_counted - may this gateway carry traffic, so that a Pod must be
+ * usable there before its gate turns True (rule in leader.c)?
+ */
+bool pd_gw_counted(const struct pd_gw_seen *s, uint64_t now_ms);
+
 /* "Programmed" or "NotProgrammed" or "HealthCheckFailed: ..." -> the
  * CamelCase reason word (up to ':'), into @buf. */
 const char *pd_gate_reason_word(const char *why, char *buf, size_t len);

@@ -27,6 +27,8 @@ struct gate_pod {
 	bool local_ok;
 	bool was_ok;			/* local_ok before evaluating */
 	enum gate_verdict verdict;
+	/* our view when it last became usable here (leader.c) */
+	struct pd_gate_mark need;
 	char why[PD_GATE_MSG_LEN];
 	/* the last patch */
 	bool inflight;
@@ -45,10 +47,11 @@ struct gate_refs {
 /* Another gateway's report. */
 struct gate_gw {
 	struct pd_lease_obs obs;
-	struct pd_hmap uids;		/* Pod UID -> (void *)1 */
+	struct pd_gw_report rep;	/* valid while ->reporting */
 	char *raw;			/* the annotation as last read */
 	bool reporting;			/* the annotation is there */
 	bool seen;			/* in the last list */
+	uint64_t quiet_since_ms;	/* reported not serving since (0) */
 };
 
 /* pods.c */
@@ -61,6 +64,12 @@ void gate_verdict_set(struct pd_gate *g, struct gate_pod *gp,
 /* The cached Pod of endpoint @e (indexed under @svc unless NULL). */
 struct gate_pod *gate_ep_pod(struct pd_gate *g, const char *svc,
 			     const struct k8s_endpoint *e);
+
+/* report.c: is @gp a candidate the leader may want, but not usable here?
+ * (containers ready, in a podvs Service, not deleting, not programmed) */
+bool gate_unsettled(const struct gate_pod *gp);
+/* The Pod's resourceVersion as a number (0: none or not one). */
+uint64_t gate_pod_rv(const struct gate_pod *gp);
 
 /* leader.c */
 bool gate_leader(struct pd_gate *g);

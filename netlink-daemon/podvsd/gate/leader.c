@@ -15,16 +15,66 @@ bool gate_leader(struct pd_gate *g)
 	return g->hooks.leader && g->hooks.leader(g->hooks.ctx);
 }
 
+/*
+ * Which other gateways count (D7).  A Pod's gate may turn True only when
+ * the Pod is usable on every gateway that can receive its clients'
+ * packets, so "counts" means "may be in the data path", not "its Lease
+ * renews":
+ *  - Lease live (holder set, renewTime moved within its duration by our
+ *    clock) and serving (it announces its VIPs): counts;
+ *  - Lease live, not serving (decommissioned, HOLD, or withdrawn because
+ *    its own API view went stale): counts until it has reported so for
+ *    PD_GW_SETTLE_MS, the time routers take to stop sending to a
+ *    withdrawn next hop; after that it carries no client flows and does
+ *    not count;
+ *  - Lease lapsed or released (podvsd dead, restarting, or cut off from
+ *    the API server): its kernel keeps forwarding from its last tables
+ *    (fail-static) until its announcement grace runs out (the kernel
+ *    watchdog, or the api_lost withdrawal), so it counts, judged by its
+ *    last report (its tables hold at least that watermark, nothing newer
+ *    is programmed while it is cut off), until its reported hold (or
+ *    PD_GW_DEFAULT_HOLD_S) plus PD_GW_SETTLE_MS after its Lease last
+ *    moved; then it is out of the data path and does not count.
+ * Counting a gateway that cannot take traffic only delays a gate (the
+ * fail-safe timeout bounds that); not counting one that can would break
+ * the guarantee, so every doubt counts.
+ */
+#define PD_GW_DEFAULT_HOLD_S	60	/* podvsd's default --announce-grace */
+
+bool pd_gw_counted(const struct pd_gw_seen *s, uint64_t now_ms)
+{
+	uint64_t hold = s->hold_s ? s->hold_s : PD_GW_DEFAULT_HOLD_S;
+
+	if (s->live)
+		return !s->has_report || s->serving || !s->quiet_since_ms ||
+		       now_ms - s->quiet_since_ms < PD_GW_SETTLE_MS;
+	return now_ms - s->seen_ms < hold * 1000 + PD_GW_SETTLE_MS;
+}
+
 static bool gw_live(const struct gate_gw *gw, uint64_t now)
 {
 	long dur = gw->obs.duration_s > 0 ? gw->obs.duration_s :
 		   PD_LEASE_DURATION_S;
 
-	return gw->reporting && gw->obs.holder[0] &&
+	return gw->obs.holder[0] &&
 	       now - gw->obs.seen_ms < (uint64_t)dur * 1000;
 }
 
-/* Every other live gateway has programmed @gp?  Else its name in @why. */
+static bool gw_counted(const struct gate_gw *gw, uint64_t now)
+{
+	const struct pd_gw_seen s = {
+		.live = gw_live(gw, now),
+		.has_report = gw->reporting,
+		.serving = gw->reporting && gw->rep.serving,
+		.hold_s = gw->reporting ? gw->rep.hold_s : 0,
+		.seen_ms = gw->obs.seen_ms,
+		.quiet_since_ms = gw->quiet_since_ms,
+	};
+
+	return pd_gw_counted(&s, now);
+}
+
+/* Every other counted gateway has @gp usable?  Else its name in @why. */
 static bool gateways_agree(struct pd_gate *g, const struct gate_pod *gp,
 			   char *why, size_t len)
 {
@@ -35,14 +85,24 @@ static bool gateways_agree(struct pd_gate *g, const struct gate_pod *gp,
 	     e = pd_hmap_next(&g->gateways, &it)) {
 		const struct gate_gw *gw = e->val;
 
-		if (!gw_live(gw, now) ||
-		    pd_hmap_sget(&gw->uids, gp->pod->meta.uid))
+		if (!gw_counted(gw, now) ||
+		    (gw->reporting &&
+		     pd_gw_report_agrees(&gw->rep, gp->pod->meta.uid,
+					 gate_pod_rv(gp), &gp->need)))
 			continue;
 		snprintf(why, len, "NotProgrammed: not yet on gateway %.*s",
 			 (int)e->klen, (const char *)e->key);
 		return false;
 	}
 	return true;
+}
+
+/* The condition is True now (whatever its reason)? */
+static bool cond_true(const struct k8s_pod *p)
+{
+	const struct k8s_pod_condition *c = pd_pod_cond(p, PD_GATE_TYPE);
+
+	return c && c->status && !strcmp(c->status, "True");
 }
 
 static void patch_done(void *ctx, const char *key, int res, long status,
@@ -99,8 +159,17 @@ static void decide(struct pd_gate *g, struct gate_pod *gp)
 	bool ok = gp->local_ok;
 
 	snprintf(why, sizeof(why), "%s", gp->why);
-	if (ok)
-		ok = gateways_agree(g, gp, why, sizeof(why));
+	if (!gp->need.valid)
+		gp->need = g->viewed;	/* later, so no weaker */
+	/* another gateway lagging is no reason of the Pod's: it keeps a
+	 * False from turning True, it never turns a True False */
+	if (ok && !gateways_agree(g, gp, why, sizeof(why))) {
+		if (cond_true(gp->pod)) {
+			gate_verdict_set(g, gp, GATE_TRUE);
+			return;
+		}
+		ok = false;
+	}
 	if (ok)
 		snprintf(why, sizeof(why), "Programmed: an active, healthy "
 			 "dest on every live gateway");
@@ -133,7 +202,7 @@ static uint64_t gw_signature(struct pd_gate *g)
 	     e = pd_hmap_next(&g->gateways, &it)) {
 		uint64_t h = 1469598103934665603ULL;
 
-		if (!gw_live(e->val, now))
+		if (!gw_counted(e->val, now))
 			continue;
 		for (size_t i = 0; i < e->klen; i++)
 			h = (h ^ ((const unsigned char *)e->key)[i]) *
@@ -143,16 +212,40 @@ static uint64_t gw_signature(struct pd_gate *g)
 	return sig;
 }
 
+/*
+ * D8: a leader decides only from a fresh view of the other gateways: a
+ * Lease list sent after it became leader, answered less than a
+ * leaseDuration ago, and its own API view fresh.  Otherwise it decides
+ * nothing at all (no True, no False: no patch); a list that keeps failing
+ * holds the gates where they are (fail closed).
+ */
+static bool gw_view_fresh(struct pd_gate *g, uint64_t now)
+{
+	if (g->hooks.api_fresh && !g->hooks.api_fresh(g->hooks.ctx))
+		return false;
+	return g->gw_list_ms && g->gw_list_ms >= g->lead_since_ms &&
+	       now - g->gw_list_ms < PD_LEASE_DURATION_S * 1000ULL;
+}
+
 /* Leader: decide the Pods of @work, or all if the gateways moved. */
 void gate_decide_pods(struct pd_gate *g, const struct pd_hmap *work,
 		      bool all)
 {
+	uint64_t now = pd_now_ms();
 	uint64_t sig = gw_signature(g);
 	const struct pd_hmap *m;
 	struct pd_hmap_iter it;
 
-	if (!g->was_leader || sig != g->gw_sig)
+	if (!g->lead_since_ms)
+		g->lead_since_ms = now;
+	if (!gw_view_fresh(g, now)) {
+		g->stats.held++;
+		g->held = true;
+		return;
+	}
+	if (!g->was_leader || g->held || sig != g->gw_sig)
 		all = true;
+	g->held = false;
 	g->was_leader = true;
 	g->gw_sig = sig;
 	m = all ? &g->pods : work;
@@ -166,6 +259,8 @@ void gate_undecide_all(struct pd_gate *g)
 {
 	struct pd_hmap_iter it;
 
+	g->lead_since_ms = 0;
+	g->held = false;
 	if (!g->was_leader)
 		return;
 	g->was_leader = false;
@@ -182,7 +277,7 @@ void gate_gw_free(void *p)
 
 	if (!g)
 		return;
-	pd_hmap_fini(&g->uids);
+	pd_hmap_fini(&g->rep.unsettled);
 	free(g->raw);
 	free(g);
 }
@@ -201,31 +296,31 @@ static bool gw_moved(struct gate_gw *g, const cJSON *v)
 	return true;
 }
 
-static void gw_uids(struct pd_gate *g, struct gate_gw *gw, const cJSON *item)
+/* Read @gw's report from Lease @item (an unreadable one: no report). */
+static void gw_report(struct pd_gate *g, struct gate_gw *gw,
+		      const cJSON *item, uint64_t now)
 {
 	const cJSON *md = cJSON_GetObjectItemCaseSensitive(item, "metadata");
 	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(md, "annotations");
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ann,
 							  PD_ANN_PROGRAMMED);
-	cJSON *arr, *u;
+	char err[128];
 
 	if (!gw_moved(gw, v))
 		return;
 	g->gw_gen++;
-	pd_hmap_fini(&gw->uids);
-	gw->reporting = false;
-	if (!cJSON_IsString(v))
-		return;
-	arr = cJSON_Parse(v->valuestring);
-	gw->reporting = cJSON_IsArray(arr);
-	if (!gw->reporting)
-		goto out;
-	cJSON_ArrayForEach(u, arr)
-		if (cJSON_IsString(u))
-			pd_hmap_sput(&gw->uids, u->valuestring, (void *)1,
-				     NULL);
-out:
-	cJSON_Delete(arr);
+	pd_hmap_fini(&gw->rep.unsettled);
+	pd_hmap_init(&gw->rep.unsettled);
+	gw->reporting = cJSON_IsString(v) &&
+			!pd_gate_report_parse(v->valuestring, &gw->rep, err,
+					      sizeof(err));
+	if (cJSON_IsString(v) && !gw->reporting)
+		pd_warn(g->log, "msg=\"unreadable gateway report\" err=\"%s\"",
+			err);
+	if (!gw->reporting || gw->rep.serving)
+		gw->quiet_since_ms = 0;
+	else if (!gw->quiet_since_ms)
+		gw->quiet_since_ms = now;
 }
 
 static void gw_seen(struct pd_gate *g, const char *name, const cJSON *item,
@@ -240,12 +335,12 @@ static void gw_seen(struct pd_gate *g, const char *name, const cJSON *item,
 			free(gw);
 			return;
 		}
-		pd_hmap_init(&gw->uids);
+		pd_hmap_init(&gw->rep.unsettled);
 	}
 	gw->seen = true;
 	if (pd_lease_observe(&gw->obs, item, now, err, sizeof(err)))
 		gw->obs.holder[0] = '\0';	/* unreadable: not live */
-	gw_uids(g, gw, item);
+	gw_report(g, gw, item, now);
 }
 
 static void gw_list(struct pd_gate *g, const cJSON *items)
@@ -279,10 +374,21 @@ static void gw_list(struct pd_gate *g, const cJSON *items)
 			gate_gw_free(gw);
 			g->gw_gen++;
 		} else {
-			live += gw_live(gw, now);
+			live += gw_counted(gw, now);
 		}
 	}
 	g->stats.live_gateways = live;
+}
+
+void pd_gate_gateways_listed(struct pd_gate *g, const cJSON *items,
+			     uint64_t sent_ms)
+{
+	if (!items) {
+		g->stats.gw_list_failures++;
+		return;
+	}
+	gw_list(g, items);
+	g->gw_list_ms = sent_ms;
 }
 
 static void gw_done(struct pd_http_req *r, int res, long status,
@@ -290,16 +396,19 @@ static void gw_done(struct pd_http_req *r, int res, long status,
 {
 	struct pd_gate *g = r->ctx;
 	cJSON *list = NULL;
+	const cJSON *items = NULL;
 
 	g->listing_gws = false;
 	if (!res && status == 200)
 		list = cJSON_ParseWithLength(body, len);
-	if (list)
-		gw_list(g, cJSON_GetObjectItemCaseSensitive(list, "items"));
-	else
+	items = cJSON_GetObjectItemCaseSensitive(list, "items");
+	if (!cJSON_IsArray(items)) {
+		items = NULL;
 		pd_warn(g->log, "msg=\"listing gateway Leases failed\" "
 			"status=%ld err=\"%.200s\"", status,
 			res ? errmsg : body);
+	}
+	pd_gate_gateways_listed(g, items, g->gw_sent_ms);
 	cJSON_Delete(list);
 	free(r);
 }
@@ -308,7 +417,7 @@ static void gw_fetch(struct pd_gate *g)
 {
 	struct pd_http_req *r;
 
-	if (g->listing_gws)
+	if (g->listing_gws || !g->http)
 		return;
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -319,6 +428,7 @@ static void gw_fetch(struct pd_gate *g)
 	r->timeout_s = 10;
 	r->on_done = gw_done;
 	r->ctx = g;
+	g->gw_sent_ms = pd_now_ms();
 	if (pd_http_start(g->http, r))
 		free(r);
 	else
@@ -340,9 +450,16 @@ static void gone_gc(struct pd_gate *g, uint64_t now)
 
 void pd_gate_tick(struct pd_gate *g)
 {
+	uint64_t now = pd_now_ms();
+
 	if (!g->up)
 		return;
-	gone_gc(g, pd_now_ms());
-	if (gate_leader(g))
-		gw_fetch(g);
+	gone_gc(g, now);
+	if (!gate_leader(g)) {
+		g->lead_since_ms = 0;
+		return;
+	}
+	if (!g->lead_since_ms)
+		g->lead_since_ms = now;	/* before the list it waits for */
+	gw_fetch(g);
 }

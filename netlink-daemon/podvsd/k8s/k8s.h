@@ -78,6 +78,9 @@ struct k8s_service {
 	size_t n_families;
 	struct pd_addr *ingress_ips;	/* status.loadBalancer.ingress[].ip */
 	size_t n_ingress_ips;
+	/* status.loadBalancer.ingress as JSON (hostname, ipMode, ports
+	 * kept), NULL if absent: a status write appends to it */
+	const char *ingress_json;
 	struct k8s_kv *selector;	/* spec.selector (the webhook's match) */
 	size_t n_selector;
 };

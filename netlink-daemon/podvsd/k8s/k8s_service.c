@@ -223,6 +223,17 @@ static int parse_ingress_entry(struct jp *jp, const cJSON *o, int i,
 			    &s->ingress_ips[s->n_ingress_ips++]);
 }
 
+/* The entries as they are, for a status write that must keep them. */
+static int keep_ingress_json(struct jp *jp, const cJSON *arr,
+			     struct k8s_service *s)
+{
+	char *t = cJSON_PrintUnformatted(arr);
+
+	s->ingress_json = t ? pd_arena_strdup(&s->arena, t) : NULL;
+	free(t);
+	return s->ingress_json ? 0 : jp_nomem(jp);
+}
+
 static int parse_ingress(struct jp *jp, const cJSON *obj,
 			 struct k8s_service *s)
 {
@@ -246,7 +257,7 @@ static int parse_ingress(struct jp *jp, const cJSON *obj,
 		if (err)
 			return err;
 	}
-	return 0;
+	return keep_ingress_json(jp, arr, s);
 }
 
 static int parse_spec(struct jp *jp, const cJSON *obj, struct k8s_service *s)

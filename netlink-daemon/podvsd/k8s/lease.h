@@ -14,8 +14,9 @@
  *
  *  - the gateway report: every podvsd, leader or not, keeps its own Lease
  *    "podvsd-gw-<node>" renewed (liveness) with the annotation
- *    podvs.io/programmed listing the UIDs of the gated Pods it has
- *    programmed and found healthy (see gate.h).
+ *    podvs.io/programmed: a report of bounded size, its watermark (the
+ *    API view its kernel holds) and the few gated Pods not usable there
+ *    yet (gate/report.c).  It rides on the renewal: no write of its own.
  *
  * Only the state machine's pure parts are here with the HTTP glue; the
  * daemon drives pd_elector_tick() from its 2 s timer.

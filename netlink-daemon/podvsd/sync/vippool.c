@@ -78,14 +78,33 @@ int pd_pool_mark_used(struct pd_hmap *used, const struct k8s_service *s)
 	       mark(used, s->external_ips, s->n_external_ips);
 }
 
-char *pd_pool_status_patch(const struct pd_addr *addrs, size_t n)
+/* The entries @ingress_json holds (an array; anything else: none). */
+static cJSON *existing_ingress(const char *ingress_json)
+{
+	cJSON *ing = ingress_json ? cJSON_Parse(ingress_json) : NULL;
+
+	if (cJSON_IsArray(ing))
+		return ing;
+	cJSON_Delete(ing);
+	return cJSON_CreateArray();
+}
+
+char *pd_pool_status_patch(const char *rv, const char *ingress_json,
+			   const struct pd_addr *addrs, size_t n)
 {
 	cJSON *p = cJSON_CreateObject();
-	cJSON *lb = cJSON_AddObjectToObject(
-		cJSON_AddObjectToObject(p, "status"), "loadBalancer");
-	cJSON *ing = cJSON_AddArrayToObject(lb, "ingress");
-	char *out;
+	cJSON *ing = existing_ingress(ingress_json);
+	cJSON *lb;
+	char *out = NULL;
 
+	if (!p || !ing || !rv || !*rv)
+		goto out;
+	/* a merge patch naming resourceVersion is a precondition: 409 if
+	 * the Service moved since we read it (another leader wrote) */
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(p, "metadata"),
+				"resourceVersion", rv);
+	lb = cJSON_AddObjectToObject(cJSON_AddObjectToObject(p, "status"),
+				     "loadBalancer");
 	for (size_t i = 0; i < n; i++) {
 		char s[PD_ADDR_STRLEN];
 		cJSON *e = cJSON_CreateObject();
@@ -93,7 +112,11 @@ char *pd_pool_status_patch(const struct pd_addr *addrs, size_t n)
 		cJSON_AddStringToObject(e, "ip", pd_addr_str(&addrs[i], s));
 		cJSON_AddItemToArray(ing, e);
 	}
+	cJSON_AddItemToObject(lb, "ingress", ing);
+	ing = NULL;
 	out = cJSON_PrintUnformatted(p);
+out:
+	cJSON_Delete(ing);
 	cJSON_Delete(p);
 	return out;
 }

@@ -16,11 +16,13 @@ void pd_pool_pass_init(struct pd_pool_pass *p, struct pd_reconciler *rec,
 			   PD_POOL_PASS_MAX,
 	};
 	pd_hmap_init(&p->busy);
+	pd_hmap_init(&p->starved);
 }
 
 void pd_pool_pass_fini(struct pd_pool_pass *p)
 {
 	pd_hmap_fini(&p->busy);
+	pd_hmap_fini(&p->starved);
 }
 
 static void patch_done(void *ctx, const char *key, int res, long status,
@@ -44,19 +46,35 @@ static void patch_status(struct pd_pool_pass *p, const struct k8s_service *s,
 		.content_type = "application/merge-patch+json",
 		.key = key, .done = patch_done, .ctx = p,
 	};
-	struct pd_addr all[8];
 	char path[1024];
-	size_t k = 0;
 
-	for (size_t i = 0; i < s->n_ingress_ips && k < 6; i++)
-		all[k++] = s->ingress_ips[i];
-	for (size_t i = 0; i < n; i++)
-		all[k++] = a[i];
 	snprintf(path, sizeof(path),
 		 "/api/v1/namespaces/%s/services/%s/status", s->meta.ns,
 		 s->meta.name);
-	if (pd_api_write(p->http, &t, path, pd_pool_status_patch(all, k)))
+	if (pd_api_write(p->http, &t, path,
+			 pd_pool_status_patch(s->meta.resource_version,
+					      s->ingress_json, a, n)))
 		pd_hmap_sdel(&p->busy, key);
+}
+
+/* No free address for @key in @pool: told once until it changes. */
+static void exhausted(struct pd_pool_pass *p, const char *key,
+		      const struct k8s_service *s, const struct pd_cidr *pool)
+{
+	char a[PD_ADDR_STRLEN], msg[256];
+
+	p->exhausted++;
+	if (pd_hmap_sget(&p->starved, key) ||
+	    pd_hmap_sput(&p->starved, key, (void *)1, NULL))
+		return;
+	snprintf(msg, sizeof(msg), "no free address left in --vip-pool "
+		 "%s/%u for this Service", pd_addr_str(&pool->addr, a),
+		 pool->plen);
+	pd_warn(p->log, "msg=\"VIP pool exhausted\" service=%s pool=%s/%u",
+		key, a, pool->plen);
+	if (p->events)
+		pd_event_service(p->events, s->meta.ns, s->meta.name,
+				 s->meta.uid, "VIPPoolExhausted", msg);
 }
 
 /* Every VIP in use: Services' ingress and externalIPs, allocations. */
@@ -95,11 +113,15 @@ static void pool_service(struct pd_pool_pass *p, const char *key,
 			continue;
 		if (have && have->n > n && have->addr[n].af == pool->addr.af)
 			got[n] = have->addr[n];		/* keep it */
-		else if (pd_pool_alloc(pool, used, &got[n]))
+		else if (pd_pool_alloc(pool, used, &got[n])) {
+			exhausted(p, key, s, pool);
 			continue;
+		}
 		pd_hmap_put(used, &got[n], sizeof(got[n]), (void *)1, NULL);
 		n++;
 	}
+	if (n)
+		pd_hmap_sdel(&p->starved, key);
 	if (!n) {
 		if (have)
 			pd_rec_set_alloc(p->rec, key, NULL, 0);
@@ -137,4 +159,23 @@ void pd_pool_pass(struct pd_pool_pass *p)
 	}
 out:
 	pd_hmap_fini(&used);
+}
+
+void pd_pool_pass_stepdown(struct pd_pool_pass *p)
+{
+	struct pd_hmap_iter it;
+	struct pd_hmap_ent *e, *next;
+
+	for (e = pd_hmap_first(&p->rec->allocs, &it); e; e = next) {
+		char key[K8S_KEY_LEN];
+
+		next = pd_hmap_next(&p->rec->allocs, &it);
+		snprintf(key, sizeof(key), "%.*s", (int)e->klen, e->key);
+		pd_rec_set_alloc(p->rec, key, NULL, 0);
+		p->stepdowns++;
+	}
+	pd_hmap_fini(&p->busy);
+	pd_hmap_init(&p->busy);
+	pd_hmap_fini(&p->starved);
+	pd_hmap_init(&p->starved);
 }
