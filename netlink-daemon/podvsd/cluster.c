@@ -103,6 +103,12 @@ bool pd_cluster_synced(const struct pd_cluster *c)
 	return c->services.synced && c->slices.synced && c->pods.synced;
 }
 
+uint64_t pd_cluster_api_stale_since(const struct pd_cluster *c,
+				    uint64_t now_ms)
+{
+	return c->up ? pd_api_stale_since(&c->fresh, now_ms) : 0;
+}
+
 bool pd_cluster_api_ok(const struct pd_cluster *c)
 {
 	return c->up && c->services.state != PD_INF_BACKOFF &&
@@ -293,6 +299,10 @@ int pd_cluster_init(struct pd_cluster *c, const struct pd_cluster_cfg *cfg,
 	err = err ?: node_init(c, cfg->loop, &tr, cfg->node_name);
 	if (err)
 		return err;
+	pd_api_fresh_init(&c->fresh, &c->http);
+	pd_api_fresh_add(&c->fresh, &c->services);
+	pd_api_fresh_add(&c->fresh, &c->slices);
+	pd_api_fresh_add(&c->fresh, &c->pods);
 	leases_init(c, cfg->node_name);
 	pd_events_init(&c->events, &c->http, c->log, cfg->node_name);
 	c->up = true;

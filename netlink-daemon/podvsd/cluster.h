@@ -14,6 +14,7 @@
 #include "base/loop.h"
 #include "k8s/events.h"
 #include "k8s/http_client.h"
+#include "k8s/api_fresh.h"
 #include "k8s/informer.h"
 #include "k8s/kubeconfig.h"
 #include "k8s/lease.h"
@@ -57,6 +58,9 @@ struct pd_cluster {
 	struct pd_events events;	/* Warning Events about Services */
 	struct pd_elector leader;	/* Lease podvsd-leader */
 	struct pd_elector gw;		/* Lease podvsd-gw-<node>: our report */
+	/* the staleness signal (k8s/api_fresh.h): the connection and the
+	 * Service, EndpointSlice and Pod informers; read it, never write */
+	struct pd_api_fresh fresh;
 	bool up;
 };
 
@@ -68,6 +72,9 @@ void pd_cluster_fini(struct pd_cluster *c);
 bool pd_cluster_synced(const struct pd_cluster *c);
 /* Is the API server reachable: no informer of the tables backing off? */
 bool pd_cluster_api_ok(const struct pd_cluster *c);
+/* The staleness signal: 0 when fresh, else stale since (monotonic ms). */
+uint64_t pd_cluster_api_stale_since(const struct pd_cluster *c,
+				    uint64_t now_ms);
 /* Every retryPeriod: leader election and the gateway report. */
 void pd_cluster_lease_tick(struct pd_cluster *c);
 /* Shutdown: release both Leases; true once nothing is in flight. */
