@@ -103,22 +103,21 @@ bool pd_cluster_synced(const struct pd_cluster *c)
 	return c->services.synced && c->slices.synced && c->pods.synced;
 }
 
-/*
- * The API server is reachable: it answered within PD_API_FRESH_MS (the
- * Lease renewals every 2 s keep that true on a live connection) and no
- * informer is backing off.  An informer that is merely (re)connecting is
- * not proof of life: towards a black hole its requests hang, neither
- * failing nor answering, so the answer's age is what says "lost".
- */
-#define PD_API_FRESH_MS		15000
+uint64_t pd_cluster_api_stale_since(const struct pd_cluster *c,
+				    uint64_t now_ms)
+{
+	return c->up ? pd_api_stale_since(&c->fresh, now_ms) : 0;
+}
 
+/*
+ * The one staleness signal (k8s/api_fresh.h) that /readyz and the VIP
+ * announcement use, read by the gate leader too: an informer that is
+ * merely (re)connecting is no proof of life, since towards a black hole
+ * its requests hang; the probe's unanswered deadline says "dead".
+ */
 bool pd_cluster_api_ok(const struct pd_cluster *c)
 {
-	return c->up && pd_http_heard_within(&c->http, pd_now_ms(),
-					     PD_API_FRESH_MS) &&
-	       c->services.state != PD_INF_BACKOFF &&
-	       c->slices.state != PD_INF_BACKOFF &&
-	       c->pods.state != PD_INF_BACKOFF;
+	return c->up && !pd_cluster_api_stale_since(c, pd_now_ms());
 }
 
 /*
@@ -333,6 +332,10 @@ int pd_cluster_init(struct pd_cluster *c, const struct pd_cluster_cfg *cfg,
 	err = err ?: node_init(c, cfg->loop, &tr, cfg->node_name);
 	if (err)
 		return err;
+	pd_api_fresh_init(&c->fresh, &c->http);
+	pd_api_fresh_add(&c->fresh, &c->services);
+	pd_api_fresh_add(&c->fresh, &c->slices);
+	pd_api_fresh_add(&c->fresh, &c->pods);
 	leases_init(c, cfg->node_name);
 	pd_events_init(&c->events, &c->http, c->log, cfg->node_name);
 	c->up = true;

@@ -14,6 +14,7 @@
 #include "base/loop.h"
 #include "k8s/events.h"
 #include "k8s/http_client.h"
+#include "k8s/api_fresh.h"
 #include "k8s/informer.h"
 #include "k8s/kubeconfig.h"
 #include "k8s/lease.h"
@@ -57,6 +58,9 @@ struct pd_cluster {
 	struct pd_events events;	/* Warning Events about Services */
 	struct pd_elector leader;	/* Lease podvsd-leader */
 	struct pd_elector gw;		/* Lease podvsd-gw-<node>: our report */
+	/* the staleness signal (k8s/api_fresh.h): the connection and the
+	 * Service, EndpointSlice and Pod informers; read it, never write */
+	struct pd_api_fresh fresh;
 	bool up;
 };
 
@@ -66,7 +70,7 @@ int pd_cluster_init(struct pd_cluster *c, const struct pd_cluster_cfg *cfg,
 void pd_cluster_fini(struct pd_cluster *c);
 /* Has every informer finished its first list? */
 bool pd_cluster_synced(const struct pd_cluster *c);
-/* Is the API server reachable: no informer of the tables backing off? */
+/* Is the API server reachable: the view is not stale (api_fresh.h)? */
 bool pd_cluster_api_ok(const struct pd_cluster *c);
 /*
  * pd_cluster_view_rv - the resourceVersions of the Services,
@@ -75,6 +79,9 @@ bool pd_cluster_api_ok(const struct pd_cluster *c);
  * when one is not a decimal integer.  For the gateway report (gate.h).
  */
 int pd_cluster_view_rv(const struct pd_cluster *c, uint64_t rv[3]);
+/* The staleness signal: 0 when fresh, else stale since (monotonic ms). */
+uint64_t pd_cluster_api_stale_since(const struct pd_cluster *c,
+				    uint64_t now_ms);
 /* Every retryPeriod: leader election and the gateway report. */
 void pd_cluster_lease_tick(struct pd_cluster *c);
 /* Shutdown: release both Leases; true once nothing is in flight. */

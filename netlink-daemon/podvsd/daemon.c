@@ -186,7 +186,8 @@ static void on_ann_tick(struct pd_loop *loop, struct pd_timer *t)
 		redirects_pass(d, false);
 	if (!d->ann_on)
 		return;
-	pd_ann_api(&d->ann, pd_cluster_api_ok(&d->cluster), now);
+	pd_ann_api_stale(&d->ann, pd_cluster_api_stale_since(&d->cluster, now),
+			 now);
 	pd_ann_tick(&d->ann, now);
 }
 
@@ -490,6 +491,7 @@ static int metrics_init(struct podvsd *d)
 		.api_up = &d->cluster.up,
 		.informers = { &d->cluster.services, &d->cluster.slices },
 		.api = &d->cluster.http.stats,
+		.fresh = &d->cluster.fresh,
 		.events_posted = &d->cluster.events.posted,
 		.leader = &d->cluster.leader,
 		.gw = &d->cluster.gw,

@@ -118,6 +118,37 @@ static void render_informers(const struct pd_metrics_src *src, FILE *out)
 	    false);
 	FAM(src, out, "podvsd_malformed_total", "Unparsable responses.",
 	    malformed, false);
+	FAM(src, out, "podvsd_watch_idle_timeouts_total",
+	    "Watches cut for sending nothing past the bookmark period.",
+	    idle_timeouts, false);
+	FAM(src, out, "podvsd_throttled_total",
+	    "429 Too Many Requests answers to lists and watches.",
+	    throttled, false);
+}
+
+static void render_api_conn(const struct pd_metrics_src *src, FILE *out)
+{
+	const struct pd_http_stats *api = src->api;
+	uint64_t now = pd_now_ms();
+	uint64_t since = src->fresh ? pd_api_stale_since(src->fresh, now) : 0;
+
+	M(out, "podvsd_api_http_version", "gauge",
+	  "HTTP version of the last API answer (11: 1.1, 20: 2).", " %ld",
+	  api->http_version);
+	M(out, "podvsd_api_probes_total", "counter",
+	  "Liveness requests on the API connection.", " %lu", api->probes);
+	M(out, "podvsd_api_probe_failures_total", "counter",
+	  "Liveness requests that got no answer in time.", " %lu",
+	  api->probe_failures);
+	M(out, "podvsd_api_connection_resets_total", "counter",
+	  "API connections declared dead and closed.", " %lu", api->resets);
+	M(out, "podvsd_api_throttled_total", "counter",
+	  "429 answers to any API request.", " %lu", api->throttled);
+	M(out, "podvsd_api_stale", "gauge",
+	  "1 while the view of the API is stale.", " %d", since != 0);
+	M(out, "podvsd_api_stale_seconds", "gauge",
+	  "How long the view of the API has been stale (0: fresh).", " %.3f",
+	  since ? (double)(now - since) / 1000 : 0.0);
 }
 
 static void render_gate(const struct pd_metrics_src *src, FILE *out)
@@ -182,6 +213,7 @@ static void render_cluster(const struct pd_metrics_src *src, FILE *out)
 	if (!*src->api_up)
 		return;
 	render_informers(src, out);
+	render_api_conn(src, out);
 	M(out, "podvsd_api_requests_total", "counter",
 	  "Requests sent to the API server.", " %lu", api->requests);
 	M(out, "podvsd_api_failures_total", "counter",
@@ -268,6 +300,11 @@ bool pd_metrics_ready(const struct pd_metrics *m, const char **why)
 	}
 	if (rec->need_full && rec->stats.sync_errors) {
 		*why = "the last sync failed";
+		return false;
+	}
+	if (m->src.fresh && *m->src.api_up &&
+	    pd_api_stale_since(m->src.fresh, pd_now_ms())) {
+		*why = "the view of the API server is stale";
 		return false;
 	}
 	*why = "ok";

@@ -4,8 +4,10 @@
  *
  *   /metrics      Prometheus text format (see pd_metrics_render)
  *   /healthz      200 while the event loop runs
- *   /readyz       200 once the caches are synced and the last sync
- *                 succeeded, else 503 with the reason
+ *   /readyz       200 once the caches are synced, the last sync
+ *                 succeeded and the view of the API is fresh (the
+ *                 staleness signal, k8s/api_fresh.h), else 503 with
+ *                 the reason
  *   /debug/table  the VS table podvsd believes the kernel holds, one
  *                 "proto vip:port sched owner = dest..." line per VS
  *
@@ -24,6 +26,7 @@
 #include "base/http_server.h"
 #include "base/log.h"
 #include "gate/gate.h"
+#include "k8s/api_fresh.h"
 #include "k8s/http_client.h"
 #include "k8s/informer.h"
 #include "k8s/lease.h"
@@ -43,6 +46,7 @@ struct pd_metrics_src {
 	const bool *api_up;
 	const struct pd_informer *informers[2];	/* Services, EndpointSlices */
 	const struct pd_http_stats *api;
+	const struct pd_api_fresh *fresh;	/* NULL: never stale */
 	const unsigned long *events_posted;
 	const struct pd_elector *leader;	/* the leader Lease */
 	const struct pd_elector *gw;		/* this gateway's Lease */

@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/timerfd.h>
 
+#include "podvsd/k8s/api_fresh.h"
 #include "podvsd/k8s/informer.h"
 
 struct fake {
@@ -40,6 +42,7 @@ static int fake_start(void *t, struct pd_http_req *r)
 	snprintf(f->paths[f->started++ % 16], 1024, "%s", r->path);
 	f->req = r;
 	r->active = true;
+	r->retry_after_s = 0;	/* as pd_http does per request */
 	return 0;
 }
 
@@ -206,7 +209,9 @@ static const char *last_path(struct env *e)
 static void list_two_pages(struct env *e)
 {
 	assert_int_equal(pd_informer_start(&e->inf), 0);
-	assert_string_equal(last_path(e), "/api/v1/things?limit=500");
+	/* the first list is served from the watch cache (D18) */
+	assert_string_equal(last_path(e),
+			    "/api/v1/things?limit=500&resourceVersion=0");
 	respond(e, 200, "{'metadata': {'resourceVersion': '10', 'continue': "
 		"'tok/=1'}, 'items': [" ITEM("a", "5") "," ITEM("b", "7") "]}");
 	/* the continue token is URL-encoded */
@@ -232,7 +237,7 @@ static void test_path_with_query(void **state)
 					  "metadata.name%3Dgw1", &ops, &e->f), 0);
 	assert_int_equal(pd_informer_start(&e->inf), 0);
 	assert_string_equal(last_path(e), "/api/v1/nodes?fieldSelector="
-			    "metadata.name%3Dgw1&limit=500");
+			    "metadata.name%3Dgw1&limit=500&resourceVersion=0");
 	respond(e, 200, "{'metadata': {'resourceVersion': '10'}, 'items': []}");
 	assert_non_null(strstr(last_path(e), "/api/v1/nodes?fieldSelector="
 			       "metadata.name%3Dgw1&watch=1&"));
@@ -328,6 +333,9 @@ static void test_malformed_event_relists_after_backoff(void **state)
 	assert_int_equal(e->inf.stats.malformed, 1);
 	fire_backoff(e);
 	assert_int_equal(e->inf.state, PD_INF_LISTING);
+	/* a relist after an error: from the cache, never older than rv 10 */
+	assert_string_equal(last_path(e), "/api/v1/things?limit=500&"
+			    "resourceVersion=10&resourceVersionMatch=NotOlderThan");
 	/* an event without an object, or of unknown type, is malformed */
 	respond(e, 200, "{'metadata': {'resourceVersion': '50'}, 'items': []}");
 	assert_false(feed(e, "{'type': 'ADDED'}\n"));
@@ -391,10 +399,12 @@ static void test_list_error_retries_list(void **state)
 	pd_informer_start(&e->inf);
 	respond(e, 500, "{'message': 'etcd down'}");
 	fire_backoff(e);
-	assert_string_equal(last_path(e), "/api/v1/things?limit=500");
+	assert_string_equal(last_path(e),
+			    "/api/v1/things?limit=500&resourceVersion=0");
 	respond(e, 403, "{'message': 'forbidden'}");
 	fire_backoff(e);
-	assert_string_equal(last_path(e), "/api/v1/things?limit=500");
+	assert_string_equal(last_path(e),
+			    "/api/v1/things?limit=500&resourceVersion=0");
 	env_free(e);
 }
 
@@ -426,6 +436,126 @@ static void test_backoff_schedule(void **state)
 	env_free(e);
 }
 
+/* ms until @t fires, 0 when disarmed */
+static uint64_t armed_ms(const struct pd_timer *t)
+{
+	struct itimerspec its;
+
+	assert_int_equal(timerfd_gettime(t->io.fd, &its), 0);
+	return (uint64_t)its.it_value.tv_sec * 1000 +
+	       (uint64_t)its.it_value.tv_nsec / 1000000;
+}
+
+/* Within 1 s below @want: the timer was armed with @want just now. */
+static void assert_armed(const struct pd_timer *t, uint64_t want)
+{
+	uint64_t ms = armed_ms(t);
+
+	assert_true(ms <= want && ms + 1000 > want);
+}
+
+/*
+ * D6: a watch that sends nothing, not even a bookmark, for the bookmark
+ * period plus slack is cut and re-watched from its resourceVersion;
+ * every byte re-arms the limit, and the informer counts as failing from
+ * the stream's last byte.
+ */
+static void test_watch_idle_timeout(void **state)
+{
+	struct env *e = env_new();
+	uint64_t t0;
+
+	(void)state;
+	list_two_pages(e);
+	assert_int_equal(e->inf.state, PD_INF_WATCHING);
+	assert_armed(&e->inf.idle, PD_WATCH_IDLE_MS);
+	assert_true(PD_WATCH_IDLE_MS > PD_BOOKMARK_PERIOD_MS);
+	e->f.req->on_status(e->f.req, 200);
+	assert_true(feed(e, "{'type': 'BOOKMARK', 'object': {'metadata': "
+			 "{'resourceVersion': '12'}}}\n"));
+	assert_armed(&e->inf.idle, PD_WATCH_IDLE_MS);
+	assert_int_equal(e->inf.unhealthy_since_ms, 0);
+	t0 = e->inf.last_data_ms;
+	/* the limit passes: cut, re-watched after a backoff, from rv 12 */
+	e->inf.idle.fn(&e->loop, &e->inf.idle);
+	assert_false(e->f.req->active);
+	assert_int_equal(e->inf.stats.idle_timeouts, 1);
+	assert_int_equal(e->inf.unhealthy_since_ms, t0);
+	assert_int_equal(armed_ms(&e->inf.idle), 0);
+	fire_backoff(e);
+	assert_int_equal(e->inf.state, PD_INF_WATCHING);
+	assert_non_null(strstr(last_path(e), "resourceVersion=12&"));
+	/* the new stream answers: current again */
+	e->f.req->on_status(e->f.req, 200);
+	assert_int_equal(e->inf.unhealthy_since_ms, 0);
+	/* a stream that ends disarms the limit */
+	respond(e, 200, "");
+	assert_int_equal(armed_ms(&e->inf.idle), 0);
+	env_free(e);
+}
+
+/* D18: a 429's Retry-After stretches the backoff, within the cap. */
+static void test_retry_after(void **state)
+{
+	struct env *e = env_new();
+
+	(void)state;
+	pd_informer_start(&e->inf);
+	e->f.req->retry_after_s = 20;
+	respond(e, 429, "{'message': 'too many requests'}");
+	assert_int_equal(e->inf.stats.throttled, 1);
+	assert_armed(&e->inf.backoff, 20000);
+	fire_backoff(e);
+	e->f.req->retry_after_s = 100000;
+	respond(e, 429, "{'message': 'too many requests'}");
+	assert_armed(&e->inf.backoff, PD_RETRY_AFTER_MAX_MS);
+	fire_backoff(e);
+	/* without Retry-After: the jittered backoff (third step, <= 2 s) */
+	respond(e, 503, "{'message': 'unavailable'}");
+	assert_true(armed_ms(&e->inf.backoff) <= 2000);
+	assert_int_equal(e->inf.stats.throttled, 2);
+	env_free(e);
+}
+
+/*
+ * D7: the staleness signal.  A failing informer counts after the grace
+ * period, from when it began failing; a dead connection at once; the
+ * earliest wins; recovery clears it.
+ */
+static void test_stale_signal(void **state)
+{
+	struct env *e = env_new();
+	struct pd_http http = { 0 };
+	struct pd_api_fresh f;
+	uint64_t t0, now;
+
+	(void)state;
+	pd_api_fresh_init(&f, &http);
+	assert_int_equal(pd_api_fresh_add(&f, &e->inf), 0);
+	pd_informer_start(&e->inf);
+	assert_int_equal(pd_api_stale_since(&f, pd_now_ms()), 0);
+	respond(e, 500, "{'message': 'etcd down'}");
+	t0 = e->inf.unhealthy_since_ms;
+	assert_true(t0 != 0);
+	/* one failed request: not stale within the grace period */
+	assert_int_equal(pd_api_stale_since(&f, t0 + PD_API_STALE_GRACE_MS - 1),
+			 0);
+	now = t0 + PD_API_STALE_GRACE_MS;
+	assert_int_equal(pd_api_stale_since(&f, now), t0);
+	/* a connection declared dead earlier: stale since then, at once */
+	http.dead_since_ms = t0 - 7000;
+	assert_int_equal(pd_api_stale_since(&f, t0), t0 - 7000);
+	http.dead_since_ms = 0;
+	/* the relist completes: fresh */
+	fire_backoff(e);
+	respond(e, 200, "{'metadata': {'resourceVersion': '5'}, 'items': []}");
+	assert_int_equal(pd_api_stale_since(&f, now), 0);
+	for (int i = 0; i < PD_API_FRESH_MAX - 1; i++)
+		assert_int_equal(pd_api_fresh_add(&f, &e->inf), 0);
+	assert_int_equal(pd_api_fresh_add(&f, &e->inf), -ENOSPC);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -440,6 +570,9 @@ int main(void)
 		cmocka_unit_test(test_list_error_retries_list),
 		cmocka_unit_test(test_empty_watch_end_backs_off),
 		cmocka_unit_test(test_backoff_schedule),
+		cmocka_unit_test(test_watch_idle_timeout),
+		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_stale_signal),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_informer", tests, NULL,

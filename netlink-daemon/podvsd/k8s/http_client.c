@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <strings.h>
 
 #include "k8s/http_client.h"
 
@@ -30,36 +31,56 @@ static void on_sock(struct pd_loop *loop, struct pd_io *io, uint32_t events)
 	check_done(h);
 }
 
+static void sock_free(struct pd_http *h, struct pd_http_sock *hs)
+{
+	pd_loop_unwatch(h->loop, &hs->io);
+	*hs->pprev = hs->next;
+	if (hs->next)
+		hs->next->pprev = hs->pprev;
+	free(hs);
+}
+
+static struct pd_http_sock *sock_new(struct pd_http *h, curl_socket_t s)
+{
+	struct pd_http_sock *hs = calloc(1, sizeof(*hs));
+
+	if (!hs)
+		return NULL;
+	hs->io.fd = s;
+	hs->io.fn = on_sock;
+	hs->io.ctx = h;
+	hs->next = h->socks;
+	hs->pprev = &h->socks;
+	if (h->socks)
+		h->socks->pprev = &hs->next;
+	h->socks = hs;
+	curl_multi_assign(h->multi, s, hs);
+	return hs;
+}
+
 static int sock_cb(CURL *e, curl_socket_t s, int what, void *userp,
 		   void *socketp)
 {
 	struct pd_http *h = userp;
-	struct pd_io *io = socketp;
+	struct pd_http_sock *hs = socketp;
 	uint32_t ev = 0;
 
 	(void)e;
 	if (what == CURL_POLL_REMOVE) {
-		if (io) {
-			pd_loop_unwatch(h->loop, io);
-			free(io);
-		}
+		if (hs)
+			sock_free(h, hs);
 		curl_multi_assign(h->multi, s, NULL);
 		return 0;
 	}
-	if (!io) {
-		io = calloc(1, sizeof(*io));
-		if (!io)
-			return -1;
-		io->fd = s;
-		io->fn = on_sock;
-		io->ctx = h;
-		curl_multi_assign(h->multi, s, io);
-	}
+	if (!hs)
+		hs = sock_new(h, s);
+	if (!hs)
+		return -1;
 	if (what & CURL_POLL_IN)
 		ev |= EPOLLIN;
 	if (what & CURL_POLL_OUT)
 		ev |= EPOLLOUT;
-	return pd_loop_watch(h->loop, io, ev) ? -1 : 0;
+	return pd_loop_watch(h->loop, &hs->io, ev) ? -1 : 0;
 }
 
 static int timer_cb(CURLM *m, long timeout_ms, void *userp)
@@ -109,6 +130,67 @@ static void on_token_timer(struct pd_loop *loop, struct pd_timer *t)
 	pd_http_reload_token(t->ctx);
 }
 
+uint64_t pd_http_dead_since(const struct pd_http *h)
+{
+	return h->dead_since_ms;
+}
+
+/*
+ * Shut every socket down: reads then return EOF at once, so curl fails
+ * each stream on them and closes the connection instead of reusing it
+ * (a silently dead peer never answers, and curl 7.88 keeps a multiplexed
+ * connection whose stream timed out).  The events arrive through the
+ * loop; nothing is freed here.
+ */
+static void reset_since(struct pd_http *h, uint64_t since, const char *why)
+{
+	struct pd_http_sock *hs;
+	unsigned int n = 0;
+	char q[600];
+
+	if (!h->dead_since_ms)
+		h->dead_since_ms = since ? since : 1;
+	for (hs = h->socks; hs; hs = hs->next, n++)
+		shutdown(hs->io.fd, SHUT_RDWR);
+	h->stats.resets++;
+	pd_warn(h->log, "msg=\"API connection declared dead, reconnecting\" "
+		"sockets=%u err=%s", n, pd_quote(why, q, sizeof(q)));
+}
+
+void pd_http_reset(struct pd_http *h, const char *why)
+{
+	reset_since(h, pd_now_ms(), why);
+}
+
+static void probe_done(struct pd_http_req *r, int res, long status,
+		       const char *body, size_t len, const char *errmsg)
+{
+	struct pd_http *h = r->ctx;
+
+	(void)status, (void)body, (void)len;
+	if (!res)
+		return;		/* any HTTP answer: alive (finish() noted it) */
+	h->stats.probe_failures++;
+	reset_since(h, h->probe_sent_ms, errmsg);
+}
+
+static void on_probe_timer(struct pd_loop *loop, struct pd_timer *t)
+{
+	struct pd_http *h = t->ctx;
+
+	(void)loop;
+	if (h->probe.active)
+		return;		/* still waiting: its own deadline decides */
+	snprintf(h->probe.path, sizeof(h->probe.path), "%s",
+		 PD_HTTP_PROBE_PATH);
+	h->probe.timeout_s = PD_HTTP_PROBE_TIMEOUT_S;
+	h->probe.on_done = probe_done;
+	h->probe.ctx = h;
+	h->probe_sent_ms = pd_now_ms();
+	if (!pd_http_start(h, &h->probe))
+		h->stats.probes++;
+}
+
 int pd_http_init(struct pd_http *h, struct pd_loop *loop, struct pd_log *log,
 		 struct pd_kube_config *cfg)
 {
@@ -118,7 +200,7 @@ int pd_http_init(struct pd_http *h, struct pd_loop *loop, struct pd_log *log,
 	h->loop = loop;
 	h->log = log;
 	h->cfg = cfg;
-	h->timer.io.fd = h->token_timer.io.fd = -1;
+	h->timer.io.fd = h->token_timer.io.fd = h->probe_timer.io.fd = -1;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT))
 		return -EIO;
 	h->multi = curl_multi_init();
@@ -133,6 +215,9 @@ int pd_http_init(struct pd_http *h, struct pd_loop *loop, struct pd_log *log,
 	err = err ?: pd_timer_init(loop, &h->token_timer, on_token_timer, h);
 	err = err ?: pd_timer_arm_ms(&h->token_timer, PD_TOKEN_REREAD_MS,
 				     PD_TOKEN_REREAD_MS);
+	err = err ?: pd_timer_init(loop, &h->probe_timer, on_probe_timer, h);
+	err = err ?: pd_timer_arm_ms(&h->probe_timer, PD_HTTP_PROBE_MS,
+				     PD_HTTP_PROBE_MS);
 	return err;
 }
 
@@ -166,6 +251,54 @@ static size_t write_cb(char *p, size_t size, size_t n, void *ud)
 	memcpy(r->buf + r->len, p, len);
 	r->len += len;
 	r->buf[r->len] = '\0';
+	return len;
+}
+
+static void note_answer(struct pd_http *h, struct pd_http_req *r)
+{
+	long v = 0;
+
+	curl_easy_getinfo(r->easy, CURLINFO_HTTP_VERSION, &v);
+	v = v == CURL_HTTP_VERSION_2_0 ? 20 : v == CURL_HTTP_VERSION_1_1 ?
+	    11 : v == CURL_HTTP_VERSION_1_0 ? 10 : 0;
+	if (v != h->stats.http_version)
+		pd_info(h->log, "msg=\"API server answered\" http_version=%s",
+			v == 20 ? "2" : v == 11 ? "1.1" : v == 10 ? "1.0" :
+			"unknown");
+	h->stats.http_version = v;
+	h->last_answer_ms = pd_now_ms();
+	if (h->dead_since_ms)
+		pd_info(h->log, "msg=\"API connection alive again\" "
+			"after_ms=%llu", (unsigned long long)
+			(h->last_answer_ms - h->dead_since_ms));
+	h->dead_since_ms = 0;
+}
+
+/* Retry-After, and the end of the headers (on_status). */
+static size_t header_cb(char *p, size_t size, size_t n, void *ud)
+{
+	struct pd_http_req *r = ud;
+	size_t len = size * n;
+
+	if (len > 12 && !strncasecmp(p, "Retry-After:", 12)) {
+		char *end;
+		long s = strtol(p + 12, &end, 10);
+
+		/* seconds only; an HTTP-date leaves our own backoff */
+		r->retry_after_s = end != p + 12 && s > 0 ? s : 0;
+	} else if (len <= 2 && (p[0] == '\r' || p[0] == '\n')) {
+		long status = 0;
+
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (status < 200)
+			return len;	/* an interim 1xx */
+		r->status = status;
+		note_answer(r->http, r);
+		if (status == 429)
+			r->http->stats.throttled++;
+		if (r->on_status)
+			r->on_status(r, status);
+	}
 	return len;
 }
 
@@ -270,6 +403,8 @@ static int setup_easy(struct pd_http *h, struct pd_http_req *r)
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "podvsd/" PODVS_VERSION);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, r);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 10L);
@@ -299,6 +434,7 @@ static int launch(struct pd_http *h, struct pd_http_req *r)
 		return err;
 	r->len = 0;
 	r->status = 0;
+	r->retry_after_s = 0;
 	r->aborted = false;
 	r->errbuf[0] = '\0';
 	if (curl_multi_add_handle(h->multi, r->easy)) {
@@ -347,8 +483,6 @@ static void finish(struct pd_http *h, struct pd_http_req *r, CURLcode res)
 	int code = r->aborted ? PD_HTTP_ABORTED : (int)res;
 
 	curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (!res)
-		h->last_answer_ms = pd_now_ms();
 	if (status == 401)
 		h->stats.unauthorized++;
 	/* a 401: the token may have rotated; re-read it and retry once */
@@ -363,6 +497,10 @@ static void finish(struct pd_http *h, struct pd_http_req *r, CURLcode res)
 	}
 	if (res && !r->aborted)
 		h->stats.failures++;
+	/* the connection of a timed-out request is suspect: the probe may
+	 * be what timed out, or a watch past its deadline */
+	if (res == CURLE_OPERATION_TIMEDOUT && r != &h->probe)
+		pd_http_reset(h, msg);
 	r->buf = NULL;
 	r->len = r->cap = 0;
 	r->on_done(r, code, res ? 0 : status, buf ? buf : "", len, msg);
@@ -386,6 +524,8 @@ static void check_done(struct pd_http *h)
 
 void pd_http_fini(struct pd_http *h)
 {
+	pd_http_cancel(h, &h->probe);
+	pd_timer_fini(h->loop, &h->probe_timer);
 	pd_timer_fini(h->loop, &h->token_timer);
 	pd_timer_fini(h->loop, &h->timer);
 	if (h->multi)

@@ -22,10 +22,34 @@ uint64_t pd_informer_next_backoff(struct pd_informer *inf)
 	return d / 2 + rand_r(&inf->seed) % (d / 2 + 1);
 }
 
+static void set_healthy(struct pd_informer *inf)
+{
+	if (inf->unhealthy_since_ms)
+		pd_info(inf->log, "msg=\"current again\" resource=%s "
+			"after_ms=%llu", inf->name, (unsigned long long)
+			(pd_now_ms() - inf->unhealthy_since_ms));
+	inf->unhealthy_since_ms = 0;
+}
+
+/* Retry-After stretches the backoff, within PD_RETRY_AFTER_MAX_MS. */
+static uint64_t retry_delay(struct pd_informer *inf)
+{
+	uint64_t d = pd_informer_next_backoff(inf);
+	uint64_t ra = (uint64_t)inf->req.retry_after_s * 1000;
+
+	if (ra > PD_RETRY_AFTER_MAX_MS)
+		ra = PD_RETRY_AFTER_MAX_MS;
+	return ra > d ? ra : d;
+}
+
 static void retry(struct pd_informer *inf, bool relist, const char *why)
 {
-	uint64_t delay = pd_informer_next_backoff(inf);
+	uint64_t delay = retry_delay(inf);
 	char q[600];
+
+	if (!inf->unhealthy_since_ms)
+		inf->unhealthy_since_ms = pd_now_ms();
+	pd_timer_arm_ms(&inf->idle, 0, 0);
 
 	inf->relist |= relist;
 	pd_warn(inf->log, "msg=\"%s failed, retrying\" resource=%s in_ms=%llu "
@@ -97,17 +121,36 @@ static char query_sep(const struct pd_informer *inf)
 	return strchr(inf->path, '?') ? '&' : '?';
 }
 
+/*
+ * Which resourceVersion a list asks for (D18): a page after the first
+ * carries only its continue token; the first list "0" (any, from the
+ * watch cache); a relist "not older than" what we hold; after a 410
+ * none, a consistent read.
+ */
+static void list_rv(const struct pd_informer *inf, char *buf, size_t size)
+{
+	if (inf->cont[0] || inf->consistent)
+		buf[0] = '\0';
+	else if (!inf->rv[0])
+		snprintf(buf, size, "&resourceVersion=0");
+	else
+		snprintf(buf, size, "&resourceVersion=%s"
+			 "&resourceVersionMatch=NotOlderThan", inf->rv);
+}
+
 static void list_page(struct pd_informer *inf)
 {
-	char *cont = NULL;
+	char *cont = NULL, rv[128];
 
 	if (inf->cont[0])
 		cont = curl_easy_escape(NULL, inf->cont, 0);
-	snprintf(inf->req.path, sizeof(inf->req.path), "%s%climit=%d%s%s",
-		 inf->path, query_sep(inf), PD_LIST_LIMIT,
+	list_rv(inf, rv, sizeof(rv));
+	snprintf(inf->req.path, sizeof(inf->req.path), "%s%climit=%d%s%s%s",
+		 inf->path, query_sep(inf), PD_LIST_LIMIT, rv,
 		 cont ? "&continue=" : "",
 		 cont ? cont : "");
 	curl_free(cont);
+	inf->req.on_status = NULL;
 	inf->req.on_data = NULL;
 	inf->req.on_done = list_done;
 	inf->req.timeout_s = 120;
@@ -159,6 +202,8 @@ static int list_page_items(struct pd_informer *inf, const cJSON *root)
 
 static void list_complete(struct pd_informer *inf)
 {
+	inf->consistent = false;
+	set_healthy(inf);
 	inf->ops->prune(inf->ctx, &inf->keep);
 	pd_hmap_fini(&inf->keep);
 	inf->ops->changed(inf->ctx);
@@ -185,12 +230,14 @@ static void list_done(struct pd_http_req *r, int res, long status,
 		inf->stats.gone++;
 		pd_info(inf->log, "msg=\"list continue expired, relisting\" "
 			"resource=%s", inf->name);
+		inf->consistent = true;
 		return list_start(inf);
 	}
 	if (status != 200) {
 		char msg[256];
 
 		inf->stats.errors++;
+		inf->stats.throttled += status == 429;
 		return retry(inf, true, status_msg(status, body, len, msg,
 						   sizeof(msg)));
 	}
@@ -228,6 +275,7 @@ static enum line_verdict on_error_event(struct pd_informer *inf,
 		inf->stats.gone++;
 		pd_info(inf->log, "msg=\"watch expired (410), relisting\" "
 			"resource=%s", inf->name);
+		inf->consistent = true;
 		return LINE_RELIST;
 	}
 	inf->stats.errors++;
@@ -323,11 +371,47 @@ static enum line_verdict drain_lines(struct pd_informer *inf, bool *any)
 	return v;
 }
 
+/* Any bytes, a BOOKMARK's included, prove the stream alive. */
+static void watch_alive(struct pd_informer *inf)
+{
+	inf->last_data_ms = pd_now_ms();
+	pd_timer_arm_ms(&inf->idle, PD_WATCH_IDLE_MS, 0);
+}
+
+static void watch_status(struct pd_http_req *r, long status)
+{
+	struct pd_informer *inf = r->ctx;
+
+	if (status == 200) {
+		set_healthy(inf);
+		watch_alive(inf);
+	}
+}
+
+static void on_idle(struct pd_loop *loop, struct pd_timer *t)
+{
+	struct pd_informer *inf = t->ctx;
+	uint64_t since = inf->last_data_ms;
+
+	(void)loop;
+	if (inf->state != PD_INF_WATCHING || !inf->req.active)
+		return;
+	inf->stats.idle_timeouts++;
+	inf->tr.cancel(inf->tr.t, &inf->req);
+	inf->len = 0;
+	retry(inf, false, "watch silent past the bookmark period");
+	if (since && since < inf->unhealthy_since_ms)
+		inf->unhealthy_since_ms = since;
+}
+
 static bool watch_data(struct pd_http_req *r, const char *data, size_t len)
 {
 	struct pd_informer *inf = r->ctx;
 	enum line_verdict v;
 	bool any = false;
+
+	watch_alive(inf);
+	set_healthy(inf);
 
 	if (line_append(inf, data, len)) {
 		inf->stats.malformed++;
@@ -363,6 +447,7 @@ static void watch_done(struct pd_http_req *r, int res, long status,
 {
 	struct pd_informer *inf = r->ctx;
 
+	pd_timer_arm_ms(&inf->idle, 0, 0);
 	inf->len = 0;		/* a partial line is lost with the stream */
 	if (res == PD_HTTP_ABORTED)
 		return watch_aborted(inf);
@@ -372,12 +457,14 @@ static void watch_done(struct pd_http_req *r, int res, long status,
 	}
 	if (status == 410) {
 		inf->stats.gone++;
+		inf->consistent = true;
 		return list_start(inf);
 	}
 	if (status != 200) {
 		char msg[256];
 
 		inf->stats.errors++;
+		inf->stats.throttled += status == 429;
 		return retry(inf, false, status_msg(status, body, len, msg,
 						    sizeof(msg)));
 	}
@@ -403,8 +490,11 @@ static void watch_start(struct pd_informer *inf)
 		 "&timeoutSeconds=%u", inf->path, query_sep(inf), inf->rv, t);
 	inf->req.on_data = watch_data;
 	inf->req.on_done = watch_done;
+	inf->req.on_status = watch_status;
 	inf->req.timeout_s = t + 30;
 	inf->stats.watches++;
+	inf->last_data_ms = pd_now_ms();
+	pd_timer_arm_ms(&inf->idle, PD_WATCH_IDLE_MS, 0);
 	issue(inf, false);
 }
 
@@ -444,7 +534,9 @@ int pd_informer_init(struct pd_informer *inf, struct pd_loop *loop,
 	inf->req.ctx = inf;
 	inf->seed = (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)inf;
 	pd_hmap_init(&inf->keep);
-	return pd_timer_init(loop, &inf->backoff, on_backoff, inf);
+	inf->idle.io.fd = -1;
+	return pd_timer_init(loop, &inf->backoff, on_backoff, inf) ?:
+	       pd_timer_init(loop, &inf->idle, on_idle, inf);
 }
 
 int pd_informer_start(struct pd_informer *inf)
@@ -458,6 +550,7 @@ void pd_informer_fini(struct pd_informer *inf)
 	if (inf->req.active)
 		inf->tr.cancel(inf->tr.t, &inf->req);
 	pd_timer_fini(inf->loop, &inf->backoff);
+	pd_timer_fini(inf->loop, &inf->idle);
 	pd_hmap_fini(&inf->keep);
 	free(inf->line);
 	inf->line = NULL;

@@ -5,14 +5,25 @@
  *
  *   <path> may hold a query ("/api/v1/nodes?fieldSelector=..."): the
  *   informer's parameters are then appended with '&'.
- *   list    GET <path>?limit=500[&continue=...], page after page; every
- *           item is handed to ->upsert, then ->prune deletes whatever the
- *           cache holds that the list did not (a relist diffs the cache).
+ *   list    GET <path>?limit=500&resourceVersion=0 (the first list:
+ *           served from the API server's watch cache, not a quorum read
+ *           of etcd), then &continue=... page after page; every item is
+ *           handed to ->upsert, then ->prune deletes whatever the cache
+ *           holds that the list did not (a relist diffs the cache).  A
+ *           relist after an error asks resourceVersion=<last>&
+ *           resourceVersionMatch=NotOlderThan (from the cache, never
+ *           older than what we hold); after a 410 none (a consistent
+ *           read: the cache may not have caught up).
  *   watch   GET <path>?watch=1&allowWatchBookmarks=true&resourceVersion=RV
  *           &timeoutSeconds=T, a stream of JSON lines; ADDED/MODIFIED ->
  *           ->upsert, DELETED -> ->remove, every event and BOOKMARK moves
  *           RV; a normal end re-watches from RV at once.
+ *   idle    a watch that sends nothing (not even a BOOKMARK, which API
+ *           servers send about every PD_BOOKMARK_PERIOD_MS) for
+ *           PD_WATCH_IDLE_MS is dead: cut and re-watched after a backoff.
  *   410     (HTTP status, ERROR event, expired continue): relist.
+ *   429     (and any answer with Retry-After): the wait is at least the
+ *           Retry-After seconds, at most PD_RETRY_AFTER_MAX_MS.
  *   errors  (transport, 5xx, malformed JSON, other ERROR events): retry
  *           after a jittered exponential backoff (500 ms doubling to 30 s,
  *           each wait uniform in [d/2, d]); a malformed line or an error
@@ -35,6 +46,9 @@
 #define PD_BACKOFF_MAX_MS	30000
 #define PD_WATCH_TIMEOUT_S	300	/* jittered up to 2x */
 #define PD_MAX_LINE		(64u << 20)
+#define PD_BOOKMARK_PERIOD_MS	60000	/* kube-apiserver's watch cache */
+#define PD_WATCH_IDLE_MS	(PD_BOOKMARK_PERIOD_MS + 30000)
+#define PD_RETRY_AFTER_MAX_MS	300000
 
 struct pd_informer_ops {
 	/* An object from a list or an ADDED/MODIFIED event. */
@@ -81,6 +95,8 @@ struct pd_informer_stats {
 	unsigned long gone;		/* 410s */
 	unsigned long errors;		/* transport, status, ERROR events */
 	unsigned long malformed;	/* unparsable JSON */
+	unsigned long idle_timeouts;	/* watches silent past the limit */
+	unsigned long throttled;	/* 429s */
 };
 
 struct pd_informer {
@@ -96,13 +112,20 @@ struct pd_informer {
 	bool synced;
 	bool relist;			/* next attempt lists, not watches */
 	bool got_line;			/* the running watch sent an event */
+	bool consistent;		/* the next list reads from etcd (410) */
 	enum pd_informer_abort abort;
 	char rv[64];
 	char cont[1024];
 	struct pd_hmap keep;		/* keys of the running list */
 	struct pd_http_req req;
 	struct pd_timer backoff;
+	struct pd_timer idle;		/* the watch's silence limit */
 	uint64_t backoff_ms;
+	uint64_t last_data_ms;		/* the watch's last bytes */
+	/* since when this informer has failed to stay current (monotonic
+	 * ms; 0: listing or watching fine): set by a failed request or a
+	 * silent watch, cleared by a completed list or a watch answering */
+	uint64_t unhealthy_since_ms;
 	unsigned int seed;
 	char *line;			/* partial watch line */
 	size_t len, cap;

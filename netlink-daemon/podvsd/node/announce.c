@@ -126,6 +126,14 @@ void pd_ann_api(struct pd_announce *a, bool ok, uint64_t now_ms)
 	health_set(a, &a->api, "API server", ok, now_ms);
 }
 
+void pd_ann_api_stale(struct pd_announce *a, uint64_t stale_since_ms,
+		      uint64_t now_ms)
+{
+	health_set(a, &a->api, "API server", !stale_since_ms, now_ms);
+	if (stale_since_ms && stale_since_ms < a->api.bad_since_ms)
+		a->api.bad_since_ms = stale_since_ms;
+}
+
 void pd_ann_kernel(struct pd_announce *a, bool ok, uint64_t now_ms)
 {
 	health_set(a, &a->kernel, "kernel programming", ok, now_ms);
