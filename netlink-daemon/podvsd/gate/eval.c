@@ -54,9 +54,15 @@ static bool dest_ok(struct pd_gate *g, const char *svc,
 	long i = have ? pd_vs_dest_find(have, wd) : -1;
 	char why[PD_GATE_MSG_LEN - 20];
 
-	if (!pd_health_verdict(g->health, svc, a, wd->port, why,
-			       sizeof(why))) {
+	const struct pd_hc_dest d = {
+		.addr = a, .port = wd->port, .proto = want->key.proto,
+	};
+	enum pd_hc_verdict hv = pd_health_verdict(g->health, svc, &d, why,
+						  sizeof(why));
+
+	if (hv != PD_HCV_PASS) {
 		fail(gp, "%s", why);
+		gp->own = hv == PD_HCV_FAILED;
 		return false;
 	}
 	if (i < 0 || (have->dests[i].flags & PODVS_DEST_F_DRAIN)) {
