@@ -71,7 +71,9 @@ static void test_patch_new(void **state)
 	assert_string_equal(s, "{\"status\":{\"conditions\":[{\"type\":"
 			    "\"podvs.io/backend-ready\",\"status\":\"True\","
 			    "\"reason\":\"Programmed\",\"message\":\"m\","
-			    "\"lastTransitionTime\":\"2026-01-01T00:00:00Z\"}]}}");
+			    "\"lastTransitionTime\":\"2026-01-01T00:00:00Z\"}]},"
+			    /* D17: never patches a re-created Pod */
+			    "\"metadata\":{\"uid\":\"u1\"}}");
 	free(s);
 	k8s_pod_free(p);
 }
@@ -143,12 +145,13 @@ static bool v_deleting(void *ctx, const char *svc,
 
 static bool v_unhealthy(void *ctx, const char *svc,
 			const struct k8s_service *s, const struct pd_addr *a,
-			uint16_t port, bool ready)
+			uint8_t proto, uint16_t port, bool ready)
 {
 	const char *sick = ctx;
 
 	(void)svc;
 	(void)s;
+	(void)proto;
 	(void)port;
 	(void)ready;
 	return strchr(sick, '0' + a->b[3]) != NULL;
