@@ -68,6 +68,10 @@ void gate_refs_free(void *p);
 void gate_pod_dirty(struct pd_gate *g, struct gate_pod *gp);
 void gate_verdict_set(struct pd_gate *g, struct gate_pod *gp,
 		      enum gate_verdict v);
+/* Decide @gp again at @at ms (a timeout, a backoff); the earliest wins. */
+void gate_wake_at(struct pd_gate *g, struct gate_pod *gp, uint64_t at);
+/* Mark the Pods due at @now dirty. */
+void gate_wake(struct pd_gate *g, uint64_t now);
 /* The cached Pod of endpoint @e (indexed under @svc unless NULL). */
 struct gate_pod *gate_ep_pod(struct pd_gate *g, const char *svc,
 			     const struct k8s_endpoint *e);
@@ -87,10 +91,6 @@ void gate_patch(struct pd_gate *g, struct gate_pod *gp,
 		const struct pd_gate_decision *d);
 /* @gp goes away: no PATCH waits for it. */
 void gate_patch_forget(struct pd_gate *g, struct gate_pod *gp);
-/* Decide @gp again at @at (a timeout, a backoff). */
-void gate_wake_at(struct pd_gate *g, struct gate_pod *gp, uint64_t at);
-/* Mark the Pods due at @now dirty. */
-void gate_wake(struct pd_gate *g, uint64_t now);
 
 /* leader.c */
 bool gate_leader(struct pd_gate *g);

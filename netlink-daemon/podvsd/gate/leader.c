@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gate/gate_int.h"
 #include "k8s/api_write.h"
@@ -97,14 +98,6 @@ static bool gateways_agree(struct pd_gate *g, const struct gate_pod *gp,
 	return true;
 }
 
-/* The condition is True now (whatever its reason)? */
-static bool cond_true(const struct k8s_pod *p)
-{
-	const struct k8s_pod_condition *c = pd_pod_cond(p, PD_GATE_TYPE);
-
-	return c && c->status && !strcmp(c->status, "True");
-}
-
 static void patch_done(void *ctx, const char *key, int res, long status,
 		       const char *msg)
 {
@@ -153,34 +146,48 @@ static void send_patch(struct pd_gate *g, struct gate_pod *gp, bool ok,
 		"message=\"%s\"", gp->key, ok ? "True" : "False", reason, msg);
 }
 
+/* The rule's facts for @gp, as evaluated here and on the others. */
+static void facts(struct pd_gate *g, struct gate_pod *gp,
+		  struct pd_gate_facts *f, char *why, size_t len)
+{
+	snprintf(why, len, "%s", gp->why);
+	f->in_service = gp->in_svc;
+	f->ok = gp->local_ok;
+	/* another gateway lagging is no reason of the Pod's (not own) */
+	if (f->ok && !gateways_agree(g, gp, why, len))
+		f->ok = false;
+	f->own = !gp->local_ok && gp->own;
+	f->why = why;
+	f->now_s = (int64_t)time(NULL);
+	f->timeout_s = g->timeout_s;
+}
+
 static void decide(struct pd_gate *g, struct gate_pod *gp)
 {
-	char why[PD_GATE_MSG_LEN], reason[32];
-	bool ok = gp->local_ok;
+	char why[PD_GATE_MSG_LEN];
+	struct pd_gate_facts f;
+	struct pd_gate_decision d;
 
-	snprintf(why, sizeof(why), "%s", gp->why);
 	if (!gp->need.valid)
 		gp->need = g->viewed;	/* later, so no weaker */
-	/* another gateway lagging is no reason of the Pod's: it keeps a
-	 * False from turning True, it never turns a True False */
-	if (ok && !gateways_agree(g, gp, why, sizeof(why))) {
-		if (cond_true(gp->pod)) {
-			gate_verdict_set(g, gp, GATE_TRUE);
-			return;
-		}
-		ok = false;
-	}
-	if (ok)
-		snprintf(why, sizeof(why), "Programmed: an active, healthy "
-			 "dest on every live gateway");
-	pd_gate_reason_word(why, reason, sizeof(reason));
-	gate_verdict_set(g, gp, ok ? GATE_TRUE : GATE_FALSE);
-	if (pd_gate_current(gp->pod, ok, reason) || gp->inflight)
+	facts(g, gp, &f, why, sizeof(why));
+	pd_gate_verdict(gp->pod, &f, &d);
+	if (d.wake_s)
+		gate_wake_at(g, gp, pd_now_ms() +
+			     (uint64_t)(d.wake_s - f.now_s) * 1000);
+	gate_verdict_set(g, gp, d.status ? GATE_TRUE : GATE_FALSE);
+	if (d.keep || pd_gate_current(gp->pod, d.status, d.reason) ||
+	    gp->inflight)
 		return;
 	if (!strcmp(gp->sent_rv, gp->pod->meta.resource_version) &&
-	    gp->sent_status == ok && !strcmp(gp->sent_reason, reason))
+	    gp->sent_status == d.status && !strcmp(gp->sent_reason, d.reason))
 		return;		/* sent; the watch has not shown it yet */
-	send_patch(g, gp, ok, reason, why);
+	if (d.timed_out) {
+		g->stats.timeouts++;
+		pd_warn(g->log, "msg=\"readiness gate timed out, Pod let "
+			"through\" pod=%s why=\"%s\"", gp->key, d.msg);
+	}
+	send_patch(g, gp, d.status, d.reason, d.msg);
 }
 
 static void decide_one(struct pd_gate *g, struct gate_pod *gp)
@@ -461,5 +468,6 @@ void pd_gate_tick(struct pd_gate *g)
 	}
 	if (!g->lead_since_ms)
 		g->lead_since_ms = now;	/* before the list it waits for */
+	gate_wake(g, now);		/* timeouts due: decide again */
 	gw_fetch(g);
 }

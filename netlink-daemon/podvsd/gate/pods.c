@@ -79,6 +79,39 @@ void gate_pod_dirty(struct pd_gate *g, struct gate_pod *gp)
 		g->all_dirty = true;
 }
 
+void gate_wake_at(struct pd_gate *g, struct gate_pod *gp, uint64_t at)
+{
+	if (!at || (gp->wake_ms && gp->wake_ms <= at))
+		return;
+	gp->wake_ms = at;
+	if (!g->wake_ms || at < g->wake_ms)
+		g->wake_ms = at;
+}
+
+/* O(Pods), only when one is due: timeouts are rare and far apart. */
+void gate_wake(struct pd_gate *g, uint64_t now)
+{
+	struct pd_hmap_iter it;
+	uint64_t next = 0;
+
+	if (!g->wake_ms || now < g->wake_ms)
+		return;
+	for (struct pd_hmap_ent *e = pd_hmap_first(&g->pods, &it); e;
+	     e = pd_hmap_next(&g->pods, &it)) {
+		struct gate_pod *gp = e->val;
+
+		if (!gp->wake_ms)
+			continue;
+		if (gp->wake_ms <= now) {
+			gp->wake_ms = 0;
+			gate_pod_dirty(g, gp);
+		} else if (!next || gp->wake_ms < next) {
+			next = gp->wake_ms;
+		}
+	}
+	g->wake_ms = next;
+}
+
 void gate_verdict_set(struct pd_gate *g, struct gate_pod *gp,
 		      enum gate_verdict v)
 {
