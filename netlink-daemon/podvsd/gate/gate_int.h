@@ -84,13 +84,11 @@ uint64_t gate_pod_rv(const struct gate_pod *gp);
 /* patch.c */
 /*
  * gate_patch - PATCH @gp's condition to @d unless one is in flight, the
- * backoff runs, or PD_GATE_PATCH_INFLIGHT are in flight (then it waits
- * for a slot).  Idempotent: sends nothing the watch has not shown yet.
+ * backoff runs (a wake-up decides again), or PD_GATE_PATCH_INFLIGHT are
+ * in flight (it waits in g->patch_wait for a slot).  True: sent.
  */
-void gate_patch(struct pd_gate *g, struct gate_pod *gp,
+bool gate_patch(struct pd_gate *g, struct gate_pod *gp,
 		const struct pd_gate_decision *d);
-/* @gp goes away: no PATCH waits for it. */
-void gate_patch_forget(struct pd_gate *g, struct gate_pod *gp);
 
 /* leader.c */
 bool gate_leader(struct pd_gate *g);

@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "gate/gate_int.h"
-#include "k8s/api_write.h"
 
 /* ---- the leader's verdict and patches --------------------------------- */
 
@@ -98,54 +97,6 @@ static bool gateways_agree(struct pd_gate *g, const struct gate_pod *gp,
 	return true;
 }
 
-static void patch_done(void *ctx, const char *key, int res, long status,
-		       const char *msg)
-{
-	struct pd_gate *g = ctx;
-	struct gate_pod *gp = pd_hmap_sget(&g->pods, key);
-
-	if (gp) {
-		gp->inflight = false;
-		gate_pod_dirty(g, gp);	/* decide again at the next tick */
-	}
-	if (res || status != 200) {
-		g->stats.patch_failures++;
-		if (gp)
-			gp->sent_rv[0] = '\0';	/* retry next time */
-		pd_warn(g->log, "msg=\"patching the readiness gate "
-			"failed\" pod=%s status=%ld err=\"%.200s\"", key,
-			status, msg);
-	}
-}
-
-static void send_patch(struct pd_gate *g, struct gate_pod *gp, bool ok,
-		       const char *reason, const char *msg)
-{
-	const struct pd_api_target t = {
-		.method = "PATCH",
-		.content_type = "application/strategic-merge-patch+json",
-		.key = gp->key, .done = patch_done, .ctx = g,
-	};
-	char now[32], path[1024];
-
-	pd_k8s_time_now(now, sizeof(now));
-	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s/status",
-		 gp->pod->meta.ns, gp->pod->meta.name);
-	if (pd_api_write(g->http, &t, path,
-			 pd_gate_cond_patch(gp->pod, ok, reason, msg, now))) {
-		g->stats.patch_failures++;
-		return;
-	}
-	g->stats.patches++;
-	gp->inflight = true;
-	gp->sent_status = ok;
-	snprintf(gp->sent_rv, sizeof(gp->sent_rv), "%s",
-		 gp->pod->meta.resource_version);
-	snprintf(gp->sent_reason, sizeof(gp->sent_reason), "%s", reason);
-	pd_info(g->log, "msg=\"readiness gate\" pod=%s status=%s reason=%s "
-		"message=\"%s\"", gp->key, ok ? "True" : "False", reason, msg);
-}
-
 /* The rule's facts for @gp, as evaluated here and on the others. */
 static void facts(struct pd_gate *g, struct gate_pod *gp,
 		  struct pd_gate_facts *f, char *why, size_t len)
@@ -182,12 +133,11 @@ static void decide(struct pd_gate *g, struct gate_pod *gp)
 	if (!strcmp(gp->sent_rv, gp->pod->meta.resource_version) &&
 	    gp->sent_status == d.status && !strcmp(gp->sent_reason, d.reason))
 		return;		/* sent; the watch has not shown it yet */
-	if (d.timed_out) {
+	if (gate_patch(g, gp, &d) && d.timed_out) {
 		g->stats.timeouts++;
 		pd_warn(g->log, "msg=\"readiness gate timed out, Pod let "
 			"through\" pod=%s why=\"%s\"", gp->key, d.msg);
 	}
-	send_patch(g, gp, d.status, d.reason, d.msg);
 }
 
 static void decide_one(struct pd_gate *g, struct gate_pod *gp)

@@ -149,6 +149,7 @@ static void pod_forget(struct pd_gate *g, struct gate_pod *gp, bool gone)
 			    (void *)(uintptr_t)pd_now_ms(), NULL);
 	refs_mark(g, gp->key);
 	pd_hmap_sdel(&g->dirty, gp->key);
+	pd_hmap_sdel(&g->patch_wait, gp->key);	/* no PATCH waits for it */
 	g->report_dirty |= gp->local_ok;
 	gate_verdict_set(g, gp, GATE_UNDECIDED);
 	k8s_pod_free(gp->pod);
