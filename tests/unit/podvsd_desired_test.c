@@ -441,38 +441,83 @@ static void test_scheduler_annotation(void **state)
 	}
 }
 
-static void expect_invalid(const char *ann, const char *msg)
+/*
+ * D14: a bad annotation is reported (PD_DESIRED_BAD and @msg, the Warning
+ * Event's text) but freezes nothing: that attribute takes its default
+ * (no plan in force here) and the dests still follow the endpoints
+ * (@want, the plan with 10.0.0.1 ready).
+ */
+static void expect_invalid(const char *ann, const char *msg,
+			   const char *want)
 {
-	char meta[256];
+	char meta[256], buf[4096];
 	struct fixture f = { 0 };
 
 	snprintf(meta, sizeof(meta), "'annotations': {%s}", ann);
 	f.s = svc(meta, CLASS ", " HTTP, VIP4);
-	assert_int_equal(run(&f), -EINVAL);
+	f.sl[f.n++] = slice("a", "IPv4", READY("10.0.0.1"), P_HTTP(8080));
+	assert_int_equal(run(&f), PD_DESIRED_BAD);
 	assert_string_equal(f.err, msg);
-	assert_int_equal(f.plan.n, 0);
+	assert_string_equal(render(&f.plan, buf, sizeof(buf)), want);
 	fixture_free(&f);
 }
+
+#define DEST1 " 10.0.0.1:8080"
 
 static void test_scheduler_invalid(void **state)
 {
 	(void)state;
 	expect_invalid("'podvs.io/scheduler': 'wlc'",
 		       "annotation podvs.io/scheduler: 'wlc' is not one of mh, "
-		       "sh, rr, wrr, lc");
+		       "sh, rr, wrr, lc", "TCP 192.0.2.1:80 mh f0" DEST1);
 	expect_invalid("'podvs.io/scheduler': ''",
 		       "annotation podvs.io/scheduler: '' is not one of mh, "
-		       "sh, rr, wrr, lc");
+		       "sh, rr, wrr, lc", "TCP 192.0.2.1:80 mh f0" DEST1);
 	expect_invalid("'podvs.io/scheduler-flags': 'sh-port'",
 		       "annotation podvs.io/scheduler-flags: 'sh-port' needs "
-		       "scheduler sh, not mh");
+		       "scheduler sh, not mh", "TCP 192.0.2.1:80 mh f0" DEST1);
+	/* the scheduler and its flags are one attribute: both fall back */
 	expect_invalid("'podvs.io/scheduler': 'rr', "
 		       "'podvs.io/scheduler-flags': 'mh-port'",
 		       "annotation podvs.io/scheduler-flags: 'mh-port' needs "
-		       "scheduler mh, not rr");
+		       "scheduler mh, not rr", "TCP 192.0.2.1:80 mh f0" DEST1);
 	expect_invalid("'podvs.io/scheduler-flags': 'mh-port,bogus'",
 		       "annotation podvs.io/scheduler-flags: 'bogus' is not "
-		       "one of mh-port, mh-fallback, sh-port, sh-fallback");
+		       "one of mh-port, mh-fallback, sh-port, sh-fallback",
+		       "TCP 192.0.2.1:80 mh f0" DEST1);
+}
+
+/*
+ * D14: with a plan in force, a bad scheduler keeps the one programmed
+ * (rr), not the default, while a new endpoint still gets its dest.
+ */
+static void test_invalid_keeps_last(void **state)
+{
+	struct fixture f = { 0 }, g = { 0 };
+	struct pd_desired_in in = { .log = &quiet };
+	char buf[4096];
+
+	(void)state;
+	f.s = svc("'annotations': {'podvs.io/scheduler': 'rr'}",
+		  CLASS ", " HTTP, VIP4);
+	f.sl[f.n++] = slice("a", "IPv4", READY("10.0.0.1"), P_HTTP(8080));
+	assert_int_equal(run(&f), 0);
+	g.s = svc("'annotations': {'podvs.io/scheduler': 'wlc'}",
+		  CLASS ", " HTTP, VIP4);
+	g.sl[g.n++] = slice("a", "IPv4", READY("10.0.0.1") ", "
+			    READY("10.0.0.2"), P_HTTP(8080));
+	in.svc = g.s;
+	in.slices = (const struct k8s_slice *const *)g.sl;
+	in.n_slices = g.n;
+	in.last = &f.plan;
+	assert_int_equal(pd_desired_service(&in, &g.plan, g.err,
+					    sizeof(g.err)), PD_DESIRED_BAD);
+	assert_non_null(strstr(g.err, "podvs.io/scheduler"));
+	assert_string_equal(render(&g.plan, buf, sizeof(buf)),
+			    "TCP 192.0.2.1:80 rr f0" DEST1
+			     " 10.0.0.2:8080");
+	fixture_free(&f);
+	fixture_free(&g);
 }
 
 /* "VIP: p1 p2; VIP: ..." for each VS's SNAT prefixes. */
@@ -544,15 +589,23 @@ static void test_snat_from(void **state)
 
 static void test_snat_from_invalid(void **state)
 {
+	char out[512], err[256];
+
 	(void)state;
 	expect_invalid("'podvs.io/snat-from': '10.0.0.0/8,,10.1.0.0/16'",
-		       "annotation podvs.io/snat-from: item 2 is empty");
+		       "annotation podvs.io/snat-from: item 2 is empty",
+		       "TCP 192.0.2.1:80 mh f0" DEST1);
 	expect_invalid("'podvs.io/snat-from': '10.0.0.1/8'",
 		       "annotation podvs.io/snat-from: '10.0.0.1/8': host bits "
-		       "set after /8");
+		       "set after /8", "TCP 192.0.2.1:80 mh f0" DEST1);
 	expect_invalid("'podvs.io/snat-from': 'pods'",
 		       "annotation podvs.io/snat-from: 'pods' is not a prefix "
-		       "(ADDRESS/LENGTH)");
+		       "(ADDRESS/LENGTH)", "TCP 192.0.2.1:80 mh f0" DEST1);
+	/* the bad value falls back to the default, --snat-from */
+	assert_int_equal(run_snat("'podvs.io/snat-from': 'pods'",
+				  "10.0.0.0/8", out, sizeof(out), err),
+			 PD_DESIRED_BAD);
+	assert_string_equal(out, "192.0.2.1: 10.0.0.0/8; 2001:db8::1:");
 }
 
 static void test_scheduler_flags(void **state)
@@ -621,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_affinity),
 		cmocka_unit_test(test_scheduler_annotation),
 		cmocka_unit_test(test_scheduler_invalid),
+		cmocka_unit_test(test_invalid_keeps_last),
 		cmocka_unit_test(test_snat_from),
 		cmocka_unit_test(test_snat_from_invalid),
 		cmocka_unit_test(test_scheduler_flags),

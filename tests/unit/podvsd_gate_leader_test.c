@@ -340,6 +340,52 @@ static void test_lagging_keeps_true(void **state)
 	env_free(d);
 }
 
+/*
+ * D17: a failed PATCH (here: no API connection) is retried after a
+ * backoff, not at every evaluation, the backoff doubling; with
+ * PD_GATE_PATCH_INFLIGHT in flight a PATCH waits for a slot instead.
+ */
+static void test_patch_backoff_and_cap(void **state)
+{
+	struct env *d = one_pod();
+	struct gate_pod *gp;
+	uint64_t now;
+
+	(void)state;
+	step(d);
+	listed(d, "b", "t1", b_report(10, ""), pd_now_ms());
+	step(d);
+	assert_int_equal(verdict(d, "ns/pa"), GATE_TRUE);
+	assert_int_equal(d->gate.stats.patch_failures, 1);
+	gp = pd_hmap_sget(&d->gate.pods, "ns/pa");
+	now = pd_now_ms();
+	assert_true(gp->retry_ms > now &&
+		    gp->retry_ms <= now + PD_GATE_RETRY_MIN_MS);
+	assert_true(d->gate.wake_ms && d->gate.wake_ms <= gp->retry_ms);
+	/* evaluated again within the backoff: nothing sent */
+	gate_pod_dirty(&d->gate, gp);
+	step(d);
+	assert_int_equal(d->gate.stats.patch_failures, 1);
+	/* the backoff passed (set back here): retried, twice as long */
+	gp->retry_ms = pd_now_ms() - 1;
+	gate_pod_dirty(&d->gate, gp);
+	step(d);
+	assert_int_equal(d->gate.stats.patch_failures, 2);
+	now = pd_now_ms();
+	assert_true(gp->retry_ms > now + PD_GATE_RETRY_MIN_MS);
+	assert_true(gp->retry_ms <= now + 2 * PD_GATE_RETRY_MIN_MS);
+	/* every slot taken: it waits, nothing sent, nothing failed */
+	gp->retry_ms = 0;
+	d->gate.patching = PD_GATE_PATCH_INFLIGHT;
+	gate_pod_dirty(&d->gate, gp);
+	step(d);
+	assert_int_equal(d->gate.stats.patch_failures, 2);
+	assert_int_equal(d->gate.stats.patch_waits, 1);
+	assert_ptr_equal(pd_hmap_sget(&d->gate.patch_wait, "ns/pa"), gp);
+	d->gate.patching = 0;
+	env_free(d);
+}
+
 /* Our report is a watermark plus the unsettled candidates only. */
 static void test_our_report(void **state)
 {
@@ -376,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_watermark),
 		cmocka_unit_test(test_released_counts),
 		cmocka_unit_test(test_lagging_keeps_true),
+		cmocka_unit_test(test_patch_backoff_and_cap),
 		cmocka_unit_test(test_our_report),
 	};
 

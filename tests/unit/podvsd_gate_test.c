@@ -71,7 +71,9 @@ static void test_patch_new(void **state)
 	assert_string_equal(s, "{\"status\":{\"conditions\":[{\"type\":"
 			    "\"podvs.io/backend-ready\",\"status\":\"True\","
 			    "\"reason\":\"Programmed\",\"message\":\"m\","
-			    "\"lastTransitionTime\":\"2026-01-01T00:00:00Z\"}]}}");
+			    "\"lastTransitionTime\":\"2026-01-01T00:00:00Z\"}]},"
+			    /* D17: never patches a re-created Pod */
+			    "\"metadata\":{\"uid\":\"u1\"}}");
 	free(s);
 	k8s_pod_free(p);
 }
@@ -143,12 +145,13 @@ static bool v_deleting(void *ctx, const char *svc,
 
 static bool v_unhealthy(void *ctx, const char *svc,
 			const struct k8s_service *s, const struct pd_addr *a,
-			uint16_t port, bool ready)
+			uint8_t proto, uint16_t port, bool ready)
 {
 	const char *sick = ctx;
 
 	(void)svc;
 	(void)s;
+	(void)proto;
 	(void)port;
 	(void)ready;
 	return strchr(sick, '0' + a->b[3]) != NULL;
@@ -243,6 +246,107 @@ static void test_desired_rules(void **state)
 			    "1 2 3d");
 }
 
+/* ---- the rule (verdict.c) ------------------------------------------- */
+
+#define T0	"2026-12-03T07:00:00Z"
+#define T0_S	1796281200LL
+#define CR_AT(t) "{'type': 'ContainersReady', 'status': 'True', " \
+	"'lastTransitionTime': '" t "'}"
+
+static void verdict(const struct k8s_pod *p, bool in_svc, bool ok, bool own,
+		    const char *why, int64_t now, struct pd_gate_decision *d)
+{
+	const struct pd_gate_facts f = {
+		.in_service = in_svc, .ok = ok, .own = own, .why = why,
+		.now_s = now, .timeout_s = PD_GATE_TIMEOUT_S,
+	};
+
+	pd_gate_verdict(p, &f, d);
+}
+
+/*
+ * D1: a restart (every check UNKNOWN: pending, not the Pod's own), a
+ * leader change or a lagging gateway never turn True False; a check
+ * observed failing or the Pod leaving the dest set does.
+ */
+static void test_verdict_restart(void **state)
+{
+	struct k8s_pod *p = pod(GATE, CR_AT(T0) ", " COND("True", "Programmed",
+							  T0));
+	struct pd_gate_decision d;
+
+	(void)state;
+	verdict(p, true, false, false, "HealthCheckPending: 0 of 2 checks "
+		"passed", T0_S + 5, &d);
+	assert_true(d.status);
+	assert_true(d.keep);
+	verdict(p, true, false, false, "NotProgrammed: not yet on gateway "
+		"podvsd-gw-b", T0_S + 5, &d);
+	assert_true(d.status);
+	verdict(p, true, false, true, "HealthCheckFailed: connect: refused",
+		T0_S + 5, &d);
+	assert_false(d.status);
+	assert_false(d.keep);
+	assert_string_equal(d.reason, "HealthCheckFailed");
+	k8s_pod_free(p);
+}
+
+/* D2: a Pod in no podvs Service gets True with its own reason. */
+static void test_verdict_not_lb(void **state)
+{
+	struct k8s_pod *p = pod(GATE, CR_AT(T0) ", " COND("False",
+							  "NotProgrammed", T0));
+	struct pd_gate_decision d;
+
+	(void)state;
+	verdict(p, false, false, false, "NotProgrammed: no endpoint in a "
+		"podvs Service", T0_S + 1, &d);
+	assert_true(d.status);
+	assert_string_equal(d.reason, "NotLoadBalanced");
+	/* in one, not programmed: False */
+	verdict(p, true, false, false, "NotProgrammed: x", T0_S + 1, &d);
+	assert_false(d.status);
+	assert_string_equal(d.reason, "NotProgrammed");
+	k8s_pod_free(p);
+}
+
+/*
+ * The fail-safe: held by our gate alone PD_GATE_TIMEOUT_S (containers
+ * ready, other gates True) lets it through, counted (timed_out); before,
+ * False with a wake-up at the deadline; never while another readiness
+ * gate holds it or its containers are not ready.
+ */
+static void test_verdict_timeout(void **state)
+{
+	struct k8s_pod *p = pod(GATE, CR_AT(T0) ", " COND("False",
+							  "NotProgrammed", T0));
+	struct k8s_pod *o = pod(GATE ", " OTHER, CR_AT(T0) ", " COND("False",
+				"NotProgrammed", T0));
+	struct pd_gate_decision d;
+
+	(void)state;
+	verdict(p, true, false, false, "NotProgrammed: x",
+		T0_S + PD_GATE_TIMEOUT_S - 1, &d);
+	assert_false(d.status);
+	assert_int_equal(d.wake_s, T0_S + PD_GATE_TIMEOUT_S);
+	verdict(p, true, false, false, "NotProgrammed: x",
+		T0_S + PD_GATE_TIMEOUT_S, &d);
+	assert_true(d.status);
+	assert_true(d.timed_out);
+	assert_string_equal(d.reason, PD_GATE_R_TIMEOUT);
+	verdict(o, true, false, false, "NotProgrammed: x",
+		T0_S + 10 * PD_GATE_TIMEOUT_S, &d);
+	assert_false(d.status);
+	assert_false(d.timed_out);
+	k8s_pod_free(p);
+	k8s_pod_free(o);
+	/* let through, it stays through until it passes */
+	p = pod(GATE, CR_AT(T0) ", " COND("True", PD_GATE_R_TIMEOUT, T0));
+	verdict(p, true, false, true, "HealthCheckFailed: x", T0_S + 1, &d);
+	assert_true(d.status);
+	k8s_pod_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -251,6 +355,9 @@ int main(void)
 		cmocka_unit_test(test_patch_keeps_time),
 		cmocka_unit_test(test_current),
 		cmocka_unit_test(test_desired_rules),
+		cmocka_unit_test(test_verdict_restart),
+		cmocka_unit_test(test_verdict_not_lb),
+		cmocka_unit_test(test_verdict_timeout),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_gate", tests, NULL, NULL);

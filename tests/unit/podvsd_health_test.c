@@ -210,6 +210,29 @@ static size_t counted(const struct pd_health *h)
 	       pd_health_count(h, PD_HC_UP) + pd_health_count(h, PD_HC_DOWN);
 }
 
+/* A TCP dest @a:@port. */
+static bool drain(struct pd_health *h, const char *name,
+		  const struct k8s_service *s, const struct pd_addr *a,
+		  uint16_t port, bool optimistic)
+{
+	const struct pd_hc_dest d = {
+		.addr = a, .proto = IPPROTO_TCP, .port = port,
+	};
+
+	return pd_health_drain(h, name, s, &d, optimistic);
+}
+
+static enum pd_hc_verdict verdict(const struct pd_health *h,
+				  const char *name, const struct pd_addr *a,
+				  uint16_t port, char *why, size_t len)
+{
+	const struct pd_hc_dest d = {
+		.addr = a, .proto = IPPROTO_TCP, .port = port,
+	};
+
+	return pd_health_verdict(h, name, &d, why, len);
+}
+
 /*
  * The per-state counts (the /metrics gauge, no walk) follow targets
  * through creation, a probe, a configuration change and teardown; a
@@ -236,23 +259,23 @@ static void test_counts(void **state)
 					 &loop), 0);
 	assert_int_equal(pd_timer_init(&loop, &guard, on_guard, NULL), 0);
 	/* not yet checked, not ready: drained, one unknown target */
-	assert_true(pd_health_drain(&h, "ns/a", s1, &lo, port, false));
+	assert_true(drain(&h, "ns/a", s1, &lo, port, false));
 	assert_int_equal(pd_health_count(&h, PD_HC_UNKNOWN), 1);
-	assert_false(pd_health_verdict(&h, "ns/a", &lo, port, why,
-				       sizeof(why)));
+	assert_int_equal(verdict(&h, "ns/a", &lo, port, why, sizeof(why)),
+			 PD_HCV_PENDING);
 	/* no checks: no target, nothing counted, the verdict passes */
-	assert_false(pd_health_drain(&h, "ns/b", none, &lo, port, false));
+	assert_false(drain(&h, "ns/b", none, &lo, port, false));
 	assert_int_equal(h.targets.n, 1);
-	assert_true(pd_health_verdict(&h, "ns/b", &lo, port, why,
-				      sizeof(why)));
+	assert_int_equal(verdict(&h, "ns/b", &lo, port, why, sizeof(why)),
+			 PD_HCV_PASS);
 	/* the scan probes the listener: healthy */
 	assert_int_equal(pd_timer_arm_ms(&guard, 10000, 0), 0);
 	assert_int_equal(pd_loop_run(&loop), 0);
 	assert_int_equal(pd_health_count(&h, PD_HC_UP), 1);
 	assert_int_equal(pd_health_count(&h, PD_HC_UNKNOWN), 0);
-	assert_false(pd_health_drain(&h, "ns/a", s1, &lo, port, false));
+	assert_false(drain(&h, "ns/a", s1, &lo, port, false));
 	/* a new configuration starts over */
-	assert_true(pd_health_drain(&h, "ns/a", s2, &lo, port, false));
+	assert_true(drain(&h, "ns/a", s2, &lo, port, false));
 	assert_int_equal(pd_health_count(&h, PD_HC_UP), 0);
 	assert_int_equal(pd_health_count(&h, PD_HC_UNKNOWN), 1);
 	assert_int_equal(counted(&h), h.targets.n);
@@ -296,13 +319,13 @@ static void test_stale(void **state)
 					 &loop), 0);
 	assert_int_equal(pd_timer_init(&loop, &guard, on_guard, NULL), 0);
 	pd_health_begin(&h, "ns/a");
-	assert_true(pd_health_drain(&h, "ns/a", s, &lo, port, false));
+	assert_true(drain(&h, "ns/a", s, &lo, port, false));
 	run_for(&loop, &guard, 10000);
 	assert_int_equal(pd_health_count(&h, PD_HC_UP), 1);
 	/* a recompute without it, then one with it: starts over */
 	pd_health_begin(&h, "ns/a");
 	pd_health_begin(&h, "ns/a");
-	assert_true(pd_health_drain(&h, "ns/a", s, &lo, port, false));
+	assert_true(drain(&h, "ns/a", s, &lo, port, false));
 	assert_int_equal(pd_health_count(&h, PD_HC_UNKNOWN), 1);
 	assert_int_equal(pd_health_count(&h, PD_HC_UP), 0);
 	/* a recompute without it: gone at the next scan (it is due) */
@@ -338,7 +361,7 @@ static void test_scan_budget(void **state)
 	assert_int_equal(pd_health_init(&h, &loop, &quiet, NULL, NULL), 0);
 	pd_health_begin(&h, "ns/a");
 	for (unsigned int i = 1; i <= n; i++)
-		pd_health_drain(&h, "ns/a", s, &bc, i, true);
+		drain(&h, "ns/a", s, &bc, i, true);
 	pd_health_scan(&h, now);
 	assert_int_equal(h.stats.probes, PD_HC_SCAN_BUDGET);
 	assert_int_equal(h.stats.failures, PD_HC_SCAN_BUDGET);
@@ -378,7 +401,7 @@ static void test_timeouts_not_hidden(void **state)
 	for (unsigned int i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "ns/s%u", i);
 		pd_health_begin(&h, name);
-		pd_health_drain(&h, name, s, &lo, port, true);
+		drain(&h, name, s, &lo, port, true);
 	}
 	pd_health_scan(&h, now);
 	assert_int_equal(h.inflight, PD_HC_MAX_INFLIGHT);
@@ -395,6 +418,91 @@ static void test_timeouts_not_hidden(void **state)
 	k8s_service_free(s);
 }
 
+/*
+ * D1: a target whose check is merely pending fails nothing for the gate
+ * when Kubernetes calls its endpoint ready (a restart: every target
+ * UNKNOWN); not ready, it is PENDING, never FAILED; only a check observed
+ * failing is FAILED.
+ */
+static void test_verdict_pending(void **state)
+{
+	struct k8s_service *s = svc("\"podvs.io/health-unhealthy-threshold\":"
+				    "\"1\",\"podvs.io/health-interval\":\"1\"");
+	struct pd_addr bc = { .af = AF_INET, .b = { 127, 255, 255, 255 } };
+	struct pd_loop loop;
+	struct pd_health h;
+	char why[128];
+
+	(void)state;
+	assert_int_equal(pd_loop_init(&loop), 0);
+	assert_int_equal(pd_health_init(&h, &loop, &quiet, NULL, NULL), 0);
+	pd_health_begin(&h, "ns/a");
+	assert_false(drain(&h, "ns/a", s, &bc, 80, true));
+	assert_int_equal(pd_health_count(&h, PD_HC_UNKNOWN), 1);
+	assert_int_equal(verdict(&h, "ns/a", &bc, 80, why, sizeof(why)),
+			 PD_HCV_PASS);
+	assert_true(drain(&h, "ns/a", s, &bc, 80, false));
+	assert_int_equal(verdict(&h, "ns/a", &bc, 80, why, sizeof(why)),
+			 PD_HCV_PENDING);
+	assert_non_null(strstr(why, "HealthCheckPending"));
+	/* a connect to a broadcast address fails at once: DOWN */
+	pd_health_scan(&h, pd_now_ms());
+	assert_int_equal(pd_health_count(&h, PD_HC_DOWN), 1);
+	assert_true(drain(&h, "ns/a", s, &bc, 80, true));
+	assert_int_equal(verdict(&h, "ns/a", &bc, 80, why, sizeof(why)),
+			 PD_HCV_FAILED);
+	assert_non_null(strstr(why, "HealthCheckFailed"));
+	pd_health_fini(&h);
+	pd_loop_fini(&loop);
+	k8s_service_free(s);
+}
+
+/*
+ * D3: a UDP dest gets no TCP connect to its own port: no target, the
+ * verdict passes (the Pod's readiness is its health).  With
+ * podvs.io/health-port it is probed there, and its target is apart from
+ * a TCP dest of the same address and port.
+ */
+static void test_udp(void **state)
+{
+	struct k8s_service *plain = svc("");
+	struct k8s_service *named = svc("\"podvs.io/health-port\":\"8080\"");
+	struct pd_addr lo = { .af = AF_INET, .b = { 127, 0, 0, 1 } };
+	const struct pd_hc_dest u = {
+		.addr = &lo, .proto = IPPROTO_UDP, .port = 53,
+	};
+	const struct pd_hc_dest t = {
+		.addr = &lo, .proto = IPPROTO_TCP, .port = 53,
+	};
+	struct pd_hc_cfg cfg;
+	struct pd_loop loop;
+	struct pd_health h;
+	char why[128], err[256];
+
+	(void)state;
+	assert_int_equal(pd_hc_parse(plain, &cfg, err, sizeof(err)), 0);
+	assert_false(pd_hc_active(&cfg, &u));
+	assert_true(pd_hc_active(&cfg, &t));
+	assert_int_equal(pd_hc_parse(named, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.port, 8080);
+	assert_true(pd_hc_active(&cfg, &u));
+	assert_int_equal(pd_loop_init(&loop), 0);
+	assert_int_equal(pd_health_init(&h, &loop, &quiet, NULL, NULL), 0);
+	pd_health_begin(&h, "ns/a");
+	assert_false(pd_health_drain(&h, "ns/a", plain, &u, false));
+	assert_int_equal(h.targets.n, 0);
+	assert_int_equal(pd_health_verdict(&h, "ns/a", &u, why, sizeof(why)),
+			 PD_HCV_PASS);
+	pd_health_begin(&h, "ns/b");
+	assert_true(pd_health_drain(&h, "ns/b", named, &u, false));
+	assert_true(pd_health_drain(&h, "ns/b", named, &t, false));
+	assert_int_equal(h.targets.n, 2);
+	pd_health_fini(&h);
+	pd_loop_fini(&loop);
+	k8s_service_free(plain);
+	k8s_service_free(named);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -407,6 +515,8 @@ int main(void)
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_scan_budget),
 		cmocka_unit_test(test_timeouts_not_hidden),
+		cmocka_unit_test(test_verdict_pending),
+		cmocka_unit_test(test_udp),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_health", tests, NULL, NULL);

@@ -398,6 +398,11 @@ static void test_vip_change_and_delete(void **state)
 	env_free(e);
 }
 
+/*
+ * D14: a bad annotation keeps that attribute as programmed (b's rr), is
+ * reported once with its reason (the Warning Event), and freezes nothing
+ * else: b's dests still follow its endpoints.
+ */
 static void test_invalid_keeps_state(void **state)
 {
 	struct env *e = env_new(300);
@@ -406,23 +411,27 @@ static void test_invalid_keeps_state(void **state)
 	populate(e);
 	sync_ops(e, 1000);
 	pd_rec_service_upsert(&e->r, svc("b", "2", "'podvs.io/scheduler': "
-					 "'fastest'", "192.0.2.8"));
+					 "'fastest'", "192.0.2.2"));
 	assert_int_equal(sync_ops(e, 1001), 0);
 	assert_string_equal(kernel(e), STATE_AB);
 	assert_int_equal(e->invalid, 1);
 	assert_string_equal(e->last_invalid, "annotation podvs.io/scheduler: "
 			    "'fastest' is not one of mh, sh, rr, wrr, lc");
-	/* endpoint churn while invalid: still kept, reported once */
+	/* endpoint churn while invalid: the dests move, reported once */
 	pd_rec_slice_upsert(&e->r, slice("b-1", "b", "2", "5r 6r"));
-	assert_int_equal(sync_ops(e, 1002), 0);
+	assert_int_equal(sync_ops(e, 1002), 1);
+	assert_non_null(strstr(kernel(e), "TCP 192.0.2.2:80 rr podvsd:ns/b = "
+			       "10.0.0.5:8080 10.0.0.6:8080"));
 	assert_int_equal(e->invalid, 1);
-	/* fixed: applied */
+	/* fixed: applied (the default scheduler) */
 	pd_rec_service_upsert(&e->r, svc("b", "3", "", "192.0.2.2"));
-	assert_int_equal(sync_ops(e, 1003), 2);	/* sched + new dest */
-	/* a new Service that is invalid: nothing programmed */
+	assert_int_equal(sync_ops(e, 1003), 1);
+	assert_non_null(strstr(kernel(e), "TCP 192.0.2.2:80 mh podvsd:ns/b"));
+	/* a new Service that is invalid: programmed with the default */
 	pd_rec_service_upsert(&e->r, svc("c", "1", "'podvs.io/scheduler': "
 					 "'x'", "192.0.2.3"));
-	assert_int_equal(sync_ops(e, 1004), 0);
+	assert_int_equal(sync_ops(e, 1004), 1);
+	assert_non_null(strstr(kernel(e), "TCP 192.0.2.3:80 mh podvsd:ns/c"));
 	assert_int_equal(e->invalid, 2);
 	env_free(e);
 }

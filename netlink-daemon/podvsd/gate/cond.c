@@ -23,11 +23,25 @@ bool pd_pod_gated(const struct k8s_pod *p)
 	return false;
 }
 
-bool pd_pod_containers_ready(const struct k8s_pod *p)
+static bool cond_true(const struct k8s_pod *p, const char *type)
 {
-	const struct k8s_pod_condition *c = pd_pod_cond(p, "ContainersReady");
+	const struct k8s_pod_condition *c = pd_pod_cond(p, type);
 
 	return c && !strcmp(c->status, "True");
+}
+
+bool pd_pod_containers_ready(const struct k8s_pod *p)
+{
+	return cond_true(p, "ContainersReady");
+}
+
+bool pd_pod_other_gates_true(const struct k8s_pod *p)
+{
+	for (size_t i = 0; i < p->n_gates; i++)
+		if (strcmp(p->gates[i], PD_GATE_TYPE) &&
+		    !cond_true(p, p->gates[i]))
+			return false;
+	return true;
 }
 
 bool pd_gate_current(const struct k8s_pod *p, bool status,
@@ -54,6 +68,9 @@ char *pd_gate_cond_patch(const struct k8s_pod *p, bool status,
 				     "conditions");
 	cond = cJSON_CreateObject();
 	cJSON_AddItemToArray(arr, cond);
+	/* the UID is a precondition: never a re-created Pod of that name */
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "metadata"),
+				"uid", p->meta.uid);
 	cJSON_AddStringToObject(cond, "type", PD_GATE_TYPE);
 	cJSON_AddStringToObject(cond, "status", st);
 	cJSON_AddStringToObject(cond, "reason", reason);

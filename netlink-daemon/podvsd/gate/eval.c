@@ -54,9 +54,15 @@ static bool dest_ok(struct pd_gate *g, const char *svc,
 	long i = have ? pd_vs_dest_find(have, wd) : -1;
 	char why[PD_GATE_MSG_LEN - 20];
 
-	if (!pd_health_verdict(g->health, svc, a, wd->port, why,
-			       sizeof(why))) {
+	const struct pd_hc_dest d = {
+		.addr = a, .port = wd->port, .proto = want->key.proto,
+	};
+	enum pd_hc_verdict hv = pd_health_verdict(g->health, svc, &d, why,
+						  sizeof(why));
+
+	if (hv != PD_HCV_PASS) {
 		fail(gp, "%s", why);
+		gp->own = hv == PD_HCV_FAILED;
 		return false;
 	}
 	if (i < 0 || (have->dests[i].flags & PODVS_DEST_F_DRAIN)) {
@@ -118,16 +124,60 @@ static void pod_reset(struct pd_gate *g, struct gate_pod *gp)
 	g->stats.evals++;
 	gp->was_ok = gp->local_ok;
 	gp->found = false;
+	gp->own = false;
 	gp->local_ok = !gp->pod->meta.deleting;
 	snprintf(gp->why, sizeof(gp->why), "%s",
 		 gp->local_ok ? "Programmed" : "NotProgrammed: being deleted");
 }
 
-/* After it: no endpoint at all fails; a flip changes our report. */
+/* Does every key of @sel have its value in @p's labels (empty: no)? */
+static bool labels_match(const struct k8s_service *s, const struct k8s_pod *p)
+{
+	if (!s->n_selector)
+		return false;
+	for (size_t i = 0; i < s->n_selector; i++) {
+		size_t j = 0;
+
+		while (j < p->meta.n_labels &&
+		       strcmp(s->selector[i].key, p->meta.labels[j].key))
+			j++;
+		if (j == p->meta.n_labels ||
+		    strcmp(s->selector[i].val, p->meta.labels[j].val))
+			return false;
+	}
+	return true;
+}
+
+/* D2: does a podvs Service of @p's namespace select it?  O(Services). */
+static bool selected(struct pd_gate *g, const struct k8s_pod *p)
+{
+	const struct pd_hmap *svcs = &g->rec->store.services;
+	struct pd_hmap_iter it;
+
+	for (struct pd_hmap_ent *e = pd_hmap_first(svcs, &it); e;
+	     e = pd_hmap_next(svcs, &it)) {
+		const struct k8s_service *s = e->val;
+
+		if (!strcmp(s->meta.ns, p->meta.ns) && !s->meta.deleting &&
+		    s->type != K8S_SVC_EXTERNAL_NAME &&
+		    pd_svc_selected(s) != PD_SEL_NONE && labels_match(s, p))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * After it: no endpoint at all fails; a flip changes our report.  A Pod
+ * that is no dest while its containers are not ready left the dest set:
+ * its own failure (D1).
+ */
 static void pod_settle(struct pd_gate *g, struct gate_pod *gp)
 {
+	gp->in_svc = gp->found || selected(g, gp->pod);
 	if (!gp->found && gp->local_ok)
 		fail(gp, "%s", "NotProgrammed: no endpoint in a podvs Service");
+	if (!gp->local_ok && !pd_pod_containers_ready(gp->pod))
+		gp->own = true;
 	if (gp->local_ok && !gp->was_ok)
 		gp->need = g->viewed;	/* what the others need (report.c) */
 	g->report_dirty |= gp->local_ok != gp->was_ok;

@@ -15,7 +15,9 @@ static void maps_init(struct pd_gate *g)
 	pd_hmap_init(&g->members);
 	pd_hmap_init(&g->gateways);
 	pd_hmap_init(&g->dirty);
+	pd_hmap_init(&g->patch_wait);
 	g->all_dirty = true;
+	g->timeout_s = PD_GATE_TIMEOUT_S;
 }
 
 void pd_gate_init(struct pd_gate *g, struct pd_log *log,
@@ -60,6 +62,7 @@ void pd_gate_fini(struct pd_gate *g)
 
 	free_pods(&g->pods);
 	pd_hmap_fini(&g->dirty);
+	pd_hmap_fini(&g->patch_wait);
 	pd_hmap_fini(&g->deleting);
 	pd_hmap_fini(&g->gone);
 	for (struct pd_hmap_ent *e = pd_hmap_first(&g->refs, &it); e;

@@ -30,10 +30,31 @@
  * election is in (D8).  It PATCHes pods/NAME/status only when status or
  * reason would change (lastTransitionTime only moves with status).
  *
+ * The rule (verdict.c), in this order:
+ *   - a Pod in no podvs Service (none lists it in an EndpointSlice, none
+ *     in its namespace selects its labels): True, NotLoadBalanced;
+ *   - programmed here and on every other live gateway: True, Programmed;
+ *   - the condition is True already: it stays True, unless the failure
+ *     belongs to the Pod itself (HealthCheckFailed: checks observed
+ *     failing here; NotProgrammed while its containers are not ready: it
+ *     left the dest set).  A restart (every check UNKNOWN; an UNKNOWN
+ *     check of a ready endpoint passes), a leader change, a gateway's
+ *     missing report, a deselected Service never turn it False;
+ *   - held (containers ready, every other readiness gate True) for
+ *     PD_GATE_TIMEOUT_S since the later of ContainersReady's and our
+ *     False condition's lastTransitionTime: True, ReadinessTimeout
+ *     (counted, logged); it stays True until it passes;
+ *   - else False with the reason.
+ * PATCHes carry metadata.uid (a re-created Pod of that name is never
+ * patched), at most PD_GATE_PATCH_INFLIGHT at once (a new leader's burst
+ * waits for free slots); a failed one is retried after a backoff
+ * (PD_GATE_RETRY_MIN_MS doubling up to PD_GATE_RETRY_MAX_MS), not at
+ * every evaluation.
+ *
  * The Pod cache, the view and Service membership are in pods.c, the
- * evaluation and our report in eval.c, the leader's verdicts, its PATCHes
- * and the other gateways' reports in leader.c, the pure condition helpers
- * in cond.c, setup in gate.c.
+ * evaluation and our report in eval.c, the leader's verdicts and the
+ * other gateways' reports in leader.c, the rule in verdict.c, the PATCHes
+ * in patch.c, the pure condition helpers in cond.c, setup in gate.c.
  */
 #ifndef PODVSD_GATE_H
 #define PODVSD_GATE_H
@@ -53,6 +74,19 @@
 #define PD_GATE_TYPE		"podvs.io/backend-ready"
 #define PD_GONE_KEEP_MS		600000	/* remember deleted Pods' IPs */
 #define PD_GATE_MSG_LEN		160
+/*
+ * The fail-safe: a Pod our gate alone held this long is let through.
+ * Ten minutes, as GKE's NEG controller (LoadBalancerNegTimeout): longer
+ * than any healthy rollout step with default checks (2 x 5 s) and a
+ * leader failover (15 s), short enough that a broken gate (probes
+ * blocked by a NetworkPolicy, a UDP port with nothing to probe) stalls a
+ * rollout for minutes, not forever.
+ */
+#define PD_GATE_TIMEOUT_S	600
+#define PD_GATE_R_TIMEOUT	"ReadinessTimeout"
+#define PD_GATE_PATCH_INFLIGHT	16	/* concurrent condition PATCHes */
+#define PD_GATE_RETRY_MIN_MS	1000	/* a failed PATCH: first retry */
+#define PD_GATE_RETRY_MAX_MS	300000	/* ... doubling up to this */
 
 /*
  * A watermark: per watched stream, the resourceVersion (an etcd revision,
@@ -87,6 +121,8 @@ struct pd_gate_stats {
 	unsigned long full_evals;	/* evaluations of every Pod */
 	unsigned long held;		/* leader evaluations held (D8) */
 	unsigned long gw_list_failures;	/* gateway Lease lists failed */
+	unsigned long timeouts;		/* Pods let through by the timeout */
+	unsigned long patch_waits;	/* PATCHes put off: too many at once */
 };
 
 /* What the gate asks of its owner (each may be NULL: never leader). */
@@ -137,6 +173,10 @@ struct pd_gate {
 	uint64_t full_seen;		/* rec full_syncs at the last one */
 	uint64_t gw_gen;		/* bumped when a gateway report moves */
 	uint64_t gw_sig;		/* gw_gen and live set last decided */
+	int64_t timeout_s;		/* PD_GATE_TIMEOUT_S; 0: none */
+	unsigned int patching;		/* PATCHes in flight */
+	struct pd_hmap patch_wait;	/* "ns/pod" -> gate_pod: no slot */
+	uint64_t wake_ms;		/* earliest gate_pod.wake_ms; 0: none */
 	struct pd_gate_stats stats;
 };
 
@@ -215,6 +255,33 @@ const struct k8s_pod_condition *pd_pod_cond(const struct k8s_pod *p,
 					    const char *type);
 bool pd_pod_gated(const struct k8s_pod *p);
 bool pd_pod_containers_ready(const struct k8s_pod *p);
+/* Is every readiness gate but ours True on @p? */
+bool pd_pod_other_gates_true(const struct k8s_pod *p);
+/* "2026-12-03T07:00:00Z" (fractions allowed) -> Unix seconds; -1. */
+int64_t pd_k8s_time_parse(const char *s);
+
+/* What the leader knows about one gated Pod, for pd_gate_verdict(). */
+struct pd_gate_facts {
+	bool in_service;	/* a podvs Service lists or selects it */
+	bool ok;		/* programmed on every live gateway */
+	bool own;		/* the failure is the Pod's own */
+	const char *why;	/* the failure: "Reason: message" */
+	int64_t now_s;		/* wall clock */
+	int64_t timeout_s;	/* the fail-safe; 0: none */
+};
+
+struct pd_gate_decision {
+	bool status;
+	bool keep;		/* leave the condition as it is */
+	bool timed_out;		/* let through by the timeout */
+	char reason[32];
+	char msg[PD_GATE_MSG_LEN];
+	int64_t wake_s;		/* decide again then (the timeout); 0 */
+};
+
+/* pd_gate_verdict - the rule above, for Pod @p. */
+void pd_gate_verdict(const struct k8s_pod *p, const struct pd_gate_facts *f,
+		     struct pd_gate_decision *d);
 
 /* Does @p's condition already say @status / @reason? */
 bool pd_gate_current(const struct k8s_pod *p, bool status,

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gate/gate_int.h"
-#include "k8s/api_write.h"
 
 /* ---- the leader's verdict and patches --------------------------------- */
 
@@ -97,90 +97,47 @@ static bool gateways_agree(struct pd_gate *g, const struct gate_pod *gp,
 	return true;
 }
 
-/* The condition is True now (whatever its reason)? */
-static bool cond_true(const struct k8s_pod *p)
+/* The rule's facts for @gp, as evaluated here and on the others. */
+static void facts(struct pd_gate *g, struct gate_pod *gp,
+		  struct pd_gate_facts *f, char *why, size_t len)
 {
-	const struct k8s_pod_condition *c = pd_pod_cond(p, PD_GATE_TYPE);
-
-	return c && c->status && !strcmp(c->status, "True");
-}
-
-static void patch_done(void *ctx, const char *key, int res, long status,
-		       const char *msg)
-{
-	struct pd_gate *g = ctx;
-	struct gate_pod *gp = pd_hmap_sget(&g->pods, key);
-
-	if (gp) {
-		gp->inflight = false;
-		gate_pod_dirty(g, gp);	/* decide again at the next tick */
-	}
-	if (res || status != 200) {
-		g->stats.patch_failures++;
-		if (gp)
-			gp->sent_rv[0] = '\0';	/* retry next time */
-		pd_warn(g->log, "msg=\"patching the readiness gate "
-			"failed\" pod=%s status=%ld err=\"%.200s\"", key,
-			status, msg);
-	}
-}
-
-static void send_patch(struct pd_gate *g, struct gate_pod *gp, bool ok,
-		       const char *reason, const char *msg)
-{
-	const struct pd_api_target t = {
-		.method = "PATCH",
-		.content_type = "application/strategic-merge-patch+json",
-		.key = gp->key, .done = patch_done, .ctx = g,
-	};
-	char now[32], path[1024];
-
-	pd_k8s_time_now(now, sizeof(now));
-	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/pods/%s/status",
-		 gp->pod->meta.ns, gp->pod->meta.name);
-	if (pd_api_write(g->http, &t, path,
-			 pd_gate_cond_patch(gp->pod, ok, reason, msg, now))) {
-		g->stats.patch_failures++;
-		return;
-	}
-	g->stats.patches++;
-	gp->inflight = true;
-	gp->sent_status = ok;
-	snprintf(gp->sent_rv, sizeof(gp->sent_rv), "%s",
-		 gp->pod->meta.resource_version);
-	snprintf(gp->sent_reason, sizeof(gp->sent_reason), "%s", reason);
-	pd_info(g->log, "msg=\"readiness gate\" pod=%s status=%s reason=%s "
-		"message=\"%s\"", gp->key, ok ? "True" : "False", reason, msg);
+	snprintf(why, len, "%s", gp->why);
+	f->in_service = gp->in_svc;
+	f->ok = gp->local_ok;
+	/* another gateway lagging is no reason of the Pod's (not own) */
+	if (f->ok && !gateways_agree(g, gp, why, len))
+		f->ok = false;
+	f->own = !gp->local_ok && gp->own;
+	f->why = why;
+	f->now_s = (int64_t)time(NULL);
+	f->timeout_s = g->timeout_s;
 }
 
 static void decide(struct pd_gate *g, struct gate_pod *gp)
 {
-	char why[PD_GATE_MSG_LEN], reason[32];
-	bool ok = gp->local_ok;
+	char why[PD_GATE_MSG_LEN];
+	struct pd_gate_facts f;
+	struct pd_gate_decision d;
 
-	snprintf(why, sizeof(why), "%s", gp->why);
 	if (!gp->need.valid)
 		gp->need = g->viewed;	/* later, so no weaker */
-	/* another gateway lagging is no reason of the Pod's: it keeps a
-	 * False from turning True, it never turns a True False */
-	if (ok && !gateways_agree(g, gp, why, sizeof(why))) {
-		if (cond_true(gp->pod)) {
-			gate_verdict_set(g, gp, GATE_TRUE);
-			return;
-		}
-		ok = false;
-	}
-	if (ok)
-		snprintf(why, sizeof(why), "Programmed: an active, healthy "
-			 "dest on every live gateway");
-	pd_gate_reason_word(why, reason, sizeof(reason));
-	gate_verdict_set(g, gp, ok ? GATE_TRUE : GATE_FALSE);
-	if (pd_gate_current(gp->pod, ok, reason) || gp->inflight)
+	facts(g, gp, &f, why, sizeof(why));
+	pd_gate_verdict(gp->pod, &f, &d);
+	if (d.wake_s)
+		gate_wake_at(g, gp, pd_now_ms() +
+			     (uint64_t)(d.wake_s - f.now_s) * 1000);
+	gate_verdict_set(g, gp, d.status ? GATE_TRUE : GATE_FALSE);
+	if (d.keep || pd_gate_current(gp->pod, d.status, d.reason) ||
+	    gp->inflight)
 		return;
 	if (!strcmp(gp->sent_rv, gp->pod->meta.resource_version) &&
-	    gp->sent_status == ok && !strcmp(gp->sent_reason, reason))
+	    gp->sent_status == d.status && !strcmp(gp->sent_reason, d.reason))
 		return;		/* sent; the watch has not shown it yet */
-	send_patch(g, gp, ok, reason, why);
+	if (gate_patch(g, gp, &d) && d.timed_out) {
+		g->stats.timeouts++;
+		pd_warn(g->log, "msg=\"readiness gate timed out, Pod let "
+			"through\" pod=%s why=\"%s\"", gp->key, d.msg);
+	}
 }
 
 static void decide_one(struct pd_gate *g, struct gate_pod *gp)
@@ -461,5 +418,6 @@ void pd_gate_tick(struct pd_gate *g)
 	}
 	if (!g->lead_since_ms)
 		g->lead_since_ms = now;	/* before the list it waits for */
+	gate_wake(g, now);		/* timeouts due: decide again */
 	gw_fetch(g);
 }

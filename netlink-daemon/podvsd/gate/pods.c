@@ -79,6 +79,39 @@ void gate_pod_dirty(struct pd_gate *g, struct gate_pod *gp)
 		g->all_dirty = true;
 }
 
+void gate_wake_at(struct pd_gate *g, struct gate_pod *gp, uint64_t at)
+{
+	if (!at || (gp->wake_ms && gp->wake_ms <= at))
+		return;
+	gp->wake_ms = at;
+	if (!g->wake_ms || at < g->wake_ms)
+		g->wake_ms = at;
+}
+
+/* O(Pods), only when one is due: timeouts are rare and far apart. */
+void gate_wake(struct pd_gate *g, uint64_t now)
+{
+	struct pd_hmap_iter it;
+	uint64_t next = 0;
+
+	if (!g->wake_ms || now < g->wake_ms)
+		return;
+	for (struct pd_hmap_ent *e = pd_hmap_first(&g->pods, &it); e;
+	     e = pd_hmap_next(&g->pods, &it)) {
+		struct gate_pod *gp = e->val;
+
+		if (!gp->wake_ms)
+			continue;
+		if (gp->wake_ms <= now) {
+			gp->wake_ms = 0;
+			gate_pod_dirty(g, gp);
+		} else if (!next || gp->wake_ms < next) {
+			next = gp->wake_ms;
+		}
+	}
+	g->wake_ms = next;
+}
+
 void gate_verdict_set(struct pd_gate *g, struct gate_pod *gp,
 		      enum gate_verdict v)
 {
@@ -116,6 +149,7 @@ static void pod_forget(struct pd_gate *g, struct gate_pod *gp, bool gone)
 			    (void *)(uintptr_t)pd_now_ms(), NULL);
 	refs_mark(g, gp->key);
 	pd_hmap_sdel(&g->dirty, gp->key);
+	pd_hmap_sdel(&g->patch_wait, gp->key);	/* no PATCH waits for it */
 	g->report_dirty |= gp->local_ok;
 	gate_verdict_set(g, gp, GATE_UNDECIDED);
 	k8s_pod_free(gp->pod);
@@ -126,7 +160,18 @@ static void pod_forget(struct pd_gate *g, struct gate_pod *gp, bool gone)
 static unsigned int pod_bits(const struct k8s_pod *p)
 {
 	return pd_pod_gated(p) | pd_pod_containers_ready(p) << 1 |
-	       p->meta.deleting << 2 | (p->n_ips > 0) << 3;
+	       p->meta.deleting << 2 | (p->n_ips > 0) << 3 |
+	       pd_pod_other_gates_true(p) << 4;
+}
+
+/*
+ * A Pod object with these IPs exists: a deleted Pod's IP reused by it is
+ * no longer "gone" (its dests drain for the new Pod's grace period).
+ */
+static void gone_reused(struct pd_gate *g, const struct k8s_pod *p)
+{
+	for (size_t i = 0; g->gone.n && i < p->n_ips; i++)
+		pd_hmap_del(&g->gone, &p->ips[i], sizeof(p->ips[i]));
 }
 
 static struct gate_pod *pod_entry(struct pd_gate *g, const char *key)
@@ -188,6 +233,7 @@ static void pod_upsert(void *ctx, const cJSON *obj)
 		return;
 	}
 	k8s_key(&p->meta, key);
+	gone_reused(g, p);
 	if (pd_pod_gated(p) || p->meta.deleting)
 		return pod_keep(g, p, key);
 	k8s_pod_free(p);
@@ -284,13 +330,21 @@ struct gate_pod *gate_ep_pod(struct pd_gate *g, const char *svc,
 	return pd_hmap_sget(&g->pods, key);
 }
 
+/*
+ * Program a not-ready endpoint ahead of readiness only when our gate is
+ * all that holds the Pod: containers ready and every other readiness gate
+ * True (a Pod held NotReady by another controller's gate gets no podvs
+ * traffic).  With our gate True too the Pod is Ready, so an EndpointSlice
+ * that has not caught up yet keeps its dest.
+ */
 static bool view_gated(void *ctx, const char *svc,
 		       const struct k8s_endpoint *e)
 {
 	const struct gate_pod *gp = gate_ep_pod(ctx, svc, e);
 
 	return gp && pd_pod_gated(gp->pod) && !gp->pod->meta.deleting &&
-	       pd_pod_containers_ready(gp->pod);
+	       pd_pod_containers_ready(gp->pod) &&
+	       pd_pod_other_gates_true(gp->pod);
 }
 
 static bool view_deleting(void *ctx, const char *svc,
@@ -303,11 +357,13 @@ static bool view_deleting(void *ctx, const char *svc,
 
 static bool view_unhealthy(void *ctx, const char *svc,
 			   const struct k8s_service *s,
-			   const struct pd_addr *a, uint16_t port, bool ready)
+			   const struct pd_addr *a, uint8_t proto, uint16_t port,
+			   bool ready)
 {
 	struct pd_gate *g = ctx;
+	const struct pd_hc_dest d = { .addr = a, .proto = proto, .port = port };
 
-	return pd_health_drain(g->health, svc, s, a, port, ready);
+	return pd_health_drain(g->health, svc, s, &d, ready);
 }
 
 const struct pd_desired_view gate_view = {

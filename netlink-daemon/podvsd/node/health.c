@@ -15,7 +15,8 @@
 struct hc_target {
 	struct pd_health *h;
 	struct pd_addr addr;
-	uint16_t port;
+	uint16_t port;			/* the dest's port */
+	uint8_t proto;			/* the dest's protocol */
 	struct pd_hc_cfg cfg;
 	struct pd_hc_counts c;
 	bool optimistic;
@@ -43,6 +44,7 @@ static const struct {
 	{ PD_ANN_HC_TIMEOUT, offsetof(struct pd_hc_cfg, timeout_s), 1, 60, 2 },
 	{ PD_ANN_HC_HEALTHY, offsetof(struct pd_hc_cfg, healthy), 1, 10, 2 },
 	{ PD_ANN_HC_UNHEALTHY, offsetof(struct pd_hc_cfg, unhealthy), 1, 10, 3 },
+	{ PD_ANN_HC_PORT, offsetof(struct pd_hc_cfg, port), 1, 65535, 0 },
 };
 
 static int bad(char *err, size_t errlen, int nbad, const char *fmt, ...)
@@ -298,9 +300,9 @@ static void probe_done(struct hc_target *t, bool ok, const char *why)
 		t->c.state == PD_HC_UP ? "healthy" : "unhealthy",
 		ok ? "" : " err=\"", ok ? "" : t->why, ok ? "" : "\"");
 	/*
-	 * Every transition: the drain follows target_healthy(), the
-	 * readiness gate's verdict the state itself (unknown -> up of an
-	 * optimistic target drains nothing but lifts HealthCheckPending).
+	 * Every transition: the drain and the readiness gate's verdict
+	 * both follow target_healthy() (unknown -> up of an optimistic
+	 * target changes neither, but a recompute is cheap and rare).
 	 */
 	if (h->changed)
 		h->changed(h->ctx, t->svc);
@@ -366,7 +368,8 @@ static void on_probe(struct pd_loop *loop, struct pd_io *io, uint32_t events)
 static void probe_open(struct hc_target *t, uint64_t now)
 {
 	struct sockaddr_storage ss;
-	socklen_t sl = pd_addr_sockaddr(&t->addr, t->port, &ss);
+	socklen_t sl = pd_addr_sockaddr(&t->addr, t->cfg.port ?: t->port,
+					&ss);
 	int fd = socket(t->addr.af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 			0);
 	char why[96];
@@ -398,12 +401,16 @@ static void probe_start(struct hc_target *t, uint64_t now)
 
 /* ---- targets ----------------------------------------------------------- */
 
-static const char *target_key(const char *svc, const struct pd_addr *a,
-			      uint16_t port, char *buf, size_t len)
+/* "ns/name tcp|udp addr port": the same address and port over TCP and
+ * UDP are two targets (a DNS Pod may pass one and fail the other). */
+static const char *target_key(const char *svc, const struct pd_hc_dest *d,
+			      char *buf, size_t len)
 {
 	char s[PD_ADDR_STRLEN];
 
-	snprintf(buf, len, "%s %s %u", svc, pd_addr_str(a, s), port);
+	snprintf(buf, len, "%s %s %s %u", svc,
+		 d->proto == IPPROTO_UDP ? "udp" : "tcp",
+		 pd_addr_str(d->addr, s), d->port);
 	return buf;
 }
 
@@ -431,12 +438,14 @@ static bool deferred(struct pd_health *h)
 static void target_drop(struct pd_health *h, struct hc_target *t)
 {
 	char key[K8S_KEY_LEN + 64];
+	const struct pd_hc_dest d = {
+		.addr = &t->addr, .proto = t->proto, .port = t->port,
+	};
 
 	/* its verdict (see pd_health_verdict) turns to a pass */
 	if (t->c.state != PD_HC_UP && h->changed)
 		h->changed(h->ctx, t->svc);
-	pd_hmap_sdel(&h->targets, target_key(t->svc, &t->addr, t->port, key,
-					     sizeof(key)));
+	pd_hmap_sdel(&h->targets, target_key(t->svc, &d, key, sizeof(key)));
 	target_free(t);
 }
 
@@ -536,8 +545,8 @@ void pd_health_begin(struct pd_health *h, const char *svc)
 }
 
 static struct hc_target *target_new(struct pd_health *h, const char *key,
-				    const char *svc, const struct pd_addr *a,
-				    uint16_t port)
+				    const char *svc,
+				    const struct pd_hc_dest *d)
 {
 	size_t len = strnlen(svc, K8S_KEY_LEN - 1);
 	struct hc_target *t = calloc(1, sizeof(*t) + len + 1);
@@ -546,8 +555,9 @@ static struct hc_target *target_new(struct pd_health *h, const char *key,
 		return NULL;
 	t->h = h;
 	memcpy(t->svc, svc, len);
-	t->addr = *a;
-	t->port = port;
+	t->addr = *d->addr;
+	t->port = d->port;
+	t->proto = d->proto;
 	t->io.fd = -1;
 	t->io.fn = on_probe;
 	t->io.ctx = t;
@@ -585,21 +595,29 @@ static void restart(struct hc_target *t, const struct pd_hc_cfg *cfg)
 	heap_fix(t->h, t);
 }
 
+bool pd_hc_active(const struct pd_hc_cfg *cfg, const struct pd_hc_dest *d)
+{
+	if (cfg->type == PD_HC_NONE)
+		return false;
+	/* a TCP connect to a UDP port proves nothing: only a named port */
+	return d->proto != IPPROTO_UDP || cfg->port;
+}
+
 bool pd_health_drain(struct pd_health *h, const char *svc,
-		     const struct k8s_service *s, const struct pd_addr *a,
-		     uint16_t port, bool optimistic)
+		     const struct k8s_service *s, const struct pd_hc_dest *d,
+		     bool optimistic)
 {
 	char key[K8S_KEY_LEN + 64], err[8];
 	struct hc_target *t;
 	struct pd_hc_cfg cfg;
 
 	pd_hc_parse(s, &cfg, err, sizeof(err));
-	if (cfg.type == PD_HC_NONE)
+	if (!pd_hc_active(&cfg, d))
 		return false;	/* an old target of @svc goes at the scan */
-	target_key(svc, a, port, key, sizeof(key));
+	target_key(svc, d, key, sizeof(key));
 	t = pd_hmap_sget(&h->targets, key);
 	if (!t)
-		t = target_new(h, key, svc, a, port);
+		t = target_new(h, key, svc, d);
 	if (!t)
 		return false;	/* out of memory: do not drain on our account */
 	if (memcmp(&t->cfg, &cfg, sizeof(cfg)) || stale(h, t))
@@ -609,23 +627,25 @@ bool pd_health_drain(struct pd_health *h, const char *svc,
 	return !target_healthy(t);
 }
 
-bool pd_health_verdict(const struct pd_health *h, const char *svc,
-		       const struct pd_addr *a, uint16_t port, char *why,
-		       size_t len)
+enum pd_hc_verdict pd_health_verdict(const struct pd_health *h,
+				     const char *svc,
+				     const struct pd_hc_dest *d, char *why,
+				     size_t len)
 {
 	char key[K8S_KEY_LEN + 64];
 	const struct hc_target *t = pd_hmap_sget(&h->targets,
-						 target_key(svc, a, port, key,
+						 target_key(svc, d, key,
 							    sizeof(key)));
 
-	if (!t || t->cfg.type == PD_HC_NONE || t->c.state == PD_HC_UP)
-		return true;
-	if (t->c.state == PD_HC_UNKNOWN)
+	if (!t || target_healthy(t))
+		return PD_HCV_PASS;
+	if (t->c.state == PD_HC_UNKNOWN) {
 		snprintf(why, len, "HealthCheckPending: %u of %u checks "
 			 "passed", t->c.ok_run, t->cfg.healthy);
-	else
-		snprintf(why, len, "HealthCheckFailed: %s", t->why);
-	return false;
+		return PD_HCV_PENDING;
+	}
+	snprintf(why, len, "HealthCheckFailed: %s", t->why);
+	return PD_HCV_FAILED;
 }
 
 bool pd_hc_report(struct pd_health *h, const char *svc, const char *rv)

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Active health checks from the gateway to each dest (Pod address and
- * dest port), run from podvsd's own network namespace on the epoll loop
- * with non-blocking sockets: a TCP connect, or an HTTP/1.0 GET whose
- * status must be 2xx or 3xx.
+ * dest port, or the port podvs.io/health-port names), run from podvsd's
+ * own network namespace on the epoll loop with non-blocking sockets: a
+ * TCP connect, or an HTTP/1.0 GET whose status must be 2xx or 3xx.
+ *
+ * The check fits the protocol: a UDP dest is never probed with a TCP
+ * connect to its own port (nothing listens there over TCP).  Without
+ * podvs.io/health-port, a UDP dest has no active check: the Pod's own
+ * readiness (its endpoint's conditions, its containers' readiness probes)
+ * is its health.  With it, UDP and TCP dests alike are probed at that TCP
+ * port.  Targets are keyed by Service, protocol, address and dest port.
  *
  * Per Service, by annotation (a bad value is reported with an Event and
  * its default used; the rest of the Service is unaffected):
@@ -13,6 +20,8 @@
  *   podvs.io/health-timeout             seconds, 1..60        (2)
  *   podvs.io/health-healthy-threshold   1..10                 (2)
  *   podvs.io/health-unhealthy-threshold 1..10                 (3)
+ *   podvs.io/health-port                1..65535  (the dest port; UDP:
+ *                                        no active check)
  *
  * A dest starts UNKNOWN.  One whose endpoint Kubernetes calls ready counts
  * as healthy until checks say otherwise (a restart drains nothing); one
@@ -38,6 +47,7 @@
 #define PD_ANN_HC_TIMEOUT	"podvs.io/health-timeout"
 #define PD_ANN_HC_HEALTHY	"podvs.io/health-healthy-threshold"
 #define PD_ANN_HC_UNHEALTHY	"podvs.io/health-unhealthy-threshold"
+#define PD_ANN_HC_PORT		"podvs.io/health-port"
 #define PD_HC_PATH_LEN		128
 #define PD_HC_SCAN_MS		200	/* how often due checks are started */
 /* Probes in flight at most (sockets); due checks beyond wait a scan. */
@@ -62,6 +72,7 @@ struct pd_hc_cfg {
 	unsigned int timeout_s;
 	unsigned int healthy;
 	unsigned int unhealthy;
+	unsigned int port;		/* podvs.io/health-port; 0: dest's */
 };
 
 /*
@@ -138,23 +149,42 @@ void pd_health_fini(struct pd_health *h);
  */
 void pd_health_begin(struct pd_health *h, const char *svc);
 
+/* One dest as the checks see it: @proto is IPPROTO_TCP or IPPROTO_UDP. */
+struct pd_hc_dest {
+	const struct pd_addr *addr;
+	uint8_t proto;
+	uint16_t port;
+};
+
+/* Does dest @d of a Service configured as @cfg get an active check? */
+bool pd_hc_active(const struct pd_hc_cfg *cfg, const struct pd_hc_dest *d);
+
 /*
- * pd_health_drain - should dest @a:@port of Service @s (key @svc) be
- * drained for its health?  Creates its target when new, unless the
- * Service asks for no checks (then none is kept: nothing to probe, scan
+ * pd_health_drain - should dest @d of Service @s (key @svc) be drained
+ * for its health?  Creates its target when new, unless the dest has no
+ * active check (pd_hc_active: then none is kept, nothing to probe, scan
  * or count).  @optimistic: Kubernetes calls its endpoint ready.
  */
 bool pd_health_drain(struct pd_health *h, const char *svc,
-		     const struct k8s_service *s, const struct pd_addr *a,
-		     uint16_t port, bool optimistic);
+		     const struct k8s_service *s, const struct pd_hc_dest *d,
+		     bool optimistic);
+
+enum pd_hc_verdict {
+	PD_HCV_PASS,		/* passed, or no active check */
+	PD_HCV_PENDING,		/* not decided yet: no failure seen */
+	PD_HCV_FAILED,		/* observed failing (DOWN) */
+};
 
 /*
- * pd_health_verdict - for the readiness gate: true when the dest passed
- * (or the Service has no checks); else false with the reason in @why.
+ * pd_health_verdict - for the readiness gate.  PASS when the dest passed,
+ * has no active check, or is UNKNOWN while Kubernetes calls its endpoint
+ * ready (optimistic, as for draining: a restarted podvsd fails nothing);
+ * else PENDING or FAILED with the reason in @why.
  */
-bool pd_health_verdict(const struct pd_health *h, const char *svc,
-		       const struct pd_addr *a, uint16_t port, char *why,
-		       size_t len);
+enum pd_hc_verdict pd_health_verdict(const struct pd_health *h,
+				     const char *svc,
+				     const struct pd_hc_dest *d, char *why,
+				     size_t len);
 
 /*
  * pd_hc_report - should a bad annotation of Service @svc at

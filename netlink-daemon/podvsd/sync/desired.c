@@ -152,23 +152,77 @@ static void vs_snat(struct pd_vs *vs, const struct pd_vs *tmpl)
 	pd_vs_snat_sort(vs);
 }
 
-/* VS attributes shared by all of the Service's VSes. */
+#define SCHED_FLAGS	(PODVS_SVC_F_HASH_PORT | PODVS_SVC_F_HASH_FALLBACK)
+
+/* A bad scheduler annotation: the plan in force keeps its scheduler. */
+static void keep_sched(const struct pd_desired_in *in, struct pd_vs *tmpl)
+{
+	const struct pd_plan *l = in->last;
+
+	strcpy(tmpl->sched, PODVS_DEFAULT_SCHED);
+	tmpl->flags = 0;
+	if (!l || !l->n)
+		return;
+	memcpy(tmpl->sched, l->vs[0]->sched, sizeof(tmpl->sched));
+	tmpl->flags = l->vs[0]->flags & SCHED_FLAGS;
+}
+
+/* A bad snat-from annotation: the plan in force keeps its prefixes (its
+ * first VS of each family holds that family's), else --snat-from. */
+static void keep_snat(const struct pd_desired_in *in, struct pd_vs *tmpl)
+{
+	const struct pd_plan *l = in->last;
+	static const uint16_t afs[] = { AF_INET, AF_INET6 };
+	size_t n;
+
+	if (!l || !l->n) {
+		n = in->n_snat_from < PODVS_SNAT_RANGES_MAX ?
+		    in->n_snat_from : PODVS_SNAT_RANGES_MAX;
+		if (n)
+			memcpy(tmpl->snat, in->snat_from, n * sizeof(*tmpl->snat));
+		tmpl->n_snat = n;
+		return;
+	}
+	tmpl->n_snat = 0;
+	for (size_t f = 0; f < 2; f++) {
+		size_t i = 0;
+
+		while (i < l->n && l->vs[i]->key.vip.af != afs[f])
+			i++;
+		for (size_t j = 0; i < l->n && j < l->vs[i]->n_snat &&
+		     tmpl->n_snat < PODVS_SNAT_RANGES_MAX; j++)
+			tmpl->snat[tmpl->n_snat++] = l->vs[i]->snat[j];
+	}
+}
+
+/*
+ * VS attributes shared by all of the Service's VSes.  A bad annotation
+ * leaves its attribute as it is programmed (keep_*) and returns
+ * PD_DESIRED_BAD with the first problem in @err.
+ */
 static int base_vs(const struct pd_desired_in *in, struct pd_vs *tmpl,
 		   char *err, size_t errlen)
 {
 	const struct k8s_service *s = in->svc;
+	char more[256];
+	int ret = 0;
 
 	memset(tmpl, 0, sizeof(*tmpl));
-	if (pd_desired_sched(s, tmpl->sched, &tmpl->flags, err, errlen))
-		return -EINVAL;
-	if (snat_from(in, tmpl, err, errlen))
-		return -EINVAL;
+	if (pd_desired_sched(s, tmpl->sched, &tmpl->flags, err, errlen)) {
+		keep_sched(in, tmpl);
+		ret = PD_DESIRED_BAD;
+	}
+	if (snat_from(in, tmpl, ret ? more : err, ret ? sizeof(more) :
+		      errlen)) {
+		keep_snat(in, tmpl);
+		ret = PD_DESIRED_BAD;
+	}
 	if (s->affinity_client_ip) {
 		tmpl->flags |= PODVS_SVC_F_PERSISTENT;
 		tmpl->timeout = s->affinity_timeout ?: PD_DEFAULT_AFFINITY_TIMEOUT;
 	}
 	pd_owner_tag(s->meta.ns, s->meta.name, tmpl->owner);
-	return 0;
+	return ret;
 }
 
 static int addr_cmp_v(const void *a, const void *b)
@@ -286,10 +340,9 @@ static int cand_cmp(const void *a, const void *b)
 	return c ? c : (int)y->st - (int)x->st;	/* best state first */
 }
 
-/* Sort, keep each key once in its best state; true if any is ready. */
-static bool cand_unique(struct cand_vec *cv)
+/* Sort, keep each key once in its best state. */
+static void cand_unique(struct cand_vec *cv)
 {
-	bool any_ready = false;
 	size_t k = 0;
 
 	if (cv->n > 1)
@@ -297,15 +350,27 @@ static bool cand_unique(struct cand_vec *cv)
 	for (size_t i = 0; i < cv->n; i++) {
 		if (k && !pd_dest_cmp(&cv->v[k - 1].d, &cv->v[i].d))
 			continue;
-		any_ready |= cv->v[i].st == EP_READY;
 		cv->v[k++] = cv->v[i];
 	}
 	cv->n = k;
-	return any_ready;
+}
+
+/*
+ * Will any dest be active without the terminating ones?  Ready (or gated)
+ * and not drained for health: a gated endpoint still pending its checks
+ * is drained, so it must not push the serving-terminating ones out too.
+ */
+static bool any_active(const struct cand_vec *cv)
+{
+	for (size_t i = 0; i < cv->n; i++)
+		if (cv->v[i].st == EP_READY && !cv->v[i].sick)
+			return true;
+	return false;
 }
 
 /* Mark the unhealthy candidates; none if that would leave no active one. */
-static void health_drains(const struct pd_desired_in *in, struct cand_vec *cv)
+static void health_drains(const struct pd_desired_in *in, uint8_t proto,
+			  struct cand_vec *cv)
 {
 	const struct pd_desired_view *v = in->view;
 	size_t active = 0, sick = 0;
@@ -316,7 +381,7 @@ static void health_drains(const struct pd_desired_in *in, struct cand_vec *cv)
 		struct candidate *c = &cv->v[i];
 
 		c->sick = v->unhealthy(v->ctx, in->key, in->svc, &c->a,
-				       c->d.port, c->ready);
+				       proto, c->d.port, c->ready);
 		if (c->st != EP_READY || !c->ready)
 			continue;
 		sick += c->sick;
@@ -332,7 +397,7 @@ static void health_drains(const struct pd_desired_in *in, struct cand_vec *cv)
 /* The dests of Service port @sp for family @af, into @vs (sorted). */
 static int build_dests(const struct pd_desired_in *in,
 		       const struct k8s_service_port *sp, uint16_t af,
-		       struct pd_vs *vs)
+		       uint8_t proto, struct pd_vs *vs)
 {
 	enum k8s_addr_type at = af == AF_INET ? K8S_ADDR_IPV4 : K8S_ADDR_IPV6;
 	struct cand_vec cv = { 0 };
@@ -346,8 +411,9 @@ static int build_dests(const struct pd_desired_in *in,
 		if (port)
 			err = slice_candidates(in, sl, port, &cv);
 	}
-	any_ready = cand_unique(&cv);
-	health_drains(in, &cv);
+	cand_unique(&cv);
+	health_drains(in, proto, &cv);
+	any_ready = any_active(&cv);
 	for (size_t i = 0; !err && i < cv.n; i++) {
 		if ((any_ready && cv.v[i].st == EP_TERMINATING) || cv.v[i].sick)
 			cv.v[i].d.flags = PODVS_DEST_F_DRAIN;
@@ -397,7 +463,7 @@ static int add_vs(const struct pd_desired_in *in, const struct pd_vs *tmpl,
 	vs_snat(vs, tmpl);
 	if (vs->flags & PODVS_SVC_F_PERSISTENT)
 		vs->netmask = vip->af == AF_INET ? 32 : 128;
-	if (build_dests(in, sp, vip->af, vs) || plan_push(out, vs)) {
+	if (build_dests(in, sp, vip->af, proto, vs) || plan_push(out, vs)) {
 		pd_vs_free(vs);
 		return -ENOMEM;
 	}
@@ -444,13 +510,12 @@ int pd_desired_service(const struct pd_desired_in *in, struct pd_plan *out,
 	struct pd_addr *vips = NULL;
 	struct pd_vs tmpl;
 	size_t n_vips = 0;
-	int ret;
+	int ret, bad;
 
 	pd_plan_fini(out);
 	if (wants_nothing(in))
 		return 0;
-	if (base_vs(in, &tmpl, err, errlen))
-		return -EINVAL;
+	bad = base_vs(in, &tmpl, err, errlen);
 	ret = collect_vips(in, &vips, &n_vips);
 	for (size_t i = 0; !ret && i < in->svc->n_ports; i++)
 		ret = add_port(in, &tmpl, vips, n_vips, &in->svc->ports[i],
@@ -463,7 +528,7 @@ int pd_desired_service(const struct pd_desired_in *in, struct pd_plan *out,
 	}
 	if (out->n > 1)
 		qsort(out->vs, out->n, sizeof(*out->vs), vs_ptr_cmp);
-	return 0;
+	return bad;
 }
 
 void pd_plan_fini(struct pd_plan *p)

@@ -36,6 +36,10 @@
  *   view->unhealthy             draining, weight kept; unless none of the
  *                               ready ones would be left active (fail
  *                               open: those stay active)
+ * "Any endpoint ready", for the terminating fallback, means any dest that
+ * ends up active: a gated endpoint still pending its checks does not
+ * count, so serving-terminating Pods keep traffic until a replacement
+ * passes (KEP-1669; never zero active dests while they exist).
  *
  * Service attributes:
  *   podvs.io/scheduler: mh|rr|wrr|lc|sh      (default mh)
@@ -48,8 +52,10 @@
  *   podvs.io/snat-from: "CIDR,..." hairpin SNAT client prefixes; replaces
  *     in->snat_from (--snat-from) for this Service, "" means none; each VS
  *     gets the prefixes of its own family, sorted
- * A bad annotation value makes the whole Service invalid (-EINVAL and a
- * reason): the caller keeps what was programmed and reports it.
+ * A bad annotation value (scheduler, flags, snat-from) is reported (the
+ * return value PD_DESIRED_BAD and a reason) but freezes nothing: that
+ * attribute keeps its value in @in->last (the plan in force), else its
+ * default, and the dests are computed as usual.
  */
 #ifndef PODVSD_DESIRED_H
 #define PODVSD_DESIRED_H
@@ -80,8 +86,14 @@ struct pd_desired_view {
 	/* @ready: Kubernetes calls the endpoint ready */
 	bool (*unhealthy)(void *ctx, const char *svc,
 			  const struct k8s_service *s, const struct pd_addr *a,
-			  uint16_t port, bool ready);
+			  uint8_t proto, uint16_t port, bool ready);
 	void *ctx;
+};
+
+/* What one Service wants: VSes sorted by key, owned by the plan. */
+struct pd_plan {
+	struct pd_vs **vs;
+	size_t n;
 };
 
 struct pd_desired_in {
@@ -95,18 +107,18 @@ struct pd_desired_in {
 	const char *key;			/* "ns/name", with a view */
 	const struct pd_cidr *snat_from;	/* --snat-from (default) */
 	size_t n_snat_from;
+	const struct pd_plan *last;		/* in force; NULL: none */
 };
 
-/* What one Service wants: VSes sorted by key, owned by the plan. */
-struct pd_plan {
-	struct pd_vs **vs;
-	size_t n;
-};
+
+/* pd_desired_service: computed, but an annotation was bad (see @err). */
+#define PD_DESIRED_BAD	1
 
 /*
  * pd_desired_service - compute @in->svc's VSes into @out (emptied first).
- * Returns 0 (an empty plan if nothing is wanted), -EINVAL with @err when
- * the Service is invalid for podvs, or -ENOMEM.
+ * Returns 0 (an empty plan if nothing is wanted), PD_DESIRED_BAD with
+ * @err when an annotation is bad (@out is complete, that attribute taken
+ * from @in->last or its default), or -ENOMEM.
  */
 int pd_desired_service(const struct pd_desired_in *in, struct pd_plan *out,
 		       char *err, size_t errlen);

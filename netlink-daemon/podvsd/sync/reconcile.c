@@ -314,8 +314,8 @@ static void report_invalid(struct pd_reconciler *r, struct plan_entry *pe,
 	snprintf(pe->bad_rv, sizeof(pe->bad_rv), "%s",
 		 s->meta.resource_version);
 	r->stats.invalid_services++;
-	pd_warn(r->log, "msg=\"Service invalid for podvs, keeping what is "
-		"programmed\" service=%s err=%s", pe->key,
+	pd_warn(r->log, "msg=\"Service annotation invalid, keeping its "
+		"last good value\" service=%s err=%s", pe->key,
 		pd_quote(why, q, sizeof(q)));
 	if (r->hooks.invalid)
 		r->hooks.invalid(r->hooks.ctx, s, why);
@@ -373,6 +373,7 @@ static int compute(struct pd_reconciler *r, const struct k8s_service *s,
 		.key = pe->key,
 		.snat_from = r->snat_from,
 		.n_snat_from = r->n_snat_from,
+		.last = &pe->plan,
 	};
 	char why[256];
 	int err;
@@ -380,9 +381,10 @@ static int compute(struct pd_reconciler *r, const struct k8s_service *s,
 	in.slices = pd_store_service_slices(&r->store, pe->key, &in.n_slices);
 	err = pd_desired_service(&in, np, why, sizeof(why));
 
-	if (err == -EINVAL) {
+	/* a bad attribute keeps its value; the dests move on (never frozen) */
+	if (err == PD_DESIRED_BAD) {
 		report_invalid(r, pe, s, why);
-		return 1;	/* keep the current plan */
+		return 0;
 	}
 	if (!err)
 		pe->bad_rv[0] = '\0';
@@ -425,8 +427,6 @@ static int recompute(struct pd_reconciler *r, const char *key)
 	if (!pe)
 		return -ENOMEM;
 	err = s ? compute(r, s, pe, &np) : 0;
-	if (err > 0)
-		return 0;
 	err = err ?: swap_plan(r, pe, &np);
 	pd_plan_fini(&np);
 	if (!err)

@@ -17,8 +17,10 @@
  *    at most --drain-timeout; pd_rec_tick() re-reads those VSes' connection
  *    counts and deletes the dests whose flows ended.  Drain lives in the
  *    kernel (the dest's flag), so a restarted podvsd finds it there.
- *  - A Service whose annotations are invalid keeps what was programmed for
- *    it (bad input changes nothing) and is reported through ->invalid.
+ *  - A Service with an invalid annotation keeps that attribute as it is
+ *    programmed (bad input changes nothing) and is reported through
+ *    ->invalid; its dests still follow its endpoints (one typo never
+ *    freezes them).
  */
 #ifndef PODVSD_RECONCILE_H
 #define PODVSD_RECONCILE_H
