@@ -291,7 +291,7 @@ static bool is_leader(void *ctx)
 	return pd_cluster_leader(&d->cluster);
 }
 
-/* The leader's own view is fresh (H-api's staleness signal goes here). */
+/* The leader's own view is fresh (the staleness signal, api_fresh.h). */
 static bool api_fresh(void *ctx)
 {
 	struct podvsd *d = ctx;

@@ -188,7 +188,7 @@ static void test_api_lost(void **state)
 	(void)state;
 	usable(e, "192.0.2.1", 0);
 	pd_ann_synced(&e->a, 0);
-	pd_ann_api(&e->a, false, 10 * S);
+	pd_ann_api_stale(&e->a, 10 * S, 10 * S);
 	run(e, 10 * S, (10 + GRACE - 1) * S);
 	assert_true(e->mk.ann.ready);	/* fail-static within grace */
 	assert_true(on_link(e, "192.0.2.1"));
@@ -199,13 +199,13 @@ static void test_api_lost(void **state)
 	run(e, (11 + GRACE) * S, (20 + GRACE) * S);
 	assert_int_equal(e->a.stats.withdrawals[PD_ANN_API_LOST], 1);
 	/* back: READY=1 at once */
-	pd_ann_api(&e->a, true, (21 + GRACE) * S);
+	pd_ann_api_stale(&e->a, 0, (21 + GRACE) * S);
 	pd_ann_tick(&e->a, (21 + GRACE) * S);
 	assert_true(e->mk.ann.ready);
 	/* a short loss again changes nothing */
-	pd_ann_api(&e->a, false, (30 + GRACE) * S);
+	pd_ann_api_stale(&e->a, (30 + GRACE) * S, (30 + GRACE) * S);
 	run(e, (30 + GRACE) * S, (40 + GRACE) * S);
-	pd_ann_api(&e->a, true, (41 + GRACE) * S);
+	pd_ann_api_stale(&e->a, 0, (41 + GRACE) * S);
 	run(e, (41 + GRACE) * S, (100 + 2 * GRACE) * S);
 	assert_true(e->mk.ann.ready);
 	assert_int_equal(e->a.stats.withdrawals[PD_ANN_API_LOST], 1);

@@ -121,11 +121,6 @@ static void health_set(struct pd_announce *a, struct pd_ann_health *h,
 	}
 }
 
-void pd_ann_api(struct pd_announce *a, bool ok, uint64_t now_ms)
-{
-	health_set(a, &a->api, "API server", ok, now_ms);
-}
-
 void pd_ann_api_stale(struct pd_announce *a, uint64_t stale_since_ms,
 		      uint64_t now_ms)
 {

@@ -132,10 +132,9 @@ void pd_ann_init(struct pd_announce *a, struct pd_log *log, uint32_t grace_s,
 		 uint64_t now_ms);
 void pd_ann_fini(struct pd_announce *a);
 
-/* The API server is (un)reachable now (every tick). */
-void pd_ann_api(struct pd_announce *a, bool ok, uint64_t now_ms);
-/* The same from the staleness signal (k8s/api_fresh.h): @stale_since_ms
- * 0 when fresh; the grace period counts from when it became stale. */
+/* The API view, from the staleness signal (k8s/api_fresh.h), every tick:
+ * @stale_since_ms 0 when fresh; the grace period counts from when it
+ * became stale. */
 void pd_ann_api_stale(struct pd_announce *a, uint64_t stale_since_ms,
 		      uint64_t now_ms);
 /* A sync (or other kernel write) succeeded or failed now. */
