@@ -56,7 +56,7 @@ struct podvs_announce {
 };
 
 /* The private part of a podvs link; pn is its namespace's, for good (the
- * link cannot change namespace: NETIF_F_NETNS_LOCAL).
+ * link cannot change namespace: podvs_dev_set_lltx_netns_local()).
  */
 struct podvs_link {
 	struct list_head node;

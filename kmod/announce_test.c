@@ -13,6 +13,7 @@
 #include <net/netlink.h>
 
 #include "announce.h"
+#include "compat.h"
 #include "podvs_test.h"
 
 /* A link of the kind, not registered: its carrier bit still follows
@@ -222,7 +223,7 @@ static void podvs_ann_test_links(struct kunit *test)
 	}
 	podvs_ann_read(pn, &s);
 	KUNIT_EXPECT_EQ(test, s.links, s0.links + 2);
-	KUNIT_EXPECT_TRUE(test, dev[0]->features & NETIF_F_NETNS_LOCAL);
+	KUNIT_EXPECT_TRUE(test, podvs_dev_netns_local(dev[0]));
 	KUNIT_EXPECT_TRUE(test, dev[0]->flags & IFF_NOARP);
 	KUNIT_EXPECT_TRUE(test, dev[0]->priv_flags & IFF_NO_QUEUE);
 

@@ -49,4 +49,14 @@ static inline void podvs_dev_set_lltx_netns_local(struct net_device *dev)
 #endif
 }
 
+/* Whether the device is pinned to its namespace (6.12: see above). */
+static inline bool podvs_dev_netns_local(const struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	return dev->netns_immutable;
+#else
+	return dev->features & NETIF_F_NETNS_LOCAL;
+#endif
+}
+
 #endif /* _PODVS_COMPAT_H */

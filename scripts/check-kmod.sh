@@ -1,6 +1,8 @@
 #!/bin/bash
 # scripts/check-kmod.sh: build podvs.ko with sparse (C=2) and W=1 against
-# Debian's headers (the top Makefile's KDIR), and podvs.ko + podvs_test.ko
+# Debian's headers (the top Makefile's KDIR) and against Debian 12's 6.12
+# headers (the debian612 entry of tests/vm/kernel, unpacked into the cache
+# when missing, never installed), and podvs.ko + podvs_test.ko
 # (PODVS_KUNIT=1) against the debug kernel when its build is in the cache.
 # Scratch copies under build/check-kmod/, so `make kmod` is left alone.
 # Exit status 1 on any warning or error in our files (kmod/, include/).
@@ -40,6 +42,15 @@ check() {
 kdir=$(make -s --no-print-directory -C "$REPO" --eval 'kdir: ; @echo $(KDIR)' kdir)
 [ -d "$kdir" ] || { echo "check-kmod: no kernel headers at '$kdir'"; exit 1; }
 check debian "$kdir"
+
+# the other kernel line: Debian 12's 6.12, headers from the kernel cache
+kdir612=$("$REPO/tests/vm/kernel" debian612 | tr ' ' '\n' | sed -n 's/^KDIR=//p')
+if [ -d "$kdir612" ]; then
+	check debian612 "$kdir612"
+else
+	echo "check-kmod: no 6.12 headers (tests/vm/kernel debian612 failed)"
+	status=1
+fi
 
 debug=$(find "$CACHE" -maxdepth 1 -name 'debug-*' -type d 2>/dev/null | head -n1)
 if [ -n "$debug" ] && [ -e "$debug/.complete" ]; then

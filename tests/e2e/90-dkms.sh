@@ -10,7 +10,7 @@
 # overlay: nothing here reaches the host.  Compiling under TCG is slow,
 # hence the long timeout; numbered 90 so it runs after the quick scripts.
 #
-#   /podvs --dkms-install.sh--> /usr/src/podvs-V --dkms build--> /lib/modules/K/updates/dkms/podvs.ko
+#   /podvs --dkms-install.sh--> /usr/src/podvs-V --dkms build--> /lib/modules/K/updates/dkms/podvs.ko[.xz]
 set -e
 . "$(dirname "$0")/lib.sh"
 
@@ -32,8 +32,22 @@ install_build() {
 	"$PODVS_REPO/scripts/dkms-install.sh" "$VERSION"
 	dkms status -m podvs -v "$VERSION" -k "$KVER" | grep -q 'installed' ||
 		fail "dkms status does not say installed: $(dkms status -m podvs)"
-	[ "$(modinfo -n podvs)" = "/lib/modules/$KVER/updates/dkms/podvs.ko" ] ||
+	dkms_ko >/dev/null ||
 		fail "modinfo finds $(modinfo -n podvs 2>&1), not the DKMS build"
+}
+
+# The DKMS build modinfo finds: podvs.ko under updates/dkms, compressed as
+# the kernel's own modules are (DKMS follows modules.dep: none on 6.1, xz
+# on Debian's 6.12).
+dkms_ko() {
+	local ko
+	ko=$(modinfo -n podvs 2>/dev/null) || return 1
+	case $ko in
+	"/lib/modules/$KVER/updates/dkms/podvs.ko" | \
+		"/lib/modules/$KVER/updates/dkms/podvs.ko".[gx]z | \
+		"/lib/modules/$KVER/updates/dkms/podvs.ko.zst") echo "$ko" ;;
+	*) return 1 ;;
+	esac
 }
 
 modprobe_loads() {
@@ -41,7 +55,7 @@ modprobe_loads() {
 	[ ! -e /sys/module/podvs ] || fail "podvs already loaded"
 	modprobe podvs
 	[ -d /sys/module/podvs ] || fail "modprobe podvs did not load it"
-	built=$(modinfo -F srcversion "/lib/modules/$KVER/updates/dkms/podvs.ko")
+	built=$(modinfo -F srcversion "$(dkms_ko)")
 	[ "$(cat /sys/module/podvs/srcversion)" = "$built" ] ||
 		fail "the loaded module is not the DKMS build"
 	if [ -x "$PODVSADM" ]; then
