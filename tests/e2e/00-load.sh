@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debian
+# both-lines: always
 #
 # podvs.ko loads and unloads; podvsadm finds it over generic netlink; writes
 # need CAP_NET_ADMIN, reads do not.  No topology: the init namespace only.

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debian
+# both-lines: always
 # timeout: 1200
 #
 # podvs dataplane with real TCP and UDP traffic, IPv4 and IPv6.

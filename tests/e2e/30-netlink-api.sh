@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debian
+# both-lines: always
 #
 # The podvs generic netlink API, command by command, with a raw client
 # (netlink_genl.py) that checks replies, extack messages and offsets, and

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debian
+# both-lines: always
 #
 # The "changes" multicast group of the podvs genl family: listeners joined
 # to it get exactly one PODVS_CMD_NOTIFY (PODVS_A_INFO with GENERATION, the

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debian
+# both-lines: always
 # timeout: 1800
 #
 # DKMS packaging: scripts/dkms-install.sh (what `make dkms-install` runs)
