@@ -106,6 +106,9 @@ install-dkms-src:
 dkms-install:
 	scripts/dkms-install.sh $(VERSION)
 
+deb:
+	scripts/deb.sh
+
 manifests:
 	mkdir -p $(B)/deploy
 	$(SUBST_VERSION) $(D)/deploy/daemonset.yaml.in >$(B)/deploy/daemonset.yaml
@@ -115,5 +118,5 @@ clean:
 	rm -rf $(B)
 
 .PHONY: all kmod userspace deps unit kunit e2e test bench demo style check fuzz \
-	install install-kmod install-user install-dkms-src dkms-install manifests \
+	install install-kmod install-user install-dkms-src dkms-install manifests deb \
 	clean
