@@ -59,6 +59,12 @@ sanitizers() {
 		make -s -C netlink-daemon B="$REPO/build/asan" unit
 }
 
+# systemd's unit directory as the Makefile picks it for PREFIX=/usr
+unitdir() {
+	pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null |
+		grep . || echo /usr/lib/systemd/system
+}
+
 # make install into a staging directory: exactly this file list (the
 # module under its kernel's extra/), the version filled into the man pages,
 # the unit's ExecStart at the prefix's sbin.
@@ -69,8 +75,7 @@ install_files() {
 	want=$(printf '%s\n' etc/default/podvsd usr/sbin/podvsadm usr/sbin/podvsd \
 		usr/share/bash-completion/completions/podvsadm \
 		usr/share/man/man8/podvsadm.8 usr/share/man/man8/podvsd.8 \
-		"$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null |
-			sed 's|^/||;s|$|/podvsd.service|')" \
+		"$(unitdir | sed 's|^/||')/podvsd.service" \
 		"lib/modules/KVER/extra/kmod/podvs.ko" | sort)
 	if ! make -s install DESTDIR="$tmp" PREFIX=/usr >"$tmp.log" 2>&1; then
 		tail -n 20 "$tmp.log"
