@@ -11,6 +11,10 @@
 #               rules (after building the module and the userspace)
 #   sanitizers  the cmocka suite built with AddressSanitizer and
 #               UndefinedBehaviorSanitizer (build/asan), every test run
+#   deb         make deb, then lintian on the packages: no E: line
+#               (scripts/deb.sh --lint)
+#   install     make install DESTDIR=tmp PREFIX=/usr installs exactly the
+#               expected files, man pages and unit filled in
 #   fuzz        every libFuzzer harness for CHECK_FUZZ_SECONDS (default
 #               20) on its checked-in seeds (tests/fuzz/run)
 set -uo pipefail
@@ -55,10 +59,63 @@ sanitizers() {
 		make -s -C netlink-daemon B="$REPO/build/asan" unit
 }
 
+# systemd's unit directory as the Makefile picks it for PREFIX=/usr
+unitdir() {
+	pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null |
+		grep . || echo /usr/lib/systemd/system
+}
+
+# make install into a staging directory: exactly this file list (the
+# module under its kernel's extra/), the version filled into the man pages,
+# the unit's ExecStart at the prefix's sbin.
+install_files() {
+	local tmp want got st=0 unit v
+	tmp=$(mktemp -d)
+	v=$(cat VERSION)
+	want=$(printf '%s\n' etc/default/podvsd usr/sbin/podvsadm usr/sbin/podvsd \
+		usr/share/bash-completion/completions/podvsadm \
+		usr/share/man/man8/podvsadm.8 usr/share/man/man8/podvsd.8 \
+		"$(unitdir | sed 's|^/||')/podvsd.service" \
+		"lib/modules/KVER/extra/kmod/podvs.ko" | sort)
+	if ! make -s install DESTDIR="$tmp" PREFIX=/usr >"$tmp.log" 2>&1; then
+		tail -n 20 "$tmp.log"
+		echo "check: make install failed" >&2
+		st=1
+	else
+		got=$(cd "$tmp" && find . -type f | sed 's|^\./||;s|^lib/modules/[^/]*/|lib/modules/KVER/|' | sort)
+		if [ "$got" != "$want" ]; then
+			echo "check: make install files differ (- expected, + installed):" >&2
+			diff <(echo "$want") <(echo "$got") >&2
+			st=1
+		fi
+		unit=$(find "$tmp" -name podvsd.service)
+		grep -q '^ExecStart=/usr/sbin/podvsd ' "$unit" || { echo "check: unit ExecStart" >&2; st=1; }
+		if ! grep -q "^\.TH PODVSD 8 .*\"podvs $v\"" "$tmp/usr/share/man/man8/podvsd.8" ||
+			grep -rq @VERSION@ "$tmp/usr/share/man"; then
+			echo "check: version not filled into the man pages" >&2
+			st=1
+		fi
+	fi
+	rm -rf "$tmp" "$tmp.log"
+	# another prefix: its sbin in the unit, its own unit directory
+	tmp=$(mktemp -d)
+	if ! make -s install-user DESTDIR="$tmp" PREFIX=/opt/podvs >"$tmp.log" 2>&1 ||
+		! grep -q '^ExecStart=/opt/podvs/sbin/podvsd ' \
+			"$tmp/opt/podvs/lib/systemd/system/podvsd.service" ||
+		[ ! -x "$tmp/opt/podvs/sbin/podvsadm" ]; then
+		echo "check: make install-user PREFIX=/opt/podvs did not honour the prefix" >&2
+		st=1
+	fi
+	rm -rf "$tmp" "$tmp.log"
+	return "$st"
+}
+
 step style scripts/style.sh
 step kmod kmod_checks
 step layers layers
 step sanitizers sanitizers
+step deb scripts/deb.sh --lint
+step install install_files
 step fuzz tests/fuzz/run "${CHECK_FUZZ_SECONDS:-20}"
 
 if [ ${#failed[@]} -gt 0 ]; then

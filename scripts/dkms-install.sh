@@ -3,10 +3,10 @@
 # scripts/dkms-install.sh VERSION: install podvs as DKMS source and build it
 # for the running kernel (`make dkms-install`).
 #
-# Copies the module's sources (VERSION, Kbuild, kmod/, include/) to
-# /usr/src/podvs-VERSION, replacing an earlier copy of the same version,
-# writes dkms.conf there from dkms.conf.in (@VERSION@ -> VERSION; kmod/Kbuild
-# reads VERSION too), then dkms add, build and install for `uname -r`.  DKMS
+# Stages the module's sources in /usr/src/podvs-VERSION with
+# scripts/dkms-src.sh (the file list and dkms.conf from dkms.conf.in, the
+# same tree the podvs-dkms package ships), replacing an earlier copy of the
+# same version, then dkms add, build and install for `uname -r`.  DKMS
 # rebuilds it for every kernel installed later (AUTOINSTALL).  Refuses when the running kernel has
 # no headers: podvs would not build, and installing a module into a kernel
 # other than the running one is what DKMS does by itself later.
@@ -31,16 +31,17 @@ tree_version=$(cat "$REPO/VERSION")
 	die "no headers for the running kernel $kver (/lib/modules/$kver/build is missing):" \
 		"install linux-headers-$kver, or run this on the machine that will load podvs"
 
+# a package's copy is the package's to remove (apt remove podvs-dkms)
+if dpkg-query -S "$dest" >/dev/null 2>&1; then
+	die "$dest belongs to a package ($(dpkg-query -S "$dest" | head -n1 | cut -d: -f1)): remove it first"
+fi
+
 # An earlier registration of this version goes first, so this is a reinstall.
 if dkms status -m "$NAME" -v "$version" | grep -q .; then
 	dkms remove -m "$NAME" -v "$version" --all
 fi
 rm -rf "$dest"
-mkdir -p "$dest"
-(cd "$REPO" && find VERSION Kbuild kmod include -type f \
-	\( -name '*.[ch]' -o -name Kbuild -o -name Makefile -o -name VERSION \) \
-	! -name '*.mod.c' -print0 | cpio -0 -pdm --quiet "$dest")
-sed "s/@VERSION@/$version/g" "$REPO/dkms.conf.in" >"$dest/dkms.conf"
+"$REPO/scripts/dkms-src.sh" "$dest" "$version"
 
 dkms add -m "$NAME" -v "$version"
 dkms build -m "$NAME" -v "$version" -k "$kver"

@@ -112,19 +112,18 @@ run_clang_format() {
 		".clang-format; see: clang-format --style=file:$dir/.clang-format --dry-run FILE"
 }
 
-# Places that cannot read VERSION at build time carry a copy: check them.
-run_version_copies() {
-	local v bad
+# The release version is written in VERSION only: every other file gets it
+# at build time (@VERSION@ in man pages, manifests, dkms.conf.in).  A copy
+# anywhere else in the tracked files is an error.
+run_version_once() {
+	local v re bad
 	v=$(cat VERSION)
-	say "version copies: $v"
-	bad=$({
-		grep -Hn '^\.TH ' netlink-daemon/podvsadm/podvsadm.8 |
-			grep -v "\"podvs $v\""
-		grep -Hn 'image: podvs/podvsd:' netlink-daemon/deploy/daemonset.yaml |
-			grep -v "podvsd:$v\$"
-	}) || true
+	say "version only in VERSION: $v"
+	re="(^|[^0-9.])${v//./\\.}([^0-9.]|\$)"
+	bad=$(git ls-files -z | grep -zv '^VERSION$' |
+		xargs -0 grep -HnE "$re" 2>/dev/null) || true
 	if [ -n "$bad" ]; then
-		say "these lines do not name version $v (VERSION):" >&2
+		say "these lines repeat version $v (write @VERSION@ or read VERSION):" >&2
 		echo "$bad" >&2
 		failed=1
 	fi
@@ -132,7 +131,7 @@ run_version_copies() {
 
 run_checkpatch
 run_shellcheck
-run_version_copies
+run_version_once
 run_clang_format
 if [ "$failed" -ne 0 ]; then
 	say "FAILED"

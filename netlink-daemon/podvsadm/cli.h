@@ -200,6 +200,11 @@ void adm_print_conn_title(FILE *f);
 void adm_print_conn(FILE *f, const struct lpv_conn *c, unsigned int fmt);
 void adm_print_timeout(FILE *f, const struct lpv_config *cfg);
 void adm_print_info(FILE *f, const struct lpv_info *info);
+/*
+ * --version: the tool's line, then the module's from @info, or, with @info
+ * NULL, "podvs module: unknown (@why)" (not loaded, not reachable).
+ */
+void adm_print_version(FILE *f, const struct lpv_info *info, const char *why);
 /* The announcement state (--announce). */
 void adm_print_announce(FILE *f, const struct lpv_announce *a);
 /* ipvsadm's number column: %9llu, or K/M/G/T suffixes, or exact. */

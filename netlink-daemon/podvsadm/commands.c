@@ -459,25 +459,26 @@ static int restore_main(struct ctx *x)
 
 /* ---- version, help, dispatch --------------------------------------------- */
 
+/*
+ * The tool's version always, the module's when it answers: exit 0 either
+ * way, so that --version works where the module is absent (an image build).
+ */
 static int version_main(struct ctx *x)
 {
 	struct lpv_handle *h;
 	struct lpv_info info;
 	char err[LPV_ERRMSG_LEN];
 
-	fprintf(x->out, "podvsadm v" PODVS_VERSION " (libpodvs " PODVS_VERSION
-		", genl ABI %d)\n", PODVS_GENL_VERSION);
-	fflush(x->out);
 	if (lpv_open(&h, err, sizeof(err))) {
-		fprintf(stderr, "podvsadm: %s\n", err);
-		return EXIT_KERNEL;
+		adm_print_version(x->out, NULL, err);
+		return EXIT_OK;
 	}
 	if (lpv_info_get(h, &info)) {
-		fprintf(stderr, "podvsadm: %s\n", lpv_errmsg(h));
+		adm_print_version(x->out, NULL, lpv_errmsg(h));
 		lpv_close(h);
-		return EXIT_KERNEL;
+		return EXIT_OK;
 	}
-	fprintf(x->out, "podvs module %s (genl ABI %u)\n", info.version, info.abi);
+	adm_print_version(x->out, &info, NULL);
 	lpv_close(h);
 	return EXIT_OK;
 }

@@ -382,6 +382,17 @@ void adm_print_timeout(FILE *f, const struct lpv_config *cfg)
 		cfg->tcpfin_timeout, cfg->udp_timeout);
 }
 
+void adm_print_version(FILE *f, const struct lpv_info *info, const char *why)
+{
+	fprintf(f, "podvsadm v" PODVS_VERSION " (libpodvs " PODVS_VERSION
+		", genl ABI %d)\n", PODVS_GENL_VERSION);
+	if (info)
+		fprintf(f, "podvs module %s (genl ABI %u)\n", info->version,
+			info->abi);
+	else
+		fprintf(f, "podvs module: unknown (%s)\n", why);
+}
+
 void adm_print_info(FILE *f, const struct lpv_info *i)
 {
 	const struct lpv_drops *d = &i->drops;

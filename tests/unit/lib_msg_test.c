@@ -639,7 +639,7 @@ static void test_info_reply(void **state)
 
 	(void)state;
 	n = mnl_attr_nest_start(nlh, PODVS_A_INFO);
-	mnl_attr_put_strz(nlh, PODVS_INFO_A_VERSION, "0.1.0");
+	mnl_attr_put_strz(nlh, PODVS_INFO_A_VERSION, "9.8.7");
 	mnl_attr_put_u32(nlh, PODVS_INFO_A_ABI, 1);
 	mnl_attr_put_u32(nlh, PODVS_INFO_A_SERVICES, 3);
 	mnl_attr_put_u32(nlh, PODVS_INFO_A_CONN_BUCKETS, 4096);
@@ -654,7 +654,7 @@ static void test_info_reply(void **state)
 	mnl_attr_put_u64(nlh, PODVS_INFO_A_LEARNED, 1ULL << 34);
 	mnl_attr_nest_end(nlh, n);
 	assert_int_equal(lpv_parse_info(top(nlh, PODVS_A_INFO), &info), 0);
-	assert_string_equal(info.version, "0.1.0");
+	assert_string_equal(info.version, "9.8.7");
 	assert_int_equal(info.abi, 1);
 	assert_int_equal(info.services, 3);
 	assert_int_equal(info.conn_buckets, 4096);

@@ -238,7 +238,7 @@ static void k_info(struct fake *f, const struct nlmsghdr *req)
 	nlh = put_msg(f, FAMILY, 0, req->nlmsg_seq);
 	mnl_nlmsg_put_extra_header(nlh, sizeof(struct genlmsghdr));
 	n = mnl_attr_nest_start(nlh, PODVS_A_INFO);
-	mnl_attr_put_strz(nlh, PODVS_INFO_A_VERSION, "0.1.0");
+	mnl_attr_put_strz(nlh, PODVS_INFO_A_VERSION, "9.8.7");
 	mnl_attr_put_u32(nlh, PODVS_INFO_A_GENERATION, 42);
 	mnl_attr_nest_end(nlh, n);
 	end_msg(f, nlh);
@@ -254,7 +254,7 @@ static void test_reply_then_ack(void **state)
 	(void)state;
 	h = fake_open(&f, k_info, 0);
 	assert_int_equal(lpv_info_get(h, &info), 0);
-	assert_string_equal(info.version, "0.1.0");
+	assert_string_equal(info.version, "9.8.7");
 	assert_int_equal(info.generation, 42);
 	assert_int_equal(f.rxpos, f.nrx);
 	assert_string_equal(lpv_errmsg(h), "");

@@ -105,7 +105,7 @@ static void print_all(FILE *f, struct table *t, unsigned int fmt)
 
 static void test_list_numeric(void **state)
 {
-	struct lpv_info info = { .version = "0.1.0", .conn_buckets = 4096 };
+	struct lpv_info info = { .version = "9.8.7", .conn_buckets = 4096 };
 	struct table t;
 	struct mem m;
 
@@ -115,7 +115,7 @@ static void test_list_numeric(void **state)
 	adm_print_header(m.f, &info);
 	print_all(m.f, &t, FMT_NUMERIC);
 	assert_string_equal(mem_text(&m),
-		"IP Virtual Server version 0.1.0 (size=4096) podvs\n"
+		"IP Virtual Server version 9.8.7 (size=4096) podvs\n"
 		"Prot LocalAddress:Port Scheduler Flags\n"
 		"  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
 		"TCP  192.0.2.1:80 rr\n"
@@ -512,7 +512,7 @@ static void test_snat_from_output(void **state)
 
 static void test_json_conns_info(void **state)
 {
-	struct lpv_info info = { .version = "0.1.0", .abi = 1, .services = 2,
+	struct lpv_info info = { .version = "9.8.7", .abi = 1, .services = 2,
 				   .drops = { .no_dest = 7, .dest_gone = 3,
 					      .ambiguous = 2 },
 				   .learned = 5,
@@ -561,7 +561,7 @@ static void test_json_conns_info(void **state)
 	assert_int_equal(adm_json_info(m.f, &info), 0);
 	root = cJSON_Parse(mem_text(&m));
 	assert_non_null(root);
-	assert_string_equal(get(root, "version")->valuestring, "0.1.0");
+	assert_string_equal(get(root, "version")->valuestring, "9.8.7");
 	assert_int_equal(get(get(root, "drops"), "no_dest")->valueint, 7);
 	assert_int_equal(get(get(root, "drops"), "dest_gone")->valueint, 3);
 	assert_int_equal(get(get(root, "drops"), "ambiguous")->valueint, 2);
@@ -573,7 +573,7 @@ static void test_json_conns_info(void **state)
 static void test_info_text(void **state)
 {
 	struct lpv_info info = {
-		.version = "0.1.0", .abi = 1, .services = 2, .dests = 5, .conns = 9,
+		.version = "9.8.7", .abi = 1, .services = 2, .dests = 5, .conns = 9,
 		.conn_max = 1048576, .svc_buckets = 256, .conn_buckets = 4096,
 		.generation = 17, .schedulers = "mh sh rr wrr lc",
 		.drops = { .no_service = 1, .no_dest = 2, .conn_limit = 3,
@@ -587,7 +587,7 @@ static void test_info_text(void **state)
 	mem_open(&m);
 	adm_print_info(m.f, &info);
 	assert_string_equal(mem_text(&m),
-		"podvs module 0.1.0 (genl ABI 1)\n"
+		"podvs module 9.8.7 (genl ABI 1)\n"
 		"services 2, dests 5, connections 9 (max 1048576)\n"
 		"hash buckets: services 256, connections 4096\n"
 		"generation 17\n"

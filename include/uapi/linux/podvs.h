@@ -154,7 +154,7 @@ enum podvs_attr {
 /**
  * enum podvs_info_attr - PODVS_A_INFO
  *
- * @PODVS_INFO_A_VERSION: string, module version ("0.1.0")
+ * @PODVS_INFO_A_VERSION: string, module version (the VERSION file's, "1.2.3")
  * @PODVS_INFO_A_ABI: u32, PODVS_GENL_VERSION the module speaks
  * @PODVS_INFO_A_SERVICES: u32, services in this namespace
  * @PODVS_INFO_A_DESTS: u32, dests in this namespace
