@@ -15,7 +15,7 @@ PKGS=(
 	ipvsadm iptables nftables iproute2 iperf3 wrk socat netcat-openbsd
 	procps shellcheck openssl sparse
 	clang libclang-rt-14-dev
-	bird2
+	bird2 nghttp2-proxy
 )
 
 missing=()
