@@ -16,7 +16,9 @@ It follows the real API's semantics closely enough that podvsd cannot tell:
     resourceVersion older than the last compaction), timeoutSeconds;
   * PATCH of services/status and pods/status (JSON merge patch; strategic
     merge of status.conditions by type), Events (POST), Leases (GET, POST,
-    PUT with resourceVersion conflicts);
+    PUT with resourceVersion conflicts); a metadata.uid or
+    metadata.resourceVersion in a PATCH body is a precondition (409
+    Conflict with a Status body when it does not match);
   * Secrets, Namespaces and MutatingWebhookConfigurations (the last two
     cluster-scoped: no metadata.namespace), POST and PUT;
   * /livez, /readyz, /healthz: 200 "ok" (public: no token needed, a bad
@@ -46,6 +48,7 @@ Usage:
   fake_apiserver.py ctl --dir DIR apply FILE|-      (object or List JSON)
   fake_apiserver.py ctl --dir DIR delete KIND NAMESPACE NAME
   fake_apiserver.py ctl --dir DIR fault JSON         (see Faults below)
+  fake_apiserver.py ctl --dir DIR throttle S [MATCH]|off  (429s, below)
   fake_apiserver.py ctl --dir DIR compact
   fake_apiserver.py ctl --dir DIR rotate-token NEW
   fake_apiserver.py ctl --dir DIR state
@@ -59,6 +62,11 @@ Faults (POST /fake/fault, all optional, cumulative):
   {"drop_watches": true}      cut every open watch mid-chunk, now
   {"malformed": N}            the next N watch events are invalid JSON
   {"gone_on_watch": true}     the next watch gets HTTP 410 instead of 200
+  {"throttle_writes": true, "retry_after": S, "throttle_match": "M"}
+                              every write (not GET) whose path contains M
+                              gets 429 TooManyRequests, Retry-After: S,
+                              until {"throttle_writes": false}; counted in
+                              the faults as "throttled"
   {"clear": true}             remove every fault
 """
 
@@ -121,10 +129,33 @@ def selected(sel, obj):
     return all(md.get(k, "") == v for k, v in sel)
 
 
-def status_body(code, reason, message):
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {},
+def status_body(code, reason, message, details=None):
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {},
             "status": "Failure", "message": message, "reason": reason,
             "code": code}
+    if details:
+        body["details"] = details
+    return body
+
+
+def precondition_failed(kind, name, patch, obj):
+    """The Status of a write whose metadata.uid or resourceVersion does
+    not match @obj (409 Conflict, as the real server's storage
+    preconditions), or None."""
+    md, want = obj["metadata"], patch.get("metadata") or {}
+    what = None
+    if want.get("uid") is not None and want["uid"] != md.get("uid"):
+        what = ("Precondition failed: UID in precondition: %s, UID in "
+                "object meta: %s" % (want["uid"], md.get("uid")))
+    elif want.get("resourceVersion") is not None and \
+            want["resourceVersion"] != md.get("resourceVersion"):
+        what = ("the object has been modified; please apply your changes "
+                "to the latest version and try again")
+    if what is None:
+        return None
+    return status_body(409, "Conflict", 'Operation cannot be fulfilled on '
+                       '%s "%s": %s' % (KINDS[kind][1], name, what),
+                       {"name": name, "kind": KINDS[kind][1]})
 
 
 def now_rfc3339():
@@ -241,6 +272,17 @@ class Store:
             return f.get("status", 500)
         return 0
 
+    def throttle(self, method, path):
+        """Retry-After seconds when this write is to be refused with 429
+        (the throttle_writes fault), else 0."""
+        with self.lock:
+            f = self.faults
+            if method == "GET" or not f.get("throttle_writes") or \
+                    f.get("throttle_match", "") not in path:
+                return 0
+            f["throttled"] = f.get("throttled", 0) + 1
+            return int(f.get("retry_after", 1))
+
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -258,6 +300,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def send_json(self, code, body, headers=None):
         data = json.dumps(body).encode()
+        if getattr(self, "log_entry", None):
+            self.log_entry["code"] = code   # the answer to a logged write
         self.send_response(code)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -266,16 +310,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def fail(self, code, reason, message):
-        self.send_json(code, status_body(code, reason, message))
+    def fail(self, code, reason, message, details=None, headers=None):
+        self.send_json(code, status_body(code, reason, message, details),
+                       headers)
+
+    def read_body(self):
+        """The whole request body, read before any answer: an error sent
+        with the body left unread would make its bytes the next request
+        on a kept-alive connection (nghttpx reuses its backend ones)."""
+        if "chunked" in self.headers.get("Transfer-Encoding", ""):
+            return self.read_chunked()
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
 
     def body_json(self):
-        if "chunked" in self.headers.get("Transfer-Encoding", ""):
-            raw = self.read_chunked()
-        else:
-            n = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(n) if n else b""
-        return json.loads(raw or b"null")
+        return json.loads(self.raw_body or b"null")
 
     def read_chunked(self):
         """A chunked request body (nghttpx sends one for an HTTP/2
@@ -323,7 +372,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         path = url.path
+        self.log_entry = {}     # not the previous request's on this socket
         try:
+            self.raw_body = self.read_body()
             if path.startswith("/fake/"):
                 return self.control(method, path, q)
             self.count(method, path)
@@ -337,6 +388,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if code:
                 return self.fail(code, "InternalError",
                                  "injected fault %d" % code)
+            ra = self.store.throttle(method, self.path)
+            if ra:
+                # as API Priority and Fairness rejects: 429, Retry-After
+                return self.fail(429, "TooManyRequests", "Too many "
+                                 "requests, please try again later.",
+                                 {"retryAfterSeconds": ra},
+                                 {"Retry-After": str(ra)})
             if path in HEALTH_PATHS:
                 return self.health(method)
             return self.api(method, path, q)
@@ -563,13 +621,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if obj is None:
                 return self.fail(404, "NotFound", '%s "%s" not found' %
                                  (KINDS[kind][1], name))
-            want = (patch.get("metadata") or {}).get("resourceVersion")
-            if want is not None and want != obj["metadata"].get(
-                    "resourceVersion"):
-                # a patch naming resourceVersion is a precondition
-                return self.fail(409, "Conflict", "Operation cannot be "
-                                 "fulfilled on %s \"%s\": the object has "
-                                 "been modified" % (KINDS[kind][1], name))
+            # metadata.uid or resourceVersion in a patch: preconditions
+            bad = precondition_failed(kind, name, patch, obj)
+            if bad:
+                return self.send_json(409, bad)
             obj = json.loads(json.dumps(obj))
             only = {"status": patch.get("status", {})}
             if ctype.startswith("application/strategic"):
@@ -595,6 +650,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if obj is None:
                 return self.fail(404, "NotFound", '%s "%s" not found' %
                                  (KINDS[kind][1], name))
+            bad = precondition_failed(kind, name, patch, obj)
+            if bad:
+                return self.send_json(409, bad)
             patch.pop("status", None)
             obj = merge_patch(json.loads(json.dumps(obj)), patch)
             obj = st.put(obj)
@@ -826,6 +884,17 @@ def ctl_request(d, method, path, body=None):
         return json.loads(r.read())
 
 
+def throttle_fault(a):
+    """ctl throttle SECONDS [MATCH] | throttle off"""
+    if a == ["off"]:
+        return {"throttle_writes": False}
+    if len(a) not in (1, 2) or not a[0].isdigit() or int(a[0]) < 1:
+        sys.exit("fake_apiserver: throttle SECONDS [MATCH] (SECONDS >= 1)"
+                 " or throttle off, not %r" % " ".join(a))
+    return {"throttle_writes": True, "retry_after": int(a[0]),
+            "throttle_match": a[1] if len(a) > 1 else ""}
+
+
 def ctl(args):
     d = os.path.abspath(args.dir)
     a = args.args
@@ -836,6 +905,8 @@ def ctl(args):
         out = ctl_request(d, "DELETE", "/fake/objects/%s/%s/%s" % tuple(a[1:4]))
     elif a[0] == "fault":
         out = ctl_request(d, "POST", "/fake/fault", json.loads(a[1]))
+    elif a[0] == "throttle":
+        out = ctl_request(d, "POST", "/fake/fault", throttle_fault(a[1:]))
     elif a[0] == "compact":
         out = ctl_request(d, "POST", "/fake/compact", {})
     elif a[0] == "rotate-token":
