@@ -101,6 +101,12 @@ def command(d, listen, port, backend_port, crt, key):
     ] + TIMEOUTS + [key, crt]
 
 
+def write_pid(d, pid):
+    """DIR/nghttpx.pid: for a test that wants the front end gone."""
+    with open(os.path.join(d, "nghttpx.pid"), "w") as f:
+        f.write("%d\n" % pid)
+
+
 def _accepts(host, port):
     try:
         with socket.create_connection((host, port), timeout=1):
@@ -122,6 +128,7 @@ def start(d, listen, port, backend_port, crt, key, wait_s=30):
                             stderr=subprocess.STDOUT,
                             preexec_fn=_pdeathsig(os.getpid()))
     log.close()
+    write_pid(d, proc.pid)
     probe = "127.0.0.1" if listen in ("0.0.0.0", "*") else \
         "::1" if listen == "::" else listen
     end = time.monotonic() + wait_s
