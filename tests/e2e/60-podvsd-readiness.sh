@@ -46,12 +46,13 @@ check_hello() {
 }
 
 # patches_of I: the gate PATCHes of Pod I from the API server's log, one
-# line each: "STATUS REASON", then the kernel table when it arrived
+# line each: "STATUS REASON", then the kernel table when it arrived (a
+# PATCH refused with 429 before its body was read has none: left out)
 patches_of() {
 	fa log | python3 -c '
 import json, sys
 for e in json.load(sys.stdin)["log"]:
-    if e["path"].endswith("/pods/%s/status" % sys.argv[1]):
+    if e["path"].endswith("/pods/%s/status" % sys.argv[1]) and "body" in e:
         c = e["body"]["status"]["conditions"][0]
         print("PATCH", c["status"], c["reason"])
         print(e.get("snapshot", ""))' "pod$1"
