@@ -21,7 +21,7 @@ PKGS=(
 	procps shellcheck openssl sparse
 	gcc-12 xz-utils zstd
 	clang libclang-rt-14-dev
-	bird2
+	bird2 nghttp2-proxy
 )
 
 missing=()

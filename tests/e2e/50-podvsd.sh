@@ -9,7 +9,8 @@
 #   client (cl)               gateway (gw)                          Pods
 #   c0 198.51.100.2/24  ---   g0 198.51.100.1/24
 #   + 16 clients              podvs.ko, podvsd, podvsadm
-#     198.51.100.100+i        fake API server on 127.0.0.1 (HTTPS)
+#     198.51.100.100+i        fake API server on 127.0.0.1 (HTTPS,
+#                             HTTP/2 through nghttpx)
 #     2001:db8:100::100+i     podvs0: VIPs, managed by podvsd
 #                             p<i> 203.0.113.(4i+1)/30  ---  pod<i> .(4i+2)/30
 #                                  2001:db8:1:<i>::1/64 ---  2001:db8:1:<i>::2
@@ -164,6 +165,25 @@ setup() {
 	service web
 	pods 1r 2r 3r
 	start_podvsd --drain-timeout 60
+}
+
+# The API connection: HTTP/2 negotiated over TLS (ALPN, through nghttpx,
+# see start_apiserver), and podvsd's liveness probe answered on it
+api_http2() {
+	local probes
+	api_http_is 20 || fail "podvsd's API answers came over HTTP $(metric podvsd_api_http_version), not 2 (20)"
+	grep -q 'msg="API server answered" http_version=2' "$TOPO_DIR/podvsd.log" ||
+		fail "podvsd logged no HTTP/2 answer"
+	# one probe each 10 s (PD_HTTP_PROBE_MS): bounded wait for the first
+	wait_for 60 probes_answered || fail "no /livez probe answered: $(fa state | grep -c livez) in the log"
+	probes=$(metric podvsd_api_probe_failures_total)
+	[ "$probes" = 0 ] || fail "$probes liveness probes failed"
+	api_http_is 20 || fail "HTTP version changed to $(metric podvsd_api_http_version)"
+}
+
+probes_answered() {
+	[ "$(metric podvsd_api_probes_total)" -ge 1 ] &&
+		fa state | grep -q '"GET /livez": [1-9]'
 }
 
 three_pods() {
@@ -355,6 +375,7 @@ on_exit kill_podvsd
 on_exit touch "$TOPO_DIR/term/stop" "$TOPO_DIR/restart/stop"
 on_exit show_podvsd_log
 run_scenario "podvsd: setup (module, topology, fake API server, podvsd)" setup
+run_scenario "podvsd: API over HTTP/2 (TLS, ALPN h2), /livez probes answered" api_http2
 run_scenario "podvsd: Service with 3 Pods: TCP over both VIPs reaches them" three_pods
 run_scenario "podvsd: scale 3 -> 10 -> 1 -> 3" scale
 run_scenario "podvsd: terminating Pod keeps its flow, new flows avoid it" terminating

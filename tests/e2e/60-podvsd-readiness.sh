@@ -15,16 +15,16 @@
 #                             controller (Pods -> slices)
 #                             p<i> 203.0.113.(4i+1)/30  ---  pod<i> .(4i+2)/30
 #
-# Service "web" (port 80 -> "http" = 8080, TCP health checks every 1 s,
-# 1 pass to healthy, 2 failures to unhealthy).  Pods 1-3 serve; Pod 4 has
-# no server (its health check fails).
+# Service "web" (port 80 -> "http" = 8080) with podvsd's default health
+# checks, as a user gets them (TCP connect every 5 s, 2 passes to
+# healthy, 3 failures to unhealthy).  Pods 1-3 serve; Pod 4 has no server
+# (its health check fails).
 set -e
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/topo.sh"
 . "$(dirname "$0")/podvsd-k8s.sh"
 
 NCLIENTS=16
-HC='"podvs.io/health-interval": "1", "podvs.io/health-healthy-threshold": "1", "podvs.io/health-unhealthy-threshold": "2"'
 
 # hello4: one TCP request per client over the IPv4 VIP
 hello4() {
@@ -46,12 +46,13 @@ check_hello() {
 }
 
 # patches_of I: the gate PATCHes of Pod I from the API server's log, one
-# line each: "STATUS REASON", then the kernel table when it arrived
+# line each: "STATUS REASON", then the kernel table when it arrived (a
+# PATCH refused with 429 before its body was read has none: left out)
 patches_of() {
 	fa log | python3 -c '
 import json, sys
 for e in json.load(sys.stdin)["log"]:
-    if e["path"].endswith("/pods/%s/status" % sys.argv[1]):
+    if e["path"].endswith("/pods/%s/status" % sys.argv[1]) and "body" in e:
         c = e["body"]["status"]["conditions"][0]
         print("PATCH", c["status"], c["reason"])
         print(e.get("snapshot", ""))' "pod$1"
@@ -64,12 +65,12 @@ setup() {
 	adm "$GW" --set 0 3 0
 	start_apiserver_snap
 	start_controller
-	service "$HC"
+	service ""
 	start_podvsd --drain-timeout 60
 }
 
 leader() {
-	wait_until "$CONVERGE" test "$(metric podvsd_is_leader)" = 1 ||
+	wait_for "$HC_WAIT" is_leader ||
 		fail "podvsd did not become leader"
 	fa state | python3 -c '
 import json, sys
@@ -79,6 +80,8 @@ assert ls["podvsd-gw-gw"]["spec"]["holderIdentity"] == "gw", ls' ||
 		fail "Leases not held by gw"
 }
 
+is_leader() { [ "$(metric podvsd_is_leader)" = 1 ]; }
+
 # Gated Pods turn Ready only through podvsd, and only after their dests
 # are active in the kernel: every True PATCH arrived while the kernel
 # table (snapshot) already had the Pod's IPv4 and IPv6 dests undrained.
@@ -86,9 +89,9 @@ gate_after_programmed() {
 	local i line out
 	for i in 1 2 3; do pod "$i"; done
 	for i in 1 2 3; do
-		wait_until "$CONVERGE" gate_is "$i" True Programmed ||
+		wait_for "$HC_WAIT" gate_is "$i" True Programmed ||
 			fail "pod$i: gate is $(sim cond "pod$i")"
-		wait_until "$CONVERGE" pod_ready "$i" || fail "pod$i not Ready"
+		wait_for "$HC_WAIT" pod_ready "$i" || fail "pod$i not Ready"
 	done
 	for i in 1 2 3; do
 		out=$(patches_of "$i")
@@ -107,8 +110,9 @@ gate_after_programmed() {
 # A gated Pod whose health check fails: programmed but drained, never
 # Ready, gets no new flows; its reason says why.
 health_fails() {
+	local n f
 	pod 4
-	wait_until "$CONVERGE" gate_is 4 False HealthCheckFailed ||
+	wait_for "$HC_WAIT" gate_is 4 False HealthCheckFailed ||
 		fail "pod4: gate is $(sim cond pod4)"
 	dest_drained 4 || fail "pod4 dest: $(dest_line 4)"
 	! pod_ready 4 || fail "pod4 turned Ready"
@@ -116,13 +120,16 @@ health_fails() {
 	[ "$(metric podvsd_health_check_failures_total)" -ge 2 ] ||
 		fail "failures not counted"
 	# no write storm: one False PATCH per reason, not one per check
-	local n
 	n=$(patches_of 4 | grep -c '^PATCH False HealthCheckFailed')
-	sleep 3	# a few more failing checks (not a timing assertion)
+	f=$(metric podvsd_health_check_failures_total)
+	wait_for "$HC_WAIT" failures_since "$f" 3 || fail "pod4 no longer checked"
 	[ "$(patches_of 4 | grep -c '^PATCH False HealthCheckFailed')" = "$n" ] ||
 		fail "the same False condition was patched again"
 	pod_delete 4
 }
+
+# failures_since N K: K more failed health checks than N
+failures_since() { [ "$(metric podvsd_health_check_failures_total)" -ge $(($1 + $2)) ]; }
 
 # A ready Pod turning unhealthy is drained, weight kept; healthy again,
 # undrained.  (Pod 3's server stops and starts.)
@@ -131,22 +138,22 @@ health_flap() {
 	pid=$(in_ns "$(pod_ns 3)" ss -Htlnp 'sport = :8080' | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n1)
 	[ -n "$pid" ] || fail "no server in pod3"
 	kill "$pid"
-	wait_until "$CONVERGE" dest_drained 3 || fail "pod3 not drained: $(dest_line 3)"
+	wait_for "$HC_WAIT" dest_drained 3 || fail "pod3 not drained: $(dest_line 3)"
 	dest_line 3 | grep -q -- '-w 1 ' || fail "weight lost: $(dest_line 3)"
-	wait_until "$CONVERGE" gate_is 3 False HealthCheckFailed || fail "pod3: $(sim cond pod3)"
+	wait_for "$HC_WAIT" gate_is 3 False HealthCheckFailed || fail "pod3: $(sim cond pod3)"
 	check_hello "$(hello4)" 1 2
 	pod_serve "$(pod_ns 3)" 3
-	wait_until "$CONVERGE" dest_active 3 || fail "pod3 not undrained: $(dest_line 3)"
-	wait_until "$CONVERGE" gate_is 3 True Programmed || fail "pod3: $(sim cond pod3)"
+	wait_for "$HC_WAIT" dest_active 3 || fail "pod3 not undrained: $(dest_line 3)"
+	wait_for "$HC_WAIT" gate_is 3 True Programmed || fail "pod3: $(sim cond pod3)"
 }
 
 # Bad health annotation: an Event, the default used, the rest unchanged.
 bad_annotation() {
 	local i
-	service "$HC"', "podvs.io/health-check": "icmp"'
-	wait_until "$CONVERGE" fa_has InvalidHealthCheck || fail "no Event"
+	service '"podvs.io/health-check": "icmp"'
+	wait_for "$HC_WAIT" fa_has InvalidHealthCheck || fail "no Event"
 	for i in 1 2 3; do dest_active "$i" || fail "pod$i dest changed: $(dest_line "$i")"; done
-	service "$HC"
+	service ""
 }
 # reads all of the state (grep -q would close the pipe early)
 fa_has() { [ "$(fa state | grep -c "\"$1\"")" -gt 0 ]; }
@@ -159,19 +166,55 @@ graceful_removal() {
 	rm -rf "$dir" && mkdir -p "$dir"
 	traffic "$CL" hold -p tcp -d "$VIP4" -P 80 -s "$(client4 0)" \
 		--until "$dir/stop" --out "$dir/tcp" </dev/null >/dev/null 2>&1 &
-	wait_until 100 test -s "$dir/tcp.name" || fail "the flow did not start"
+	wait_for 60 test -s "$dir/tcp.name" || fail "the flow did not start"
 	pod=$(cat "$dir/tcp.name")
 	pod=${pod#pod}
 	pod "$pod" gate 30 deleting
-	wait_until "$CONVERGE" dest_drained "$pod" || fail "pod$pod not drained: $(dest_line "$pod")"
+	wait_for "$HC_WAIT" dest_drained "$pod" || fail "pod$pod not drained: $(dest_line "$pod")"
 	sleep 1	# the flow keeps exchanging lines while drained
 	touch "$dir/stop"
 	wait
 	grep -q "^pod$pod ok [1-9]" "$dir/tcp" || fail "flow broke: $(cat "$dir/tcp")"
 	pod_delete "$pod"
-	wait_until "$CONVERGE" dest_absent "$pod" || fail "pod$pod dest left: $(dest_line "$pod")"
+	wait_for "$HC_WAIT" dest_absent "$pod" || fail "pod$pod dest left: $(dest_line "$pod")"
 	pod "$pod"
-	wait_until "$CONVERGE" gate_is "$pod" True Programmed || fail "pod$pod: $(sim cond "pod$pod")"
+	wait_for "$HC_WAIT" gate_is "$pod" True Programmed || fail "pod$pod: $(sim cond "pod$pod")"
+}
+
+# throttled_patches I: "COUNT MIN_GAP" of Pod I's gate PATCHes the API
+# server refused with 429 (MIN_GAP: the shortest time between two, s)
+throttled_patches() {
+	fa log | python3 -c '
+import json, sys
+t = [e["time"] for e in json.load(sys.stdin)["log"]
+     if e["path"].endswith("/pods/%s/status" % sys.argv[1]) and
+     e.get("code") == 429]
+print(len(t), "%.1f" % min([b - a for a, b in zip(t, t[1:])] or [0]))' "pod$1"
+}
+throttled_at_least() { [ "$(throttled_patches "$1" | cut -d" " -f1)" -ge "$2" ]; }
+
+# The API server throttles status writes (429, Retry-After 5 s, as API
+# Priority and Fairness does): podvsd resends a gate PATCH no sooner than
+# Retry-After says (its own backoff starts at 1 s), and once the
+# throttling ends the gate is written.  Leases and reads are not
+# throttled, so the leader stays the leader.
+throttled() {
+	local out n gap
+	fa throttle 5 /status >/dev/null
+	pod 4	# no server: its gate goes False, written while throttled
+	wait_for "$HC_WAIT" throttled_at_least 4 3 ||
+		fail "fewer than 3 throttled PATCHes of pod4: $(throttled_patches 4)"
+	fa throttle off >/dev/null
+	wait_for "$HC_WAIT" gate_is 4 False || fail "pod4: gate is $(sim cond pod4)"
+	out=$(throttled_patches 4)
+	n=${out% *} gap=${out#* }
+	log "pod4: $n PATCHes refused with 429, at least $gap s apart"
+	python3 -c 'import sys; sys.exit(float(sys.argv[1]) < 5)' "$gap" ||
+		fail "PATCHes resent $gap s after a 429 with Retry-After 5"
+	[ "$(metric podvsd_gate_patch_throttled_total)" -ge 3 ] ||
+		fail "throttled patches not counted: $(metric podvsd_gate_patch_throttled_total)"
+	[ "$(metric podvsd_is_leader)" = 1 ] || fail "podvsd lost the leader Lease"
+	pod_delete 4
 }
 
 # SIGTERM: exit 0, both Leases released (holderIdentity cleared).
@@ -198,4 +241,5 @@ run_scenario "readiness: failing health check: drained, not Ready, no traffic, n
 run_scenario "readiness: Ready Pod turns unhealthy: drained, weight kept; back: undrained" health_flap
 run_scenario "readiness: bad health annotation: Event, nothing else changes" bad_annotation
 run_scenario "readiness: deleted Pod drained, its flow lives, dest gone with the Pod" graceful_removal
+run_scenario "readiness: 429 with Retry-After: gate PATCHes wait for it" throttled
 run_scenario "readiness: SIGTERM releases the Leases" lease_released

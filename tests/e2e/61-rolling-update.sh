@@ -19,6 +19,10 @@
 #                             p<i> 203.0.113.(4i+1)/30  ---  pod<i> .(4i+2)/30
 #                                                            (i = 1..6)
 #
+# The Service has podvsd's default health checks (every 5 s, 2 passes to
+# healthy), as a user gets them: each new Pod turns Ready about 10 s after
+# its containers.
+#
 # Asserted: zero failed requests and zero broken long-lived connections.
 # Then the same rollout without the gate and drain (no gate, old Pods
 # killed and removed at once, --drain-timeout 0): its failures are printed
@@ -32,7 +36,6 @@ NCLIENTS=16
 NHOLD=4
 GRACE=4
 LOAD=$PODVS_REPO/tests/e2e/rollout_traffic.py
-HC='"podvs.io/health-interval": "1", "podvs.io/health-healthy-threshold": "1"'
 
 start_load() {	# start_load DIR
 	local i srcs=()
@@ -48,7 +51,7 @@ start_holds() {	# start_holds DIR: long-lived flows from clients 0..NHOLD-1
 			--until "$1/stop$i" --out "$1/hold$i" </dev/null >/dev/null 2>&1 &
 	done
 	for ((i = 0; i < NHOLD; i++)); do
-		wait_until 100 test -s "$1/hold$i.name" || fail "long-lived flow $i did not start"
+		wait_for 60 test -s "$1/hold$i.name" || fail "long-lived flow $i did not start"
 	done
 }
 
@@ -71,13 +74,13 @@ start_cluster() {
 	shift
 	# a failed scenario before may have left its podvsd
 	kill_podvsd
-	wait_until "$CONVERGE" test ! -e "$TOPO_DIR/podvsd.pid" -o -s "$TOPO_DIR/podvsd.rc"
-	service "$HC"
+	wait_for 60 test ! -e "$TOPO_DIR/podvsd.pid" -o -s "$TOPO_DIR/podvsd.rc"
+	service ""
 	for i in 1 2 3; do pod "$i" "$mode" "$GRACE"; done
 	start_podvsd "$@"
 	for i in 1 2 3; do
-		wait_until "$CONVERGE" pod_ready "$i" || fail "pod$i not Ready"
-		wait_until "$CONVERGE" dest_active "$i" || fail "pod$i not active"
+		wait_for "$HC_WAIT" pod_ready "$i" || fail "pod$i not Ready"
+		wait_for "$HC_WAIT" dest_active "$i" || fail "pod$i not active"
 	done
 }
 
@@ -123,16 +126,16 @@ run_rollout() {
 	rm -rf "$dir" && mkdir -p "$dir"
 	start_holds "$dir"
 	start_load "$dir"
-	sleep 2
+	sleep 2	# traffic before the rollout (not a wait on a state)
 	if ! "$2" "$dir"; then
 		stop_traffic "$dir"
 		fail "rollout: $(tail -n 3 "$dir/rollout.log")"
 	fi
-	sleep 2
+	sleep 2	# and after it
 	stop_traffic "$dir"
-	wait_until "$CONVERGE" test -s "$dir/load" || fail "the load did not end"
+	wait_for 60 test -s "$dir/load" || fail "the load did not end"
 	for ((i = 0; i < NHOLD; i++)); do
-		wait_until "$CONVERGE" test -s "$dir/hold$i" || fail "flow $i did not end"
+		wait_for 60 test -s "$dir/hold$i" || fail "flow $i did not end"
 	done
 	head -n1 "$dir/load"
 }

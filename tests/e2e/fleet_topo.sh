@@ -135,12 +135,14 @@ fleet_router() {
 	fleet_bird rt "$FLEET_DIR/rt.conf"
 }
 
+# fleet_apiserver: the fake API server over HTTP/2 (nghttpx in front, as
+# podvsd-run.sh start_apiserver), reachable on 10.9.0.1 from the fleet
 fleet_apiserver() {
 	local api
 	api=$(netns_add api)
 	fleet_port "$api" m0 br-mgmt ma 10.9.0.1/24
 	rm -rf "$FLEET_FADIR" && mkdir -p "$FLEET_FADIR"
-	in_ns "$api" /usr/bin/python3 "$FLEET_FA" serve --dir "$FLEET_FADIR" \
+	in_ns "$api" /usr/bin/python3 "$FLEET_FA" serve --dir "$FLEET_FADIR" --http2 \
 		--host 10.9.0.1 --listen 0.0.0.0 </dev/null \
 		>"$FLEET_DIR/apiserver.log" 2>&1 &
 	echo $! >>"$FLEET_DIR/pids"

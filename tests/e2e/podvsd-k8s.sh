@@ -12,6 +12,13 @@
 . "$(dirname "${BASH_SOURCE[0]}")/podvsd-run.sh"
 
 SIM=$PODVS_REPO/tests/e2e/podvsd_sim.py
+# Bound of a wait on the gate or a dest's health, in wall-clock seconds
+# (wait_for).  podvsd's default checks (every 5 s, 2 passes to healthy, 3
+# failures with a 2 s timeout to unhealthy) settle within about 20 s;
+# each poll of the condition starts Python, slow in a TCG guest.  A hang
+# guard, never a timing assertion.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+HC_WAIT=180
 
 sim() { in_ns "$GW" /usr/bin/python3 "$SIM" "$@" --dir "$FADIR"; }
 

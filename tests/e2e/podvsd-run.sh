@@ -15,11 +15,16 @@ CONVERGE=600	# bounded waits (TCG guests are slow), 0.1 s steps
 fa() { in_ns "$GW" /usr/bin/python3 "$FA" ctl --dir "$FADIR" "$@"; }
 apply() { fa apply - >/dev/null; }
 
-# start_apiserver [SERVE-ARGS...]
+# start_apiserver [SERVE-ARGS...]: over HTTP/2 and TLS (nghttpx in front
+# of the fake, ALPN h2 or http/1.1), as a real API server serves and
+# podvsd's client prefers; FA_HTTP=1.1 before the call: the fake itself,
+# HTTP/1.1 only
 # shellcheck disable=SC2120 # the arguments are optional
 start_apiserver() {
+	local h2=(--http2)
+	[ "${FA_HTTP:-2}" != 1.1 ] || h2=()
 	rm -rf "$FADIR" && mkdir -p "$FADIR"
-	in_ns "$GW" /usr/bin/python3 "$FA" serve --dir "$FADIR" "$@" \
+	in_ns "$GW" /usr/bin/python3 "$FA" serve --dir "$FADIR" ${h2[@]+"${h2[@]}"} "$@" \
 		</dev/null >"$TOPO_DIR/apiserver.log" 2>&1 &
 	echo $! >>"$TOPO_DIR/pids"
 	wait_until "$CONVERGE" test -s "$FADIR/port" || fail "fake API server did not start"
@@ -64,3 +69,5 @@ show_podvsd_log() { tail -n 40 "$TOPO_DIR/podvsd.log" | sed "s/^/# podvsd: /"; }
 http() { in_ns "$GW" curl -s -m 5 "http://$METRICS$1"; }
 ready() { [ "$(http /readyz)" = ok ]; }
 metric() { http /metrics | awk -v m="$1" '$1 == m {print $2}'; }
+# api_http_is V: podvsd's last API answer came over HTTP V (11, 20)
+api_http_is() { [ "$(metric podvsd_api_http_version)" = "$1" ]; }

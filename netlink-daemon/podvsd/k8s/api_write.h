@@ -17,10 +17,12 @@
 
 /*
  * @res: 0 when an answer came (see @status), else the transport error;
- * @msg: then the answer's body, else the transport's message.
+ * @msg: then the answer's body, else the transport's message;
+ * @retry_after_s: the answer's Retry-After in seconds (a 429, a 503), or 0.
  */
 typedef void (*pd_api_done_fn)(void *ctx, const char *key, int res,
-			       long status, const char *msg);
+			       long status, const char *msg,
+			       long retry_after_s);
 
 struct pd_api_target {
 	const char *method;		/* "POST", "PATCH" */
