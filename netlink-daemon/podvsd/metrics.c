@@ -174,9 +174,6 @@ static void render_gate(const struct pd_metrics_src *src, FILE *out)
 	M(out, "podvsd_gate_patch_failures_total", "counter",
 	  "Readiness gate condition patches that failed.", " %lu",
 	  g->patch_failures);
-	M(out, "podvsd_gate_patch_throttled_total", "counter",
-	  "Failed gate patches whose Retry-After held every patch.", " %lu",
-	  g->patch_throttled);
 	M(out, "podvsd_gated_pods", "gauge",
 	  "Gated Pods by the condition the leader holds for them.",
 	  "{status=\"true\"} %lu\npodvsd_gated_pods{status=\"false\"} %lu",

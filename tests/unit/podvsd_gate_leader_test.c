@@ -386,74 +386,6 @@ static void test_patch_backoff_and_cap(void **state)
 	env_free(d);
 }
 
-/* The wait before a resend: the doubling backoff, at least Retry-After. */
-static void test_retry_ms(void **state)
-{
-	(void)state;
-	assert_int_equal(gate_retry_ms(1, 0), PD_GATE_RETRY_MIN_MS);
-	assert_int_equal(gate_retry_ms(3, 0), 4 * PD_GATE_RETRY_MIN_MS);
-	assert_int_equal(gate_retry_ms(30, 0), PD_GATE_RETRY_MAX_MS);
-	assert_int_equal(gate_retry_ms(1, -1), PD_GATE_RETRY_MIN_MS);
-	assert_int_equal(gate_retry_ms(1, 7), 7000);
-	assert_int_equal(gate_retry_ms(4, 2), 8 * PD_GATE_RETRY_MIN_MS);
-	assert_int_equal(gate_retry_ms(1, 100000), PD_GATE_RETRY_MAX_MS);
-}
-
-/*
- * D18: a 429 with Retry-After 7 s (API Priority and Fairness) puts that
- * Pod's resend 7 s out, not the 1 s backoff, and holds every gate PATCH
- * as long: a Pod due before then sends nothing and wakes at its end.
- */
-static void test_patch_retry_after(void **state)
-{
-	struct env *d = one_pod();
-	struct gate_pod *gp;
-	uint64_t now;
-
-	(void)state;
-	step(d);
-	listed(d, "b", "t1", b_report(10, ""), pd_now_ms());
-	step(d);
-	assert_int_equal(d->gate.stats.patch_failures, 1);	/* no API */
-	gp = pd_hmap_sget(&d->gate.pods, "ns/pa");
-	/* as if that PATCH had been sent and answered 429, Retry-After 7 */
-	gp->fails = 0;
-	gp->inflight = true;
-	d->gate.patching = 1;
-	now = pd_now_ms();
-	gate_patch_answer(&d->gate, "ns/pa", 0, 429, "{\"code\": 429}", 7);
-	assert_int_equal(d->gate.patching, 0);
-	assert_false(gp->inflight);
-	assert_int_equal(gp->fails, 1);
-	assert_true(gp->retry_ms >= now + 7000);
-	assert_true(gp->retry_ms <= pd_now_ms() + 7000);
-	assert_true(d->gate.throttle_ms >= now + 7000);
-	assert_int_equal(d->gate.stats.patch_throttled, 1);
-	assert_int_equal(d->gate.stats.patch_failures, 2);
-	/* the Pod's own backoff over, the client still throttled: held */
-	gp->retry_ms = 0;
-	gp->wake_ms = 0;
-	gate_pod_dirty(&d->gate, gp);
-	step(d);
-	assert_int_equal(d->gate.stats.patch_failures, 2);	/* not sent */
-	assert_int_equal(gp->wake_ms, d->gate.throttle_ms);
-	/* the Retry-After over: sent again (and fails: no API) */
-	d->gate.throttle_ms = pd_now_ms() - 1;
-	gate_pod_dirty(&d->gate, gp);
-	step(d);
-	assert_int_equal(d->gate.stats.patch_failures, 3);
-	/* a 500 without Retry-After: the plain backoff, no hold */
-	gp->inflight = true;
-	d->gate.patching = 1;
-	gp->fails = 0;
-	now = pd_now_ms();
-	gate_patch_answer(&d->gate, "ns/pa", 0, 500, "", 0);
-	assert_true(gp->retry_ms <= pd_now_ms() + PD_GATE_RETRY_MIN_MS);
-	assert_true(d->gate.throttle_ms < now);
-	assert_int_equal(d->gate.stats.patch_throttled, 1);
-	env_free(d);
-}
-
 /* Our report is a watermark plus the unsettled candidates only. */
 static void test_our_report(void **state)
 {
@@ -491,8 +423,6 @@ int main(void)
 		cmocka_unit_test(test_released_counts),
 		cmocka_unit_test(test_lagging_keeps_true),
 		cmocka_unit_test(test_patch_backoff_and_cap),
-		cmocka_unit_test(test_retry_ms),
-		cmocka_unit_test(test_patch_retry_after),
 		cmocka_unit_test(test_our_report),
 	};
 

@@ -105,7 +105,6 @@ static void test_render(void **state)
 	e->leader.stats.conflicts = 1;
 	e->gw.stats.conflicts = 2;
 	e->gate.gated_true = 5;
-	e->gate.patch_throttled = 6;
 	out = render(e);
 	assert_non_null(strstr(out, "\npodvsd_ready 1\n"));
 	assert_non_null(strstr(out, "\npodvsd_syncs_total 3\n"));
@@ -125,7 +124,6 @@ static void test_render(void **state)
 	assert_non_null(strstr(out, "\npodvsd_lease_conflicts_total 3\n"));
 	assert_non_null(strstr(out, "\npodvsd_gated_pods{status=\"true\"} 5\n"
 			       "podvsd_gated_pods{status=\"false\"} 0\n"));
-	assert_non_null(strstr(out, "\npodvsd_gate_patch_throttled_total 6\n"));
 	assert_string_equal(out + strlen(out) - 7, "# more\n");
 	assert_null(strstr(out, "podvs_announce_ready"));
 	free(out);

@@ -48,8 +48,7 @@
  * PATCHes carry metadata.uid (a re-created Pod of that name is never
  * patched), at most PD_GATE_PATCH_INFLIGHT at once (a new leader's burst
  * waits for free slots); a failed one is retried after a backoff
- * (PD_GATE_RETRY_MIN_MS doubling up to PD_GATE_RETRY_MAX_MS, at least
- * the answer's Retry-After, which also holds every PATCH), not at
+ * (PD_GATE_RETRY_MIN_MS doubling up to PD_GATE_RETRY_MAX_MS), not at
  * every evaluation.
  *
  * The Pod cache, the view and Service membership are in pods.c, the
@@ -124,7 +123,6 @@ struct pd_gate_stats {
 	unsigned long gw_list_failures;	/* gateway Lease lists failed */
 	unsigned long timeouts;		/* Pods let through by the timeout */
 	unsigned long patch_waits;	/* PATCHes put off: too many at once */
-	unsigned long patch_throttled;	/* failed answers with Retry-After */
 };
 
 /* What the gate asks of its owner (each may be NULL: never leader). */
@@ -178,7 +176,6 @@ struct pd_gate {
 	int64_t timeout_s;		/* PD_GATE_TIMEOUT_S; 0: none */
 	unsigned int patching;		/* PATCHes in flight */
 	struct pd_hmap patch_wait;	/* "ns/pod" -> gate_pod: no slot */
-	uint64_t throttle_ms;		/* no PATCH before (Retry-After) */
 	uint64_t wake_ms;		/* earliest gate_pod.wake_ms; 0: none */
 	struct pd_gate_stats stats;
 };

@@ -89,20 +89,6 @@ uint64_t gate_pod_rv(const struct gate_pod *gp);
  */
 bool gate_patch(struct pd_gate *g, struct gate_pod *gp,
 		const struct pd_gate_decision *d);
-/*
- * gate_patch_answer - the answer to the PATCH of Pod @key (the
- * pd_api_done_fn of gate_patch()): success, or a failure retried after
- * gate_retry_ms(); a Retry-After also holds every PATCH that long.
- */
-void gate_patch_answer(struct pd_gate *g, const char *key, int res,
-		       long status, const char *msg, long retry_after_s);
-/*
- * gate_retry_ms - the wait before resending after @fails failures in a
- * row (PD_GATE_RETRY_MIN_MS doubling up to PD_GATE_RETRY_MAX_MS), at
- * least @retry_after_s seconds (Retry-After; <= 0: none), at most
- * PD_GATE_RETRY_MAX_MS.
- */
-uint64_t gate_retry_ms(unsigned int fails, long retry_after_s);
 
 /* leader.c */
 bool gate_leader(struct pd_gate *g);

@@ -4,12 +4,9 @@
  * most PD_GATE_PATCH_INFLIGHT in all (a new leader's burst waits for
  * free slots in g->patch_wait, woken as PATCHes end), and a failed one
  * retried after a backoff (PD_GATE_RETRY_MIN_MS doubling up to
- * PD_GATE_RETRY_MAX_MS), not at every evaluation.  An answer's
- * Retry-After (a 429 from API Priority and Fairness, a 503) stretches
- * that Pod's backoff to at least its length, and holds every gate PATCH
- * as long (g->throttle_ms): the server throttles the client, not one
- * Pod.  Runs on the daemon's one thread; g->patching counts the requests
- * pd_api_write() took, each ended by exactly one gate_patch_answer().
+ * PD_GATE_RETRY_MAX_MS), not at every evaluation.  Runs on the daemon's
+ * one thread; g->patching counts the requests pd_api_write() took, each
+ * ended by exactly one patch_done().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,16 +22,6 @@ static uint64_t backoff_ms(unsigned int fails)
 	while (--fails && ms < PD_GATE_RETRY_MAX_MS)
 		ms *= 2;
 	return ms < PD_GATE_RETRY_MAX_MS ? ms : PD_GATE_RETRY_MAX_MS;
-}
-
-uint64_t gate_retry_ms(unsigned int fails, long retry_after_s)
-{
-	uint64_t ms = backoff_ms(fails ? fails : 1);
-	uint64_t ra = retry_after_s > 0 ? (uint64_t)retry_after_s * 1000 : 0;
-
-	if (ra > PD_GATE_RETRY_MAX_MS)
-		ra = PD_GATE_RETRY_MAX_MS;
-	return ra > ms ? ra : ms;
 }
 
 /* A slot is free: the Pods waiting for one are decided again. */
@@ -53,34 +40,18 @@ static void wake_waiting(struct pd_gate *g)
 	}
 }
 
-/* A Retry-After: no gate PATCH at all before it has passed. */
-static void throttle(struct pd_gate *g, long retry_after_s, uint64_t now)
+static void patch_done(void *ctx, const char *key, int res, long status,
+		       const char *msg)
 {
-	uint64_t until;
-
-	if (retry_after_s <= 0)
-		return;
-	until = now + gate_retry_ms(1, retry_after_s);
-	if (until > g->throttle_ms)
-		g->throttle_ms = until;
-	g->stats.patch_throttled++;
-}
-
-void gate_patch_answer(struct pd_gate *g, const char *key, int res,
-		       long status, const char *msg, long retry_after_s)
-{
+	struct pd_gate *g = ctx;
 	struct gate_pod *gp = pd_hmap_sget(&g->pods, key);
 	bool failed = res || status != 200;
-	uint64_t now = pd_now_ms(), delay = 0;
 
 	g->patching--;
-	if (failed)
-		throttle(g, retry_after_s, now);
 	if (gp) {
 		gp->inflight = false;
 		gp->fails = failed ? gp->fails + 1 : 0;
-		delay = failed ? gate_retry_ms(gp->fails, retry_after_s) : 0;
-		gp->retry_ms = failed ? now + delay : 0;
+		gp->retry_ms = failed ? pd_now_ms() + backoff_ms(gp->fails) : 0;
 		if (failed) {
 			gp->sent_rv[0] = '\0';	/* resend after the backoff */
 			gate_wake_at(g, gp, gp->retry_ms);
@@ -92,16 +63,10 @@ void gate_patch_answer(struct pd_gate *g, const char *key, int res,
 		g->stats.patch_failures++;
 		pd_warn(g->log, "msg=\"patching the readiness gate "
 			"failed\" pod=%s status=%ld err=\"%.200s\" "
-			"retry_after_s=%ld retry_ms=%llu", key, status, msg,
-			retry_after_s, (unsigned long long)delay);
+			"retry_s=%llu", key, status, msg, gp ?
+			(unsigned long long)backoff_ms(gp->fails) / 1000 : 0);
 	}
 	wake_waiting(g);
-}
-
-static void patch_done(void *ctx, const char *key, int res, long status,
-		       const char *msg, long retry_after_s)
-{
-	gate_patch_answer(ctx, key, res, status, msg, retry_after_s);
 }
 
 /* A request that could not even be queued counts as a failed PATCH. */
@@ -109,7 +74,7 @@ static void send_failed(struct pd_gate *g, struct gate_pod *gp)
 {
 	g->stats.patch_failures++;
 	gp->fails++;
-	gp->retry_ms = pd_now_ms() + gate_retry_ms(gp->fails, 0);
+	gp->retry_ms = pd_now_ms() + backoff_ms(gp->fails);
 	gate_wake_at(g, gp, gp->retry_ms);
 }
 
@@ -125,10 +90,6 @@ bool gate_patch(struct pd_gate *g, struct gate_pod *gp,
 
 	if (gp->inflight || pd_now_ms() < gp->retry_ms)
 		return false;	/* patch_done or the wake-up decides again */
-	if (pd_now_ms() < g->throttle_ms) {
-		gate_wake_at(g, gp, g->throttle_ms);
-		return false;
-	}
 	if (g->patching >= PD_GATE_PATCH_INFLIGHT) {
 		g->stats.patch_waits++;
 		pd_hmap_sput(&g->patch_wait, gp->key, gp, NULL);

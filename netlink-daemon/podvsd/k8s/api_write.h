@@ -17,12 +17,10 @@
 
 /*
  * @res: 0 when an answer came (see @status), else the transport error;
- * @msg: then the answer's body, else the transport's message;
- * @retry_after_s: the answer's Retry-After in seconds (a 429, a 503), or 0.
+ * @msg: then the answer's body, else the transport's message.
  */
 typedef void (*pd_api_done_fn)(void *ctx, const char *key, int res,
-			       long status, const char *msg,
-			       long retry_after_s);
+			       long status, const char *msg);
 
 struct pd_api_target {
 	const char *method;		/* "POST", "PATCH" */

@@ -14,11 +14,11 @@ void pd_events_init(struct pd_events *ev, struct pd_http *http,
 }
 
 static void event_done(void *ctx, const char *key, int res, long status,
-		       const char *msg, long retry_after_s)
+		       const char *msg)
 {
 	struct pd_events *ev = ctx;
 
-	(void)key, (void)retry_after_s;	/* an Event is never resent */
+	(void)key;
 	if (res || status / 100 != 2) {
 		ev->failed++;
 		pd_warn(ev->log, "msg=\"posting an Event failed\" status=%ld "

@@ -26,11 +26,10 @@ void pd_pool_pass_fini(struct pd_pool_pass *p)
 }
 
 static void patch_done(void *ctx, const char *key, int res, long status,
-		       const char *msg, long retry_after_s)
+		       const char *msg)
 {
 	struct pd_pool_pass *p = ctx;
 
-	(void)retry_after_s;	/* not honoured: the next pass resends */
 	if (res || status / 100 != 2) {
 		pd_warn(p->log, "msg=\"writing the allocated VIP to the "
 			"Service status failed, will retry\" service=%s "
