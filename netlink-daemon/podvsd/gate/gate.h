@@ -123,6 +123,7 @@ struct pd_gate_stats {
 	unsigned long gw_list_failures;	/* gateway Lease lists failed */
 	unsigned long timeouts;		/* Pods let through by the timeout */
 	unsigned long patch_waits;	/* PATCHes put off: too many at once */
+	unsigned long patch_throttled;	/* 429 answers to PATCHes */
 };
 
 /* What the gate asks of its owner (each may be NULL: never leader). */
@@ -176,6 +177,8 @@ struct pd_gate {
 	int64_t timeout_s;		/* PD_GATE_TIMEOUT_S; 0: none */
 	unsigned int patching;		/* PATCHes in flight */
 	struct pd_hmap patch_wait;	/* "ns/pod" -> gate_pod: no slot */
+	uint64_t patch_hold_ms;		/* Retry-After: no PATCH before */
+	uint64_t gw_hold_ms;		/* ... no gateway Lease list */
 	uint64_t wake_ms;		/* earliest gate_pod.wake_ms; 0: none */
 	struct pd_gate_stats stats;
 };

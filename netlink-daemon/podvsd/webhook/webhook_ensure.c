@@ -29,8 +29,10 @@ static void finish(struct pd_webhook *wh, bool complete)
 	wh->req_body = NULL;
 	if (complete)
 		wh->checked_once = true;
-	if (!complete)
-		pd_timer_arm_ms(&wh->check_timer, PD_WH_RETRY_MS, 0);
+	if (!complete)	/* the last answer's Retry-After stretches it */
+		pd_timer_arm_ms(&wh->check_timer,
+				pd_http_retry_ms(wh->req.retry_after_s,
+						 PD_WH_RETRY_MS), 0);
 	else
 		pd_timer_arm_ms(&wh->check_timer, period * 1000ULL, 0);
 }
