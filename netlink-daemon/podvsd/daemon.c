@@ -516,6 +516,7 @@ static int webhook_init(struct podvsd *d)
 	const struct pd_webhook_hooks hooks = {
 		.is_leader = is_leader,
 		.ctx = d,
+		.events = &d->cluster.events,
 	};
 
 	if (!d->cluster.up)

@@ -6,6 +6,7 @@
 #include "webhook/admission.h"
 #include "webhook/webhook.h"
 #include "webhook/webhook_config.h"
+#include "webhook/webhook_tls.h"
 
 /* ---- the Namespace informer ------------------------------------------- */
 
@@ -93,16 +94,23 @@ int pd_webhook_init(struct pd_webhook *wh, struct pd_loop *loop,
 	wh->http = http;
 	wh->services = services;
 	wh->hooks = *hooks;
+	wh->check_timer.io.fd = -1;	/* fini closes only what init made */
+	wh->files_timer.io.fd = -1;
 	pd_httpd_init(&wh->httpd, loop);
 	pd_hmap_init(&wh->ns_on);
 	snprintf(wh->secret_name, sizeof(wh->secret_name), "%s"
 		 PD_WH_SECRET_SUFFIX, o->service);
 	err = pd_timer_init(loop, &wh->check_timer, pd_webhook_check_timer,
 			    wh);
+	err = err ?: pd_timer_init(loop, &wh->files_timer,
+				   pd_webhook_files_timer, wh);
 	wh->started = true;
 	err = err ?: informer_init(wh);
 	err = err ?: pd_webhook_load_files(wh);
 	err = err ?: pd_timer_arm_ms(&wh->check_timer, 1, 0);
+	if (!err && o->cert)
+		err = pd_timer_arm_ms(&wh->files_timer, PD_WH_FILES_POLL_MS,
+				      PD_WH_FILES_POLL_MS);
 	if (err)
 		fprintf(stderr, "podvsd: admission webhook: %s\n",
 			strerror(-err));
@@ -120,9 +128,11 @@ void pd_webhook_fini(struct pd_webhook *wh)
 	pd_informer_fini(&wh->namespaces);
 	pd_httpd_fini(&wh->httpd);
 	pd_timer_fini(wh->loop, &wh->check_timer);
+	pd_timer_fini(wh->loop, &wh->files_timer);
 	pd_hmap_fini(&wh->ns_on);
 	pd_certs_fini(&wh->serving);
 	pd_certs_fini(&wh->pending);
+	pd_wh_tls_clear();
 	free(wh->ca_bundle);
 	wh->ca_bundle = NULL;
 	wh->started = false;

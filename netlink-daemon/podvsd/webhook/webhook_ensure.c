@@ -4,7 +4,6 @@
  * Secret GET -> (write) -> configuration GET -> (write), each step an
  * asynchronous request on the daemon's API client.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,54 +303,4 @@ void pd_webhook_check_timer(struct pd_loop *loop, struct pd_timer *t)
 {
 	(void)loop;
 	pd_webhook_ensure(t->ctx);
-}
-
-/* ---- --webhook-cert --------------------------------------------------- */
-
-static char *slurp(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, n;
-
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(1 << 16);
-	n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
-	len = n;
-	if (buf && (ferror(f) || !feof(f) || !len)) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-			 strerror(errno) : len ? "larger than 64 KiB" :
-			 "empty");
-		free(buf);
-		buf = NULL;
-	} else if (buf) {
-		buf[len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
-int pd_webhook_load_files(struct pd_webhook *wh)
-{
-	const struct pd_webhook_opts *o = wh->opts;
-	struct pd_certs c = { 0 };
-	char err[300], *ca;
-	int ret = -EINVAL;
-
-	if (!o->cert)
-		return 0;
-	c.tls_crt = slurp(o->cert, err, sizeof(err));
-	c.tls_key = c.tls_crt ? slurp(o->key, err, sizeof(err)) : NULL;
-	ca = c.tls_key ? slurp(o->ca ? o->ca : o->cert, err, sizeof(err)) :
-			 NULL;
-	if (ca)
-		ret = pd_webhook_serve(wh, &c, ca);
-	else
-		fprintf(stderr, "podvsd: --webhook-cert: %s\n", err);
-	free(ca);
-	pd_certs_fini(&c);
-	return ret;
 }
