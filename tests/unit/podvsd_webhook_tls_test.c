@@ -375,8 +375,9 @@ static void test_swap_keeps_connection(void **state)
 	assert_non_null(e);
 	gen(&a, now, 30);
 	gen(&b, now, 30);
-	b_copy = (struct pd_certs){ strdup(b.ca_crt), strdup(b.tls_crt),
-				    strdup(b.tls_key) };
+	b_copy = (struct pd_certs){ .ca_crt = strdup(b.ca_crt),
+				    .tls_crt = strdup(b.tls_crt),
+				    .tls_key = strdup(b.tls_key) };
 	env_start(e, &a);
 	info = MHD_get_daemon_info(e->wh.httpd.mhd, MHD_DAEMON_INFO_BIND_PORT);
 	assert_non_null(info);

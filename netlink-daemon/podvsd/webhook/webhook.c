@@ -62,11 +62,39 @@ static const struct pd_informer_ops ns_ops = {
 	.synced = ns_nothing,
 };
 
+/* ---- the Secret informer ---------------------------------------------- */
+
+/*
+ * Any change of our Secret (a rotation step or repair by the leader, an
+ * edit) is checked at once instead of at the next period: followers then
+ * serve a new pair within the watch latency.
+ */
+static void secret_moved(void *ctx, const cJSON *obj)
+{
+	struct pd_webhook *wh = ctx;
+
+	(void)obj;
+	wh->stats.secret_events++;
+	if (wh->step != PD_WH_IDLE)
+		wh->recheck = true;	/* finish() runs the check again */
+	else
+		pd_timer_arm_ms(&wh->check_timer, 1, 0);
+}
+
+static const struct pd_informer_ops secret_ops = {
+	.upsert = secret_moved,
+	.remove = secret_moved,
+	.prune = ns_prune,
+	.changed = ns_nothing,
+	.synced = ns_nothing,
+};
+
 /* ---- setup ------------------------------------------------------------ */
 
 static int informer_init(struct pd_webhook *wh)
 {
 	struct pd_informer_transport tr;
+	char path[300];
 	int err;
 
 	pd_informer_http_transport(wh->http, &tr);
@@ -75,6 +103,17 @@ static int informer_init(struct pd_webhook *wh)
 	if (err)
 		return err;
 	pd_informer_start(&wh->namespaces);
+	if (wh->opts->cert)
+		return 0;	/* files, no Secret */
+	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets?"
+		 "fieldSelector=metadata.name%%3D%s", wh->opts->ns,
+		 wh->secret_name);
+	err = pd_informer_init(&wh->secret, wh->loop, wh->log, &tr,
+			       "webhook-secret", path, &secret_ops, wh);
+	if (err)
+		return err;
+	wh->secret_on = true;
+	pd_informer_start(&wh->secret);
 	return 0;
 }
 
@@ -126,6 +165,9 @@ void pd_webhook_fini(struct pd_webhook *wh)
 	free(wh->req_body);
 	wh->req_body = NULL;
 	pd_informer_fini(&wh->namespaces);
+	if (wh->secret_on)
+		pd_informer_fini(&wh->secret);
+	wh->secret_on = false;
 	pd_httpd_fini(&wh->httpd);
 	pd_timer_fini(wh->loop, &wh->check_timer);
 	pd_timer_fini(wh->loop, &wh->files_timer);
@@ -160,7 +202,16 @@ void pd_webhook_render(const struct pd_webhook *wh, FILE *out)
 		"during webhook checks.\n# TYPE "
 		"podvsd_webhook_check_errors_total counter\n"
 		"podvsd_webhook_check_errors_total %lu\n"
+		"# HELP podvsd_webhook_cert_rotations_total Certificate "
+		"rotation steps written (new leaf, new CA published, switch, "
+		"old CA dropped).\n# TYPE podvsd_webhook_cert_rotations_total "
+		"counter\npodvsd_webhook_cert_rotations_total %lu\n"
+		"# HELP podvsd_webhook_cert_refused_total New serving pairs "
+		"refused (the old one kept serving).\n# TYPE "
+		"podvsd_webhook_cert_refused_total counter\n"
+		"podvsd_webhook_cert_refused_total %lu\n"
 		"# HELP podvsd_webhook_serving 1 while the webhook serves.\n"
 		"# TYPE podvsd_webhook_serving gauge\npodvsd_webhook_serving "
-		"%d\n", s->check_errors, wh->httpd.mhd != NULL);
+		"%d\n", s->check_errors, s->rotations, s->cert_refused,
+		wh->httpd.mhd != NULL);
 }

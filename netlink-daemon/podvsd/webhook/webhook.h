@@ -53,6 +53,8 @@ struct pd_webhook_stats {
 	unsigned long bad;
 	unsigned long secret_writes;	/* Secrets (re)created */
 	unsigned long config_writes;	/* configurations (re)created */
+	unsigned long rotations;	/* rotation steps written */
+	unsigned long secret_events;	/* Secret changes watched */
 	unsigned long check_errors;	/* API errors during checks */
 	unsigned long cert_loads;	/* serving pairs taken */
 	unsigned long cert_refused;	/* new pairs refused, old kept */
@@ -97,6 +99,11 @@ struct pd_webhook {
 	char *req_body;
 	char secret_name[80];
 	bool checked_once;		/* a check ran to its end */
+	bool recheck;			/* the Secret changed during a check */
+	bool rotating;			/* the Secret write is a rotation */
+	bool config_current;		/* the configuration has ca_bundle */
+	struct pd_informer secret;	/* our Secret (fieldSelector) */
+	bool secret_on;			/* ... initialised */
 	struct pd_webhook_stats stats;
 };
 

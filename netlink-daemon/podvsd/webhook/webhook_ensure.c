@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "webhook/rotation.h"
 #include "webhook/webhook.h"
 #include "webhook/webhook_config.h"
 
@@ -24,6 +25,11 @@ static void finish(struct pd_webhook *wh, bool complete)
 	unsigned int period = wh->opts->period;
 
 	wh->step = PD_WH_IDLE;
+	if (wh->recheck) {	/* the Secret moved while we looked */
+		wh->recheck = false;
+		complete = wh->checked_once = true;
+		period = 0;
+	}
 	free(wh->req_body);
 	wh->req_body = NULL;
 	if (complete)
@@ -33,7 +39,8 @@ static void finish(struct pd_webhook *wh, bool complete)
 				pd_http_retry_ms(wh->req.retry_after_s,
 						 PD_WH_RETRY_MS), 0);
 	else
-		pd_timer_arm_ms(&wh->check_timer, period * 1000ULL, 0);
+		pd_timer_arm_ms(&wh->check_timer,
+				period ? period * 1000ULL : 1, 0);
 }
 
 /* Issue the request of @step; @body (taken) for POST and PUT. */
@@ -120,6 +127,7 @@ static void config_check(struct pd_webhook *wh, cJSON *want, const char *body,
 		snprintf(rvs, sizeof(rvs), "%s", rv->valuestring);
 		config_repair(wh, want, rvs, why);
 	} else {
+		wh->config_current = true;
 		finish(wh, true);
 	}
 	cJSON_Delete(have);
@@ -155,6 +163,7 @@ static void config_written(struct pd_webhook *wh, int res, long status,
 		return finish(wh, false);
 	}
 	wh->stats.config_writes++;
+	wh->config_current = true;
 	finish(wh, true);
 }
 
@@ -203,26 +212,73 @@ static void secret_repair(struct pd_webhook *wh, const char *rv,
 	issue(wh, PD_WH_SECRET_WRITE, rv ? "PUT" : "POST", body, path);
 }
 
-/* A Secret that exists: serve it if sound, else replace it. */
+/* The leader's rotation step @act on @c (rotation.h): PUT the result. */
+static void rotate(struct pd_webhook *wh, struct pd_certs *c,
+		   enum pd_rot_act act, const char *rv, const char *why)
+{
+	char buf[PD_CERT_MAX_NAMES][256], err[256], path[300], *body;
+	const char *dns[PD_CERT_MAX_NAMES];
+	size_t n = names(wh, buf, dns);
+
+	pd_certs_fini(&wh->pending);
+	if (pd_rot_apply(c, act, dns, n, time(NULL), &wh->pending, err,
+			 sizeof(err))) {
+		pd_err(wh->log, "msg=\"webhook certificate rotation failed\" "
+		       "step=%s err=\"%s\"", pd_rot_act_name(act), err);
+		pd_certs_fini(c);
+		return finish(wh, false);
+	}
+	pd_certs_fini(c);
+	pd_info(wh->log, "msg=\"webhook certificate rotation\" step=%s "
+		"reason=\"%s\" secret=%s/%s", pd_rot_act_name(act), why,
+		wh->opts->ns, wh->secret_name);
+	wh->rotating = true;
+	body = pd_wh_secret_json(wh->secret_name, wh->opts->ns, &wh->pending,
+				 rv);
+	if (!body)
+		return finish(wh, false);
+	snprintf(path, sizeof(path), SECRETS_PATH "/%s", wh->opts->ns,
+		 wh->secret_name);
+	issue(wh, PD_WH_SECRET_WRITE, "PUT", body, path);
+}
+
+/*
+ * May the leader take step @act now?  Switching the leaf and dropping the
+ * old CA wait until the configuration is known to carry the bundle.
+ */
+static bool may_rotate(struct pd_webhook *wh, enum pd_rot_act act)
+{
+	if (act == PD_ROT_KEEP || !wh->hooks.is_leader(wh->hooks.ctx))
+		return false;
+	return act == PD_ROT_NEW_LEAF || act == PD_ROT_PUBLISH ||
+	       wh->config_current;
+}
+
+/* A Secret that exists: serve it, rotate it, or replace it if unusable. */
 static void secret_check(struct pd_webhook *wh, const cJSON *secret,
 			 const char *rv)
 {
 	char buf[PD_CERT_MAX_NAMES][256], why[256] = "damaged (", *w;
 	const char *dns[PD_CERT_MAX_NAMES];
-	size_t n = names(wh, buf, dns);
+	size_t n = names(wh, buf, dns), room;
+	enum pd_rot_act act = PD_ROT_REBUILD;
 	struct pd_certs c;
 
 	w = why + strlen(why);
-	if (!pd_wh_secret_parse(secret, &c, w, sizeof(why) - (w - why) - 1) &&
-	    !pd_certs_check(&c, dns, n, time(NULL), w,
-			    sizeof(why) - (w - why) - 1)) {
-		if (pd_webhook_serve(wh, &c, c.ca_crt))
-			return finish(wh, false);
-		return config_get(wh);
+	room = sizeof(why) - (w - why) - 1;
+	if (!pd_wh_secret_parse(secret, &c, w, room))
+		act = pd_rot_decide(&c, dns, n, time(NULL), wh->opts->period,
+				    w, room);
+	if (act == PD_ROT_REBUILD) {
+		pd_certs_fini(&c);
+		strcat(why, ")");
+		return secret_repair(wh, rv, why);
 	}
-	pd_certs_fini(&c);
-	strcat(why, ")");
-	secret_repair(wh, rv, why);
+	if (may_rotate(wh, act))
+		return rotate(wh, &c, act, rv, w);
+	if (pd_webhook_serve(wh, &c, c.ca_crt))
+		return finish(wh, false);
+	config_get(wh);
 }
 
 static void secret_got(struct pd_webhook *wh, int res, long status,
@@ -260,9 +316,14 @@ static void secret_written(struct pd_webhook *wh, int res, long status,
 		/* 409: another podvsd wrote it first; read theirs */
 		api_error(wh, "writing the Secret", res, status, body, errmsg);
 		pd_certs_fini(&wh->pending);
+		wh->rotating = false;
 		return finish(wh, false);
 	}
-	wh->stats.secret_writes++;
+	if (wh->rotating)
+		wh->stats.rotations++;
+	else
+		wh->stats.secret_writes++;	/* a repair */
+	wh->rotating = false;
 	if (pd_webhook_serve(wh, &wh->pending, wh->pending.ca_crt))
 		return finish(wh, false);
 	config_get(wh);

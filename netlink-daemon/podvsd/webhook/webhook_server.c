@@ -207,6 +207,8 @@ static int set_bundle(struct pd_webhook *wh, const char *ca)
 
 	if (!bundle)
 		return -ENOMEM;
+	if (!wh->ca_bundle || strcmp(wh->ca_bundle, bundle))
+		wh->config_current = false;	/* until a check sees it */
 	free(wh->ca_bundle);
 	wh->ca_bundle = bundle;
 	return 0;
@@ -240,8 +242,8 @@ int pd_webhook_serve(struct pd_webhook *wh, struct pd_certs *c,
 	int err;
 
 	if (same_certs(&wh->serving, c)) {
+		err = set_bundle(wh, ca);	/* @ca may be c's own */
 		pd_certs_fini(c);
-		err = set_bundle(wh, ca);
 		return err ?: wh->httpd.mhd ? 0 : mhd_start(wh);
 	}
 	err = swap(wh, c);
