@@ -14,7 +14,9 @@
  *  - D7: a gateway whose Lease was released (restarting, fail-static)
  *    still counts; a gateway lagging never turns a True gate False;
  *  - D18: a PATCH answered 429 with Retry-After waits at least that long,
- *    and holds the PATCHes of other Pods too.
+ *    and holds the PATCHes of other Pods too;
+ *  - D10: Pods of a podvs Service in an enabled namespace without the
+ *    gate are counted (podvsd_ungated_pods).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -467,6 +469,50 @@ static void test_patch_retry_after(void **state)
 	env_free(d);
 }
 
+static bool ns_on(const void *ctx, const char *ns)
+{
+	return !strcmp(ctx, ns);
+}
+
+/* D10: pb is in the Service's slice but carries no gate (a webhook call
+ * failed open): counted once its namespace is enabled, pa (gated) never. */
+static void test_ungated(void **state)
+{
+	struct env *d = env_new();
+	char err[256];
+	struct k8s_slice *sl;
+	cJSON *j;
+
+	(void)state;
+	pod(d, 'a', 1, "10", NULL);
+	service(d, "2", true);
+	assert_int_equal(pd_gate_ungated(&d->gate, ns_on, "other"), 0);
+	assert_int_equal(pd_gate_ungated(&d->gate, ns_on, "ns"), 1);
+	/* pb seen by the Pod informer without the gate: still counted */
+	j = json("{'metadata': {'name': 'pb', 'namespace': 'ns', 'uid': 'ub',"
+		 " 'resourceVersion': '12'}, 'spec': {}, 'status': {'podIPs':"
+		 " [{'ip': '203.0.113.2'}]}}");
+	pd_gate_pod_ops.upsert(&d->gate, j);
+	cJSON_Delete(j);
+	assert_int_equal(pd_gate_ungated(&d->gate, ns_on, "ns"), 1);
+	/* gone from the slice (terminating): not counted */
+	j = json("{'metadata': {'name': 's1-1', 'namespace': 'ns', 'uid': 'x',"
+		 " 'resourceVersion': '3', 'labels': {'kubernetes.io/service-"
+		 "name': 's1'}}, 'addressType': 'IPv4', 'ports': [{'name': "
+		 "'http', 'port': 8080}], 'endpoints': [{'addresses': "
+		 "['203.0.113.1'], 'conditions': {'ready': false}, "
+		 "'targetRef': {'kind': 'Pod', 'namespace': 'ns', 'name': "
+		 "'pa'}}, {'addresses': ['203.0.113.2'], 'conditions': "
+		 "{'ready': false, 'terminating': true}, 'targetRef': {'kind': "
+		 "'Pod', 'namespace': 'ns', 'name': 'pb'}}]}");
+	sl = k8s_slice_parse(j, err, sizeof(err));
+	cJSON_Delete(j);
+	assert_non_null(sl);
+	assert_int_equal(pd_rec_slice_upsert(&d->rec, sl), 0);
+	assert_int_equal(pd_gate_ungated(&d->gate, ns_on, "ns"), 0);
+	env_free(d);
+}
+
 /* Our report is a watermark plus the unsettled candidates only. */
 static void test_our_report(void **state)
 {
@@ -505,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_lagging_keeps_true),
 		cmocka_unit_test(test_patch_backoff_and_cap),
 		cmocka_unit_test(test_patch_retry_after),
+		cmocka_unit_test(test_ungated),
 		cmocka_unit_test(test_our_report),
 	};
 

@@ -198,6 +198,14 @@ void pd_gate_init(struct pd_gate *g, struct pd_log *log,
 /* The API client is up: @http writes, @gw carries our report. */
 void pd_gate_connect(struct pd_gate *g, struct pd_http *http,
 		     struct pd_elector *gw);
+/*
+ * pd_gate_ungated - Pods in an EndpointSlice of a podvs Service, in a
+ * namespace @ns_on calls enabled, not being deleted, and without our
+ * readiness gate (ungated.c).  O(endpoints).
+ */
+size_t pd_gate_ungated(const struct pd_gate *g,
+		       bool (*ns_on)(const void *ctx, const char *ns),
+		       const void *ctx);
 /* The Pod informer's callbacks (ctx: the gate). */
 extern const struct pd_informer_ops pd_gate_pod_ops;
 /*

@@ -180,6 +180,14 @@ void pd_webhook_fini(struct pd_webhook *wh)
 	wh->started = false;
 }
 
+bool pd_webhook_ns_on(const void *ctx, const char *ns)
+{
+	const struct pd_webhook *wh = ctx;
+
+	return wh->started && wh->namespaces.synced &&
+	       pd_hmap_sget(&wh->ns_on, ns) != NULL;
+}
+
 void pd_webhook_render(const struct pd_webhook *wh, FILE *out)
 {
 	const struct pd_webhook_stats *s = &wh->stats;

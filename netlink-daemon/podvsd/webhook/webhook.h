@@ -118,6 +118,9 @@ int pd_webhook_init(struct pd_webhook *wh, struct pd_loop *loop,
 void pd_webhook_fini(struct pd_webhook *wh);
 /* Check the Secret and the configuration now (no-op while one runs). */
 void pd_webhook_ensure(struct pd_webhook *wh);
+/* Is @ns labelled for injection (ctx: the webhook)?  False until the
+ * Namespace list is in. */
+bool pd_webhook_ns_on(const void *ctx, const char *ns);
 /* Prometheus lines for /metrics. */
 void pd_webhook_render(const struct pd_webhook *wh, FILE *out);
 
