@@ -270,6 +270,57 @@ print(json.dumps(s))' | apply
 	[ "$(outcome app web-7)" = patched ] || fail "web-7: $(outcome app web-7)"
 }
 
+tls_of_secret() { q "b64(obj('Secret', 'podvs-system', 'podvs-webhook-tls')['data']['tls.crt'])"; }
+tls_changed() { [ "$(tls_of_secret)" != "$1" ]; }
+# the SHA-256 fingerprint of what the webhook serves now, or of PEM stdin
+served_fp() {
+	in_ns "$GW" openssl s_client -connect 127.0.0.1:9443 \
+		-servername podvs-webhook.podvs-system.svc </dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256
+}
+pem_fp() { openssl x509 -noout -fingerprint -sha256; }
+serves_secret() { [ "$(served_fp)" = "$(tls_of_secret | pem_fp)" ]; }
+
+# D10: a serving certificate due for renewal (here replaced by one that
+# ends in 10 days, signed by the Secret's own CA with its ca.key) is
+# renewed under the same CA: ca.crt and the caBundle do not move, and the
+# new certificate is served without a restart of the HTTPS server.
+leaf_renewed() {
+	local c=$DIR/rot ca short san=DNS:podvs-webhook
+	mkdir -p "$c"
+	ca=$(ca_of_secret)
+	printf '%s\n' "$ca" >"$c/ca.crt"
+	q "b64(obj('Secret', 'podvs-system', 'podvs-webhook-tls')['data']['ca.key'])" >"$c/ca.key"
+	san="$san,DNS:podvs-webhook.podvs-system,DNS:podvs-webhook.podvs-system.svc"
+	san="$san,DNS:podvs-webhook.podvs-system.svc.cluster.local"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$c/short.key" -subj /CN=podvs-webhook.podvs-system.svc \
+		-addext "subjectAltName=$san" -out "$c/short.csr" 2>/dev/null ||
+		fail "openssl req"
+	openssl x509 -req -in "$c/short.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" \
+		-CAcreateserial -days 10 -copy_extensions copy \
+		-out "$c/short.crt" 2>/dev/null || fail "openssl x509 -req"
+	short=$(cat "$c/short.crt")
+	q "json.dumps(obj('Secret', 'podvs-system', 'podvs-webhook-tls'))" |
+		/usr/bin/python3 -c 'import base64, json, sys
+s = json.load(sys.stdin)
+for k, f in (("tls.crt", sys.argv[1]), ("tls.key", sys.argv[2])):
+    s["data"][k] = base64.b64encode(open(f, "rb").read()).decode()
+print(json.dumps(s))' "$c/short.crt" "$c/short.key" | apply
+	wait_for tls_changed "$short" || fail "the short certificate was not renewed"
+	grep -q 'webhook certificate rotation" step=new-leaf' "$DIR/podvsd.log" ||
+		fail "no rotation log line"
+	[ "$(ca_of_secret)" = "$ca" ] || fail "the CA changed on a leaf renewal"
+	bundle_matches || fail "caBundle is not the Secret's ca.crt"
+	[ "$(ca_of_config)" = "$ca" ] || fail "caBundle moved on a leaf renewal"
+	wait_for serves_secret || fail "the webhook does not serve the renewed certificate"
+	[ "$(metric podvsd_webhook_cert_rotations_total)" -ge 1 ] ||
+		fail "podvsd_webhook_cert_rotations_total not counted"
+	pod app web-9 '{"app": "web"}'
+	expect_gates app web-9 "$GATE"
+	[ "$(outcome app web-9)" = patched ] || fail "web-9: $(outcome app web-9)"
+}
+
 # podvsd down: failurePolicy Ignore, the Pod is created without the gate.
 podvsd_down() {
 	stop_podvsd
@@ -293,4 +344,5 @@ run_scenario "webhook: unlabelled namespace, unselected or partly matching Pods 
 run_scenario "webhook: Pod created before its Service gets none, later ones do" before_service
 run_scenario "webhook: configuration deleted or damaged -> re-created, logged" config_deleted
 run_scenario "webhook: Secret damaged -> new CA and certificate, caBundle follows" secret_damaged
+run_scenario "webhook: leaf due -> renewed by the same CA, caBundle unchanged, served" leaf_renewed
 run_scenario "webhook: podvsd down -> Pods still created (failurePolicy Ignore)" podvsd_down
