@@ -25,22 +25,20 @@ static void finish(struct pd_webhook *wh, bool complete)
 	unsigned int period = wh->opts->period;
 
 	wh->step = PD_WH_IDLE;
-	if (wh->recheck) {	/* the Secret moved while we looked */
-		wh->recheck = false;
-		complete = wh->checked_once = true;
-		period = 0;
-	}
 	free(wh->req_body);
 	wh->req_body = NULL;
 	if (complete)
 		wh->checked_once = true;
-	if (!complete)	/* the last answer's Retry-After stretches it */
+	if (wh->recheck) {	/* the Secret moved while we looked: again */
+		wh->recheck = false;
+		pd_timer_arm_ms(&wh->check_timer, 1, 0);
+	} else if (!complete) {	/* the answer's Retry-After stretches it */
 		pd_timer_arm_ms(&wh->check_timer,
 				pd_http_retry_ms(wh->req.retry_after_s,
 						 PD_WH_RETRY_MS), 0);
-	else
-		pd_timer_arm_ms(&wh->check_timer,
-				period ? period * 1000ULL : 1, 0);
+	} else {
+		pd_timer_arm_ms(&wh->check_timer, period * 1000ULL, 0);
+	}
 }
 
 /* Issue the request of @step; @body (taken) for POST and PUT. */
