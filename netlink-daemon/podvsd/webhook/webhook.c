@@ -94,7 +94,6 @@ static const struct pd_informer_ops secret_ops = {
 static int informer_init(struct pd_webhook *wh)
 {
 	struct pd_informer_transport tr;
-	char path[300];
 	int err;
 
 	pd_informer_http_transport(wh->http, &tr);
@@ -105,11 +104,12 @@ static int informer_init(struct pd_webhook *wh)
 	pd_informer_start(&wh->namespaces);
 	if (wh->opts->cert)
 		return 0;	/* files, no Secret */
-	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/secrets?"
-		 "fieldSelector=metadata.name%%3D%s", wh->opts->ns,
-		 wh->secret_name);
+	snprintf(wh->secret_path, sizeof(wh->secret_path),
+		 "/api/v1/namespaces/%s/secrets?fieldSelector=metadata.name"
+		 "%%3D%s", wh->opts->ns, wh->secret_name);
 	err = pd_informer_init(&wh->secret, wh->loop, wh->log, &tr,
-			       "webhook-secret", path, &secret_ops, wh);
+			       "webhook-secret", wh->secret_path, &secret_ops,
+			       wh);
 	if (err)
 		return err;
 	wh->secret_on = true;

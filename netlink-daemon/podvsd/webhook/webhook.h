@@ -104,6 +104,7 @@ struct pd_webhook {
 	bool config_current;		/* the configuration has ca_bundle */
 	struct pd_informer secret;	/* our Secret (fieldSelector) */
 	bool secret_on;			/* ... initialised */
+	char secret_path[300];		/* ... its path (the informer's) */
 	struct pd_webhook_stats stats;
 };
 
