@@ -203,7 +203,20 @@ static void test_ca_due(void **state)
 
 static void test_overlap_period(void **state)
 {
+	long long ov = pd_rot_overlap_s(PERIOD);
+	struct pd_certs a, p;
+	char why[256];
+
 	(void)state;
+	/* a phase started a little ahead of our clock (another leader's)
+	 * waits; one absurdly far ahead does not hold the rotation */
+	gen(&a, NOW);
+	apply(&a, PD_ROT_PUBLISH, NOW + 60, &p);
+	assert_int_equal(decide(&p, NOW, why), PD_ROT_KEEP);
+	p.phase_since = NOW + 10 * ov;
+	assert_int_equal(decide(&p, NOW, why), PD_ROT_SWITCH);
+	pd_certs_fini(&a);
+	pd_certs_fini(&p);
 	assert_int_equal(pd_rot_overlap_s(0), PD_CA_OVERLAP_S);
 	assert_int_equal(pd_rot_overlap_s(60), PD_CA_OVERLAP_S);
 	assert_int_equal(pd_rot_overlap_s(1000), 3000);

@@ -91,7 +91,9 @@ static enum pd_rot_act two_cas(const struct pd_certs *c,
 			 "publishing another");
 		return PD_ROT_PUBLISH;
 	}
-	if (!strcmp(c->phase, phase) && since >= 0 && since < overlap) {
+	/* a start somewhat ahead of our clock (another leader's clock) still
+	 * waits; one absurdly far ahead is ignored rather than obeyed */
+	if (!strcmp(c->phase, phase) && since > -overlap && since < overlap) {
 		snprintf(why, whylen, "CA rotation: %s for %lld s of %lld s",
 			 phase, since, overlap);
 		return PD_ROT_KEEP;

@@ -274,8 +274,12 @@ static void secret_check(struct pd_webhook *wh, const cJSON *secret,
 	}
 	if (may_rotate(wh, act))
 		return rotate(wh, &c, act, rv, w);
-	if (pd_webhook_serve(wh, &c, c.ca_crt))
+	if (pd_webhook_serve(wh, &c, c.ca_crt)) {
+		pd_err(wh->log, "msg=\"cannot serve the webhook Secret's "
+		       "certificate, the old one keeps serving\" err=\"%s\"",
+		       wh->refused);
 		return finish(wh, false);
+	}
 	config_get(wh);
 }
 
