@@ -6,13 +6,17 @@
  * podvsd's caches (Services from the reconciler, Namespace labels from a
  * Namespace informer of its own).
  *
- * Disaster recovery (pd_webhook_ensure, at start and every
- * --webhook-check-period): read the Secret SERVICE-tls and the
+ * Disaster recovery and rotation (pd_webhook_ensure, at start, every
+ * --webhook-check-period and at each change of the Secret, which is
+ * watched): read the Secret SERVICE-tls and the
  * MutatingWebhookConfiguration (webhook_config.h); a missing or damaged
- * one is re-created (one warning line each).  Every podvsd serves the
- * certificate of the Secret; only the leader (hooks.is_leader) writes,
- * so gateways never fight over the CA.  With --webhook-cert the Secret is
- * not used and only the configuration is kept.
+ * one is re-created (one warning line each), a certificate due is
+ * renewed by the rule of rotation.h.  Every podvsd serves the
+ * certificate of the Secret, swapped under the running server
+ * (webhook_tls.h); only the leader (hooks.is_leader) writes, so gateways
+ * never fight over the CA.  With --webhook-cert the Secret is not used,
+ * the files are reloaded when they change (webhook_files.c) and only the
+ * configuration is kept.
  *
  * The module owns its state (struct pd_webhook); the daemon lends it the
  * loop, the log, the API client and the reconciler's Service cache
