@@ -106,6 +106,7 @@ struct pd_webhook {
 	bool recheck;			/* the Secret changed during a check */
 	bool rotating;			/* the Secret write is a rotation */
 	bool config_current;		/* the configuration has ca_bundle */
+	bool bundle_moved;		/* ca_bundle changed since written */
 	struct pd_informer secret;	/* our Secret (fieldSelector) */
 	bool secret_on;			/* ... initialised */
 	char secret_path[300];		/* ... its path (the informer's) */

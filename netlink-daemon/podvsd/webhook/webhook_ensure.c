@@ -90,8 +90,13 @@ static void config_repair(struct pd_webhook *wh, cJSON *want, const char *rv,
 
 	if (!wh->hooks.is_leader(wh->hooks.ctx))
 		return finish(wh, true);		/* the leader's job */
-	pd_warn(wh->log, "msg=\"MutatingWebhookConfiguration %s, %s it\" "
-		"name=" PD_WH_CONFIG_NAME, why, rv ? "repairing" : "creating");
+	if (wh->bundle_moved && strstr(why, "caBundle differs"))
+		pd_info(wh->log, "msg=\"MutatingWebhookConfiguration caBundle "
+			"follows the Secret's ca.crt\" name=" PD_WH_CONFIG_NAME);
+	else
+		pd_warn(wh->log, "msg=\"MutatingWebhookConfiguration %s, %s "
+			"it\" name=" PD_WH_CONFIG_NAME, why,
+			rv ? "repairing" : "creating");
 	if (rv)
 		cJSON_AddStringToObject(cJSON_GetObjectItem(want, "metadata"),
 					"resourceVersion", rv);
@@ -160,8 +165,10 @@ static void config_written(struct pd_webhook *wh, int res, long status,
 			  errmsg);
 		return finish(wh, false);
 	}
-	wh->stats.config_writes++;
+	if (!wh->bundle_moved)
+		wh->stats.config_writes++;	/* a repair, not a rotation */
 	wh->config_current = true;
+	wh->bundle_moved = false;
 	finish(wh, true);
 }
 

@@ -209,6 +209,8 @@ static int set_bundle(struct pd_webhook *wh, const char *ca)
 		return -ENOMEM;
 	if (!wh->ca_bundle || strcmp(wh->ca_bundle, bundle))
 		wh->config_current = false;	/* until a check sees it */
+	if (wh->ca_bundle && strcmp(wh->ca_bundle, bundle))
+		wh->bundle_moved = true;	/* rotation: not damage */
 	free(wh->ca_bundle);
 	wh->ca_bundle = bundle;
 	return 0;
