@@ -8,7 +8,8 @@
  *  - during a CA rotation the leader switches the leaf only once the
  *    configuration was seen to carry both CAs;
  *  - a change of the watched Secret runs the check at once, or right after
- *    the running one.
+ *    the running one;
+ *  - a 429 with Retry-After holds the next check that long (D18).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -311,6 +312,28 @@ static void test_watch_triggers(void **state)
 	env_free(e);
 }
 
+/* D18: a throttled check waits for the header, not the 2 s retry. */
+static void test_retry_after(void **state)
+{
+	struct env *e = env_new(true);
+	struct pd_http_req *r;
+
+	(void)state;
+	pd_webhook_ensure(&e->wh);
+	r = find(secret_path(e));
+	assert_non_null(r);
+	r->retry_after_s = 9;
+	answer(r, 429, "{\"message\": \"too many requests\"}");
+	assert_true(armed_ms(&e->wh.check_timer) > 8000);
+	assert_true(armed_ms(&e->wh.check_timer) <= 9000);
+	/* without the header: the ordinary retry */
+	pd_webhook_ensure(&e->wh);
+	r = find(secret_path(e));
+	answer(r, 500, "{}");
+	assert_true(armed_ms(&e->wh.check_timer) <= PD_WH_RETRY_MS);
+	env_free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_follower_serves),
 		cmocka_unit_test(test_switch_waits_for_config),
 		cmocka_unit_test(test_watch_triggers),
+		cmocka_unit_test(test_retry_after),
 	};
 
 	return cmocka_run_group_tests_name("podvsd_webhook_ensure", tests, NULL,
