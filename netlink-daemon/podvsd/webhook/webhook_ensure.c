@@ -25,6 +25,7 @@ static void finish(struct pd_webhook *wh, bool complete)
 	unsigned int period = wh->opts->period;
 
 	wh->step = PD_WH_IDLE;
+	wh->rotating = false;
 	free(wh->req_body);
 	wh->req_body = NULL;
 	if (complete)
@@ -237,13 +238,13 @@ static void rotate(struct pd_webhook *wh, struct pd_certs *c,
 	pd_info(wh->log, "msg=\"webhook certificate rotation\" step=%s "
 		"reason=\"%s\" secret=%s/%s", pd_rot_act_name(act), why,
 		wh->opts->ns, wh->secret_name);
-	wh->rotating = true;
 	body = pd_wh_secret_json(wh->secret_name, wh->opts->ns, &wh->pending,
 				 rv);
 	if (!body)
 		return finish(wh, false);
 	snprintf(path, sizeof(path), SECRETS_PATH "/%s", wh->opts->ns,
 		 wh->secret_name);
+	wh->rotating = true;	/* secret_written counts it as such */
 	issue(wh, PD_WH_SECRET_WRITE, "PUT", body, path);
 }
 
