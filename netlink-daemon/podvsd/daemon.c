@@ -480,6 +480,17 @@ static void metrics_more(void *ctx, FILE *out)
 	pd_webhook_render(&d->webhook, out);
 }
 
+/* Known once the webhook knows the namespaces and the caches synced. */
+static long ungated(void *ctx)
+{
+	const struct podvsd *d = ctx;
+
+	if (!d->webhook.started || !d->webhook.namespaces.synced ||
+	    !d->caches_synced)
+		return -1;
+	return (long)pd_gate_ungated(&d->gate, pd_webhook_ns_on, &d->webhook);
+}
+
 /* /metrics reads the counters where their modules keep them. */
 static int metrics_init(struct podvsd *d)
 {
@@ -502,6 +513,7 @@ static int metrics_init(struct podvsd *d)
 	const struct pd_metrics_hooks hooks = {
 		.synced = caches_synced,
 		.render = metrics_more,
+		.ungated = ungated,
 		.ctx = d,
 	};
 
@@ -516,6 +528,7 @@ static int webhook_init(struct podvsd *d)
 	const struct pd_webhook_hooks hooks = {
 		.is_leader = is_leader,
 		.ctx = d,
+		.events = &d->cluster.events,
 	};
 
 	if (!d->cluster.up)

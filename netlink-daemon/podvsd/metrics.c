@@ -174,6 +174,9 @@ static void render_gate(const struct pd_metrics_src *src, FILE *out)
 	M(out, "podvsd_gate_patch_failures_total", "counter",
 	  "Readiness gate condition patches that failed.", " %lu",
 	  g->patch_failures);
+	M(out, "podvsd_gate_patch_throttled_total", "counter",
+	  "Readiness gate condition patches answered 429.", " %lu",
+	  g->patch_throttled);
 	M(out, "podvsd_gated_pods", "gauge",
 	  "Gated Pods by the condition the leader holds for them.",
 	  "{status=\"true\"} %lu\npodvsd_gated_pods{status=\"false\"} %lu",
@@ -273,6 +276,18 @@ static void render_announce(const struct pd_metrics_src *src, FILE *out)
 	  (unsigned long long)a->errors);
 }
 
+/* Shown once it is known (webhook on, namespaces and caches synced). */
+static void render_ungated(const struct pd_metrics_hooks *h, FILE *out)
+{
+	long n = h->ungated ? h->ungated(h->ctx) : -1;
+
+	if (n >= 0)
+		M(out, "podvsd_ungated_pods", "gauge",
+		  "Pods of podvs Services in webhook-enabled namespaces "
+		  "without the readiness gate (a webhook call failed).",
+		  " %ld", n);
+}
+
 void pd_metrics_render(const struct pd_metrics *m, FILE *out)
 {
 	const char *why;
@@ -282,6 +297,7 @@ void pd_metrics_render(const struct pd_metrics *m, FILE *out)
 	render_sync(m->src.rec, out);
 	render_cluster(&m->src, out);
 	render_announce(&m->src, out);
+	render_ungated(&m->hooks, out);
 	if (m->hooks.render)
 		m->hooks.render(m->hooks.ctx, out);
 }

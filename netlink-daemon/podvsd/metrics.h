@@ -60,6 +60,9 @@ struct pd_metrics_hooks {
 	bool (*synced)(void *ctx);
 	/* Append more families to /metrics; may be NULL. */
 	void (*render)(void *ctx, FILE *out);
+	/* Pods that should carry the gate and do not (gate/ungated.c);
+	 * -1 while unknown.  May be NULL. */
+	long (*ungated)(void *ctx);
 	void *ctx;
 };
 

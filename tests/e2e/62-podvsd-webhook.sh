@@ -270,6 +270,126 @@ print(json.dumps(s))' | apply
 	[ "$(outcome app web-7)" = patched ] || fail "web-7: $(outcome app web-7)"
 }
 
+tls_of_secret() { q "b64(obj('Secret', 'podvs-system', 'podvs-webhook-tls')['data']['tls.crt'])"; }
+tls_changed() { [ "$(tls_of_secret)" != "$1" ]; }
+# the SHA-256 fingerprint of what the webhook serves now, or of PEM stdin
+served_fp() {
+	in_ns "$GW" openssl s_client -connect 127.0.0.1:9443 \
+		-servername podvs-webhook.podvs-system.svc </dev/null 2>/dev/null |
+		openssl x509 -noout -fingerprint -sha256
+}
+pem_fp() { openssl x509 -noout -fingerprint -sha256; }
+serves_secret() { [ "$(served_fp)" = "$(tls_of_secret | pem_fp)" ]; }
+
+# D10: a serving certificate due for renewal (here replaced by one that
+# ends in 10 days, signed by the Secret's own CA with its ca.key) is
+# renewed under the same CA: ca.crt and the caBundle do not move, and the
+# new certificate is served without a restart of the HTTPS server.
+leaf_renewed() {
+	local c=$DIR/rot ca short san=DNS:podvs-webhook
+	mkdir -p "$c"
+	ca=$(ca_of_secret)
+	printf '%s\n' "$ca" >"$c/ca.crt"
+	q "b64(obj('Secret', 'podvs-system', 'podvs-webhook-tls')['data']['ca.key'])" >"$c/ca.key"
+	san="$san,DNS:podvs-webhook.podvs-system,DNS:podvs-webhook.podvs-system.svc"
+	san="$san,DNS:podvs-webhook.podvs-system.svc.cluster.local"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$c/short.key" -subj /CN=podvs-webhook.podvs-system.svc \
+		-addext "subjectAltName=$san" -out "$c/short.csr" 2>/dev/null ||
+		fail "openssl req"
+	openssl x509 -req -in "$c/short.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" \
+		-CAcreateserial -days 10 -copy_extensions copy \
+		-out "$c/short.crt" 2>/dev/null || fail "openssl x509 -req"
+	short=$(cat "$c/short.crt")
+	q "json.dumps(obj('Secret', 'podvs-system', 'podvs-webhook-tls'))" |
+		/usr/bin/python3 -c 'import base64, json, sys
+s = json.load(sys.stdin)
+for k, f in (("tls.crt", sys.argv[1]), ("tls.key", sys.argv[2])):
+    s["data"][k] = base64.b64encode(open(f, "rb").read()).decode()
+print(json.dumps(s))' "$c/short.crt" "$c/short.key" | apply
+	wait_for tls_changed "$short" || fail "the short certificate was not renewed"
+	grep -q 'webhook certificate rotation" step=new-leaf' "$DIR/podvsd.log" ||
+		fail "no rotation log line"
+	[ "$(ca_of_secret)" = "$ca" ] || fail "the CA changed on a leaf renewal"
+	bundle_matches || fail "caBundle is not the Secret's ca.crt"
+	[ "$(ca_of_config)" = "$ca" ] || fail "caBundle moved on a leaf renewal"
+	wait_for serves_secret || fail "the webhook does not serve the renewed certificate"
+	[ "$(metric podvsd_webhook_cert_rotations_total)" -ge 1 ] ||
+		fail "podvsd_webhook_cert_rotations_total not counted"
+	pod app web-9 '{"app": "web"}'
+	expect_gates app web-9 "$GATE"
+	[ "$(outcome app web-9)" = patched ] || fail "web-9: $(outcome app web-9)"
+}
+
+# leaf CA_DIR NAME DAYS: a serving certificate NAME.crt/NAME.key for the
+# Service's names in CA_DIR, signed by CA_DIR/ca.crt with CA_DIR/ca.key
+leaf() {
+	local c=$1 san=DNS:podvs-webhook
+	san="$san,DNS:podvs-webhook.podvs-system,DNS:podvs-webhook.podvs-system.svc"
+	san="$san,DNS:podvs-webhook.podvs-system.svc.cluster.local"
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$c/$2.key" -subj /CN=podvs-webhook.podvs-system.svc \
+		-addext "subjectAltName=$san" -out "$c/$2.csr" 2>/dev/null ||
+		fail "openssl req"
+	openssl x509 -req -in "$c/$2.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" \
+		-CAcreateserial -days "$3" -copy_extensions copy \
+		-out "$c/$2.crt" 2>/dev/null || fail "openssl x509 -req"
+}
+
+# the webhook serves certificate file FILE
+serves_file() { [ "$(served_fp)" = "$(pem_fp <"$1")" ]; }
+logged() { grep -q "$1" "$DIR/podvsd.log"; }
+refused_event() {
+	[ "$(q "sum(e.get('reason') == 'WebhookCertificateRefused' for e in s['objects'].get('Event', []))")" -ge 1 ]
+}
+# pair DIR VERSION CRT KEY: DIR/VERSION/tls.{crt,key} from CRT and KEY
+pair() {
+	mkdir -p "$1/$2"
+	cp "$3" "$1/$2/tls.crt"
+	cp "$4" "$1/$2/tls.key"
+}
+# switch DIR VERSION: DIR/live points at VERSION, swapped atomically as
+# the kubelet updates a Secret volume (a directory symlink)
+switch() { ln -sfn "$2" "$1/live.new" && mv -T "$1/live.new" "$1/live"; }
+
+# D10: --webhook-cert/--webhook-key files (cert-manager style) are
+# reloaded when they change; a bad new pair keeps the old one serving,
+# with an error line and a Warning Event.  (podvsd is down here.)
+files_reloaded() {
+	local c=$DIR/files
+	mkdir -p "$c"
+	ca_of_secret >"$c/ca.crt"
+	q "b64(obj('Secret', 'podvs-system', 'podvs-webhook-tls')['data']['ca.key'])" >"$c/ca.key"
+	leaf "$c" one 30
+	leaf "$c" two 30
+	pair "$c" v1 "$c/one.crt" "$c/one.key"
+	pair "$c" v2 "$c/two.crt" "$c/two.key"
+	pair "$c" v3 "$c/one.crt" "$c/two.key"	# not a pair
+	switch "$c" v1
+	start_podvsd --no-vip-link --webhook-address 127.0.0.1:9443 \
+		--webhook-check-period 1 --webhook-cert "$c/live/tls.crt" \
+		--webhook-key "$c/live/tls.key" --webhook-ca "$c/ca.crt"
+	wait_for serves_file "$c/one.crt" || fail "the first pair is not served"
+	# renewed: served within the 10 s check
+	switch "$c" v2
+	wait_for serves_file "$c/two.crt" || fail "the renewed pair is not served"
+	logged 'webhook certificate files reloaded' || fail "no reload log line"
+	! logged 'files refused' || fail "a good pair was refused"
+	# a bad pair (certificate one, key two): refused, two keeps serving
+	switch "$c" v3
+	wait_for logged 'new webhook certificate files refused' ||
+		fail "the bad pair was not refused"
+	logged 'the key is not the key of the certificate' ||
+		fail "the refusal does not say why"
+	serves_file "$c/two.crt" || fail "the old pair stopped serving"
+	wait_for refused_event || fail "no WebhookCertificateRefused Event"
+	[ "$(metric podvsd_webhook_cert_refused_total)" -ge 1 ] ||
+		fail "podvsd_webhook_cert_refused_total not counted"
+	pod app web-10 '{"app": "web"}'
+	expect_gates app web-10 "$GATE"
+	[ "$(outcome app web-10)" = patched ] || fail "web-10: $(outcome app web-10)"
+}
+
 # podvsd down: failurePolicy Ignore, the Pod is created without the gate.
 podvsd_down() {
 	stop_podvsd
@@ -293,4 +413,6 @@ run_scenario "webhook: unlabelled namespace, unselected or partly matching Pods 
 run_scenario "webhook: Pod created before its Service gets none, later ones do" before_service
 run_scenario "webhook: configuration deleted or damaged -> re-created, logged" config_deleted
 run_scenario "webhook: Secret damaged -> new CA and certificate, caBundle follows" secret_damaged
+run_scenario "webhook: leaf due -> renewed by the same CA, caBundle unchanged, served" leaf_renewed
 run_scenario "webhook: podvsd down -> Pods still created (failurePolicy Ignore)" podvsd_down
+run_scenario "webhook: --webhook-cert files reloaded; a bad pair refused, old one serves" files_reloaded

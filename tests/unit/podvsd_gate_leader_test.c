@@ -12,7 +12,11 @@
  *    gateway does not list it as unsettled; our own report is a
  *    watermark whatever the number of Pods;
  *  - D7: a gateway whose Lease was released (restarting, fail-static)
- *    still counts; a gateway lagging never turns a True gate False.
+ *    still counts; a gateway lagging never turns a True gate False;
+ *  - D18: a PATCH answered 429 with Retry-After waits at least that long,
+ *    and holds the PATCHes of other Pods too;
+ *  - D10: Pods of a podvs Service in an enabled namespace without the
+ *    gate are counted (podvsd_ungated_pods).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -386,6 +390,129 @@ static void test_patch_backoff_and_cap(void **state)
 	env_free(d);
 }
 
+/* A fake API connection: keeps the requests, answered by hand. */
+static struct pd_http_req *reqs[8];
+static int sent;
+
+static int fake_start(struct pd_http *h, struct pd_http_req *r)
+{
+	(void)h;
+	assert_true(sent < 8);
+	reqs[sent++] = r;
+	return 0;
+}
+
+/* Answer request @i (in the order sent since @sent was last zeroed). */
+static void answer(int i, long status, long retry_after_s)
+{
+	struct pd_http_req *r = reqs[i];
+
+	reqs[i] = NULL;
+	assert_non_null(r);
+	r->active = false;
+	r->retry_after_s = retry_after_s;
+	r->on_done(r, 0, status, "{}", 2, "");
+}
+
+/* D18: Retry-After stretches one Pod's backoff and holds every PATCH. */
+static void test_patch_retry_after(void **state)
+{
+	struct pd_http http = { .fake_start = fake_start };
+	struct env *d = env_new();
+	struct gate_pod *ga, *gb, *thr, *other;
+	uint64_t now;
+
+	(void)state;
+	pd_gate_connect(&d->gate, &http, &d->gw);
+	pod(d, 'a', 1, "10", NULL);
+	pod(d, 'b', 2, "11", NULL);
+	service(d, "2", true);
+	view(d, 1, 2, 11);
+	step(d);
+	listed(d, "b", "t1", b_report(11, ""), pd_now_ms());
+	sent = 0;
+	step(d);
+	assert_int_equal(sent, 2);		/* both PATCHes went out */
+	ga = pd_hmap_sget(&d->gate.pods, "ns/pa");
+	gb = pd_hmap_sget(&d->gate.pods, "ns/pb");
+	assert_true(ga->inflight && gb->inflight);
+	thr = strstr(reqs[1]->path, "/pods/pa/") ? ga : gb;
+	other = thr == ga ? gb : ga;
+	/* the second is answered 429 "wait 7 s" */
+	answer(1, 429, 7);
+	now = pd_now_ms();
+	assert_int_equal(d->gate.stats.patch_throttled, 1);
+	assert_true(thr->retry_ms >= now + 6900);	/* not 1 s */
+	assert_true(thr->retry_ms <= now + 7000);
+	assert_true(d->gate.patch_hold_ms >= now + 6900);
+	/* the first fails without the header; decided again once its own
+	 * backoff is over, it is still held by the other's Retry-After */
+	answer(0, 500, 0);
+	assert_true(other->retry_ms <= pd_now_ms() + PD_GATE_RETRY_MIN_MS);
+	other->retry_ms = 0;
+	gate_pod_dirty(&d->gate, other);
+	sent = 0;
+	step(d);
+	assert_int_equal(sent, 0);
+	assert_true(other->wake_ms && other->wake_ms <= d->gate.patch_hold_ms);
+	/* the hold over: sent again; a 500 without the header backs off
+	 * by the ordinary doubling and sets no hold */
+	d->gate.patch_hold_ms = 0;
+	gate_pod_dirty(&d->gate, other);
+	step(d);
+	assert_int_equal(sent, 1);
+	answer(0, 500, 0);
+	now = pd_now_ms();
+	assert_true(other->retry_ms <= now + 2 * PD_GATE_RETRY_MIN_MS);
+	assert_int_equal(d->gate.patch_hold_ms, 0);
+	assert_int_equal(d->gate.patching, 0);
+	env_free(d);
+}
+
+static bool ns_on(const void *ctx, const char *ns)
+{
+	return !strcmp(ctx, ns);
+}
+
+/* D10: pb is in the Service's slice but carries no gate (a webhook call
+ * failed open): counted once its namespace is enabled, pa (gated) never. */
+static void test_ungated(void **state)
+{
+	struct env *d = env_new();
+	char err[256];
+	struct k8s_slice *sl;
+	cJSON *j;
+
+	(void)state;
+	pod(d, 'a', 1, "10", NULL);
+	service(d, "2", true);
+	assert_int_equal(pd_gate_ungated(&d->gate, ns_on, "other"), 0);
+	assert_int_equal(pd_gate_ungated(&d->gate, ns_on, "ns"), 1);
+	/* pb seen by the Pod informer without the gate: still counted */
+	j = json("{'metadata': {'name': 'pb', 'namespace': 'ns', 'uid': 'ub',"
+		 " 'resourceVersion': '12'}, 'spec': {}, 'status': {'podIPs':"
+		 " [{'ip': '203.0.113.2'}]}}");
+	pd_gate_pod_ops.upsert(&d->gate, j);
+	cJSON_Delete(j);
+	assert_int_equal(pd_gate_ungated(&d->gate, ns_on, "ns"), 1);
+	/* gone from the slice (terminating): not counted */
+	j = json("{'metadata': {'name': 's1-1', 'namespace': 'ns', 'uid': 'x',"
+		 " 'resourceVersion': '3', 'labels': {'kubernetes.io/service-"
+		 "name': 's1'}}, 'addressType': 'IPv4', 'ports': [{'name': "
+		 "'http', 'port': 8080}], 'endpoints': [{'addresses': "
+		 "['203.0.113.1'], 'conditions': {'ready': false}, "
+		 "'targetRef': {'kind': 'Pod', 'namespace': 'ns', 'name': "
+		 "'pa'}}, {'addresses': ['203.0.113.2'], 'conditions': "
+		 "{'ready': false, 'terminating': true}, 'targetRef': {'kind': "
+		 "'Pod', 'namespace': 'ns', 'name': 'pb'}}]}");
+	sl = k8s_slice_parse(j, err, sizeof(err));
+	cJSON_Delete(j);
+	assert_non_null(sl);
+	assert_int_equal(pd_rec_slice_upsert(&d->rec, sl), 0);
+	assert_int_equal(pd_gate_ungated(&d->gate, ns_on, "ns"), 0);
+	env_free(d);
+}
+
 /* Our report is a watermark plus the unsettled candidates only. */
 static void test_our_report(void **state)
 {
@@ -423,6 +550,8 @@ int main(void)
 		cmocka_unit_test(test_released_counts),
 		cmocka_unit_test(test_lagging_keeps_true),
 		cmocka_unit_test(test_patch_backoff_and_cap),
+		cmocka_unit_test(test_patch_retry_after),
+		cmocka_unit_test(test_ungated),
 		cmocka_unit_test(test_our_report),
 	};
 

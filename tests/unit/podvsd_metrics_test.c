@@ -28,6 +28,7 @@ struct env {
 	struct pd_health health;
 	struct pd_gate_stats gate;
 	unsigned long rejected, events;
+	long ungated;
 	bool api_up, synced;
 	struct pd_informer svcs, slices;
 	struct pd_http_stats api;
@@ -38,6 +39,11 @@ struct env {
 static bool synced(void *ctx)
 {
 	return ((struct env *)ctx)->synced;
+}
+
+static long ungated(void *ctx)
+{
+	return ((struct env *)ctx)->ungated;
 }
 
 static void more(void *ctx, FILE *out)
@@ -51,7 +57,8 @@ static struct env *env_new(const struct pd_hostport *at)
 	struct env *e = calloc(1, sizeof(*e));
 	struct pd_backend be = { 0 };
 	struct pd_metrics_src src;
-	struct pd_metrics_hooks h = { .synced = synced, .render = more };
+	struct pd_metrics_hooks h = { .synced = synced, .render = more,
+				      .ungated = ungated };
 
 	assert_non_null(e);
 	e->log.level = PD_LOG_ERROR + 1;
@@ -105,6 +112,7 @@ static void test_render(void **state)
 	e->leader.stats.conflicts = 1;
 	e->gw.stats.conflicts = 2;
 	e->gate.gated_true = 5;
+	e->ungated = -1;
 	out = render(e);
 	assert_non_null(strstr(out, "\npodvsd_ready 1\n"));
 	assert_non_null(strstr(out, "\npodvsd_syncs_total 3\n"));
@@ -126,6 +134,12 @@ static void test_render(void **state)
 			       "podvsd_gated_pods{status=\"false\"} 0\n"));
 	assert_string_equal(out + strlen(out) - 7, "# more\n");
 	assert_null(strstr(out, "podvs_announce_ready"));
+	assert_null(strstr(out, "podvsd_ungated_pods"));	/* unknown */
+	free(out);
+	e->ungated = 2;
+	out = render(e);
+	assert_non_null(strstr(out, "# TYPE podvsd_ungated_pods gauge\n"
+			       "podvsd_ungated_pods 2\n"));
 	free(out);
 	env_free(e);
 }

@@ -56,7 +56,10 @@ static void options(const struct pd_httpd_cfg *cfg,
 
 	o[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0,
 					  (void *)ss };
-	if (cfg->tls_key) {
+	if (cfg->tls_cert_cb) {
+		o[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_HTTPS_CERT_CALLBACK, 0, cfg->tls_cert_cb };
+	} else if (cfg->tls_key) {
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0,
 						  (void *)cfg->tls_key };
 		o[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT,
@@ -87,7 +90,7 @@ int pd_httpd_start(struct pd_httpd *h, const struct pd_httpd_cfg *cfg)
 	pd_addr_sockaddr(&cfg->at->addr, cfg->at->port, &ss);
 	if (cfg->at->addr.af == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	if (cfg->tls_key)
+	if (cfg->tls_key || cfg->tls_cert_cb)
 		flags |= MHD_USE_TLS;
 	options(cfg, &ss, opts);
 	h->mhd = MHD_start_daemon(flags, cfg->at->port, NULL, NULL,

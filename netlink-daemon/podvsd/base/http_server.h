@@ -4,8 +4,8 @@
  * MHD_USE_EPOLL mode, its epoll descriptor watched by the loop and its
  * timeout kept on a loop timer, so requests are answered from the one
  * thread like every other event.  Both servers of podvsd use it: /metrics
- * (plain) and the admission webhook (TLS, restarted when its certificate
- * changes).
+ * (plain) and the admission webhook (TLS, its certificate from a callback
+ * so it changes without a restart).
  *
  * pd_httpd_init() only prepares; pd_httpd_start() may run again after
  * pd_httpd_stop() (the timer is kept); pd_httpd_fini() undoes everything.
@@ -33,6 +33,10 @@ struct pd_httpd_cfg {
 	MHD_RequestCompletedCallback completed;	/* NULL: none */
 	void *ctx;				/* for both */
 	const char *tls_key, *tls_crt;		/* PEM; NULL: plain HTTP */
+	/* TLS with the certificate asked of this function at each
+	 * handshake (gnutls_certificate_retrieve_function2 *), instead of
+	 * tls_key/tls_crt: it may change without a restart */
+	void *tls_cert_cb;
 	bool reuse_port;			/* restarted on the same port */
 };
 

@@ -123,6 +123,7 @@ struct pd_gate_stats {
 	unsigned long gw_list_failures;	/* gateway Lease lists failed */
 	unsigned long timeouts;		/* Pods let through by the timeout */
 	unsigned long patch_waits;	/* PATCHes put off: too many at once */
+	unsigned long patch_throttled;	/* 429 answers to PATCHes */
 };
 
 /* What the gate asks of its owner (each may be NULL: never leader). */
@@ -176,6 +177,8 @@ struct pd_gate {
 	int64_t timeout_s;		/* PD_GATE_TIMEOUT_S; 0: none */
 	unsigned int patching;		/* PATCHes in flight */
 	struct pd_hmap patch_wait;	/* "ns/pod" -> gate_pod: no slot */
+	uint64_t patch_hold_ms;		/* Retry-After: no PATCH before */
+	uint64_t gw_hold_ms;		/* ... no gateway Lease list */
 	uint64_t wake_ms;		/* earliest gate_pod.wake_ms; 0: none */
 	struct pd_gate_stats stats;
 };
@@ -195,6 +198,14 @@ void pd_gate_init(struct pd_gate *g, struct pd_log *log,
 /* The API client is up: @http writes, @gw carries our report. */
 void pd_gate_connect(struct pd_gate *g, struct pd_http *http,
 		     struct pd_elector *gw);
+/*
+ * pd_gate_ungated - Pods in an EndpointSlice of a podvs Service, in a
+ * namespace @ns_on calls enabled, not being deleted, and without our
+ * readiness gate (ungated.c).  O(endpoints).
+ */
+size_t pd_gate_ungated(const struct pd_gate *g,
+		       bool (*ns_on)(const void *ctx, const char *ns),
+		       const void *ctx);
 /* The Pod informer's callbacks (ctx: the gate). */
 extern const struct pd_informer_ops pd_gate_pod_ops;
 /*

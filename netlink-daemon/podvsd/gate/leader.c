@@ -356,6 +356,9 @@ static void gw_done(struct pd_http_req *r, int res, long status,
 	const cJSON *items = NULL;
 
 	g->listing_gws = false;
+	if (r->retry_after_s > 0)
+		g->gw_hold_ms = pd_now_ms() +
+				pd_http_retry_ms(r->retry_after_s, 0);
 	if (!res && status == 200)
 		list = cJSON_ParseWithLength(body, len);
 	items = cJSON_GetObjectItemCaseSensitive(list, "items");
@@ -374,7 +377,7 @@ static void gw_fetch(struct pd_gate *g)
 {
 	struct pd_http_req *r;
 
-	if (g->listing_gws || !g->http)
+	if (g->listing_gws || !g->http || pd_now_ms() < g->gw_hold_ms)
 		return;
 	r = calloc(1, sizeof(*r));
 	if (!r)

@@ -4,7 +4,11 @@
  * most PD_GATE_PATCH_INFLIGHT in all (a new leader's burst waits for
  * free slots in g->patch_wait, woken as PATCHes end), and a failed one
  * retried after a backoff (PD_GATE_RETRY_MIN_MS doubling up to
- * PD_GATE_RETRY_MAX_MS), not at every evaluation.  Runs on the daemon's
+ * PD_GATE_RETRY_MAX_MS), not at every evaluation.  An answer with
+ * Retry-After (429 from API Priority and Fairness, 503) stretches that
+ * Pod's backoff to at least the header and holds every PATCH of this
+ * gateway until then (g->patch_hold_ms): the server throttles the
+ * client, not one Pod.  Runs on the daemon's
  * one thread; g->patching counts the requests pd_api_write() took, each
  * ended by exactly one patch_done().
  */
@@ -41,17 +45,22 @@ static void wake_waiting(struct pd_gate *g)
 }
 
 static void patch_done(void *ctx, const char *key, int res, long status,
-		       const char *msg)
+		       const char *msg, long retry_after_s)
 {
 	struct pd_gate *g = ctx;
 	struct gate_pod *gp = pd_hmap_sget(&g->pods, key);
 	bool failed = res || status != 200;
+	uint64_t now = pd_now_ms();
 
 	g->patching--;
+	g->stats.patch_throttled += !res && status == 429;
+	if (failed && retry_after_s > 0)
+		g->patch_hold_ms = now + pd_http_retry_ms(retry_after_s, 0);
 	if (gp) {
 		gp->inflight = false;
 		gp->fails = failed ? gp->fails + 1 : 0;
-		gp->retry_ms = failed ? pd_now_ms() + backoff_ms(gp->fails) : 0;
+		gp->retry_ms = failed ? now + pd_http_retry_ms(retry_after_s,
+					backoff_ms(gp->fails)) : 0;
 		if (failed) {
 			gp->sent_rv[0] = '\0';	/* resend after the backoff */
 			gate_wake_at(g, gp, gp->retry_ms);
@@ -64,7 +73,7 @@ static void patch_done(void *ctx, const char *key, int res, long status,
 		pd_warn(g->log, "msg=\"patching the readiness gate "
 			"failed\" pod=%s status=%ld err=\"%.200s\" "
 			"retry_s=%llu", key, status, msg, gp ?
-			(unsigned long long)backoff_ms(gp->fails) / 1000 : 0);
+			(unsigned long long)(gp->retry_ms - now) / 1000 : 0);
 	}
 	wake_waiting(g);
 }
@@ -90,6 +99,10 @@ bool gate_patch(struct pd_gate *g, struct gate_pod *gp,
 
 	if (gp->inflight || pd_now_ms() < gp->retry_ms)
 		return false;	/* patch_done or the wake-up decides again */
+	if (pd_now_ms() < g->patch_hold_ms) {
+		gate_wake_at(g, gp, g->patch_hold_ms);
+		return false;	/* throttled: decided after the hold */
+	}
 	if (g->patching >= PD_GATE_PATCH_INFLIGHT) {
 		g->stats.patch_waits++;
 		pd_hmap_sput(&g->patch_wait, gp->key, gp, NULL);

@@ -22,7 +22,8 @@ static void write_done(struct pd_http_req *r, int res, long status,
 
 	(void)len;
 	if (w->done)
-		w->done(w->ctx, w->key, res, status, res ? errmsg : body);
+		w->done(w->ctx, w->key, res, status, res ? errmsg : body,
+			r->retry_after_s);
 	free(w->body);
 	free(w);
 }

@@ -17,10 +17,13 @@
 
 /*
  * @res: 0 when an answer came (see @status), else the transport error;
- * @msg: then the answer's body, else the transport's message.
+ * @msg: then the answer's body, else the transport's message;
+ * @retry_after_s: the answer's Retry-After (0: none), which the caller
+ * honours through pd_http_retry_ms() before it writes again.
  */
 typedef void (*pd_api_done_fn)(void *ctx, const char *key, int res,
-			       long status, const char *msg);
+			       long status, const char *msg,
+			       long retry_after_s);
 
 struct pd_api_target {
 	const char *method;		/* "POST", "PATCH" */

@@ -14,11 +14,14 @@ void pd_events_init(struct pd_events *ev, struct pd_http *http,
 }
 
 static void event_done(void *ctx, const char *key, int res, long status,
-		       const char *msg)
+		       const char *msg, long retry_after_s)
 {
 	struct pd_events *ev = ctx;
 
 	(void)key;
+	if (retry_after_s > 0)
+		ev->quiet_until_ms = pd_now_ms() +
+				     pd_http_retry_ms(retry_after_s, 0);
 	if (res || status / 100 != 2) {
 		ev->failed++;
 		pd_warn(ev->log, "msg=\"posting an Event failed\" status=%ld "
@@ -75,6 +78,10 @@ void pd_event_service(struct pd_events *ev, const char *ns, const char *name,
 
 	if (!ev->http)
 		return;
+	if (pd_now_ms() < ev->quiet_until_ms) {
+		ev->throttled++;
+		return;
+	}
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/events", ns);
 	if (pd_api_write(ev->http, &t, path,
 			 event_body(ev, ns, name, uid, reason, message)))

@@ -3,12 +3,16 @@
  * Warning Events about Services podvsd cannot program (invalid podvs
  * configuration, invalid health checks).  Fire and forget: one POST per
  * Event through pd_api_write(), counted as posted or failed; nothing is
- * retried or aggregated.  The Event names podvsd (source.component,
- * reportingComponent) and the node it runs on (source.host,
- * reportingInstance).
+ * retried or aggregated.  An answer with Retry-After (429, 503) silences
+ * the poster until then: Events asked for meanwhile are dropped and
+ * counted in @throttled (they are warnings, the log line stays).  The
+ * Event names podvsd (source.component, reportingComponent) and the node
+ * it runs on (source.host, reportingInstance).
  */
 #ifndef PODVSD_EVENTS_H
 #define PODVSD_EVENTS_H
+
+#include <stdint.h>
 
 #include "base/log.h"
 #include "k8s/http_client.h"
@@ -19,6 +23,8 @@ struct pd_events {
 	const char *host;		/* the node name */
 	unsigned long posted;
 	unsigned long failed;
+	unsigned long throttled;	/* dropped during a Retry-After */
+	uint64_t quiet_until_ms;	/* a Retry-After: no POST before */
 };
 
 void pd_events_init(struct pd_events *ev, struct pd_http *http,

@@ -451,7 +451,21 @@ int pd_http_start(struct pd_http *h, struct pd_http_req *r)
 {
 	r->http = h;
 	r->retried = false;
+	if (h->fake_start) {
+		r->retry_after_s = 0;
+		r->active = true;
+		return h->fake_start(h, r);
+	}
 	return launch(h, r);
+}
+
+uint64_t pd_http_retry_ms(long retry_after_s, uint64_t backoff_ms)
+{
+	uint64_t ra = retry_after_s > 0 ? (uint64_t)retry_after_s * 1000 : 0;
+
+	if (ra > PD_RETRY_AFTER_MAX_MS)
+		ra = PD_RETRY_AFTER_MAX_MS;
+	return ra > backoff_ms ? ra : backoff_ms;
 }
 
 static void release(struct pd_http *h, struct pd_http_req *r)
@@ -468,6 +482,10 @@ void pd_http_cancel(struct pd_http *h, struct pd_http_req *r)
 {
 	if (!r->active)
 		return;
+	if (h->fake_start) {
+		r->active = false;
+		return;
+	}
 	release(h, r);
 	free(r->buf);
 	r->buf = NULL;

@@ -26,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <curl/curl.h>
 
 #include "k8s/kubeconfig.h"
@@ -37,6 +38,14 @@
 #define PD_HTTP_PROBE_MS	10000	/* liveness request period */
 #define PD_HTTP_PROBE_TIMEOUT_S	10	/* its deadline */
 #define PD_HTTP_PROBE_PATH	"/livez"
+/*
+ * A 429 (API Priority and Fairness) or 503 answer's Retry-After: every
+ * caller waits at least that long before its next request of the same
+ * kind, but never longer than this (a broken or hostile header must not
+ * park the daemon; client-go's rest client has no cap, 5 min is what a
+ * cluster recovering from overload plausibly needs).
+ */
+#define PD_RETRY_AFTER_MAX_MS	300000
 
 struct pd_http;
 struct pd_http_req;
@@ -117,7 +126,16 @@ struct pd_http {
 	uint64_t dead_since_ms;		/* declared dead; 0: alive */
 	uint64_t last_answer_ms;	/* the last HTTP answer of any request */
 	struct pd_http_stats stats;
+	/* tests only: replaces curl; the test calls r->on_done itself */
+	int (*fake_start)(struct pd_http *h, struct pd_http_req *r);
 };
+
+/*
+ * The wait a caller owes after an answer with Retry-After @retry_after_s
+ * (0: none): the larger of @backoff_ms and the header, the header capped
+ * at PD_RETRY_AFTER_MAX_MS.
+ */
+uint64_t pd_http_retry_ms(long retry_after_s, uint64_t backoff_ms);
 
 int pd_http_init(struct pd_http *h, struct pd_loop *loop, struct pd_log *log,
 		 struct pd_kube_config *cfg);

@@ -34,12 +34,8 @@ static void set_healthy(struct pd_informer *inf)
 /* Retry-After stretches the backoff, within PD_RETRY_AFTER_MAX_MS. */
 static uint64_t retry_delay(struct pd_informer *inf)
 {
-	uint64_t d = pd_informer_next_backoff(inf);
-	uint64_t ra = (uint64_t)inf->req.retry_after_s * 1000;
-
-	if (ra > PD_RETRY_AFTER_MAX_MS)
-		ra = PD_RETRY_AFTER_MAX_MS;
-	return ra > d ? ra : d;
+	return pd_http_retry_ms(inf->req.retry_after_s,
+				pd_informer_next_backoff(inf));
 }
 
 static void retry(struct pd_informer *inf, bool relist, const char *why)

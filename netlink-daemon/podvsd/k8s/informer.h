@@ -48,7 +48,6 @@
 #define PD_MAX_LINE		(64u << 20)
 #define PD_BOOKMARK_PERIOD_MS	60000	/* kube-apiserver's watch cache */
 #define PD_WATCH_IDLE_MS	(PD_BOOKMARK_PERIOD_MS + 30000)
-#define PD_RETRY_AFTER_MAX_MS	300000
 
 struct pd_informer_ops {
 	/* An object from a list or an ADDED/MODIFIED event. */

@@ -215,6 +215,20 @@ static void send_req(struct pd_elector *e, const char *method, bool named,
 		e->stats.errors++;
 }
 
+/* An answer with Retry-After: the next tick waits (capped, lease.h). */
+static void hold(struct pd_elector *e, const struct pd_http_req *r)
+{
+	uint64_t ms;
+
+	if (r->retry_after_s <= 0)
+		return;
+	ms = pd_http_retry_ms(r->retry_after_s, 0);
+	if (ms > PD_LEASE_HOLD_MAX_MS)
+		ms = PD_LEASE_HOLD_MAX_MS;
+	e->hold_until_ms = pd_now_ms() + ms;
+	e->stats.throttled++;
+}
+
 static void write_done(struct pd_http_req *r, int res, long status,
 		       const char *body, size_t len, const char *errmsg)
 {
@@ -225,6 +239,7 @@ static void write_done(struct pd_http_req *r, int res, long status,
 	e->busy = false;
 	free(e->body);
 	e->body = NULL;
+	hold(e, r);
 	if (!res && (status == 200 || status == 201) && obj &&
 	    !pd_lease_observe(&e->obs, obj, pd_now_ms(), err, sizeof(err))) {
 		e->renewed_ms = pd_now_ms();
@@ -267,6 +282,7 @@ static void read_done(struct pd_http_req *r, int res, long status,
 	uint64_t now = pd_now_ms();
 
 	e->busy = false;
+	hold(e, r);
 	if (res || (status != 200 && status != 404)) {
 		e->stats.errors++;
 		pd_warn(e->log, "msg=\"reading the Lease failed\" lease=%s/%s "
@@ -291,7 +307,7 @@ void pd_elector_tick(struct pd_elector *e, uint64_t now_ms)
 {
 	if (e->leader && pd_lease_deadline_passed(e->renewed_ms, now_ms))
 		set_leader(e, false, "renew deadline passed");
-	if (e->busy || e->releasing || !e->http)
+	if (e->busy || e->releasing || !e->http || now_ms < e->hold_until_ms)
 		return;
 	send_req(e, "GET", true, read_done);
 }

@@ -35,6 +35,13 @@
 #define PD_LEASE_DURATION_S	15
 #define PD_RENEW_DEADLINE_MS	10000
 #define PD_RETRY_PERIOD_MS	2000
+/*
+ * A Retry-After on a Lease request holds the next one that long, but at
+ * most a leaseDuration: past it the gateway is dead to the others anyway
+ * (its report and, for the leader, the lead are lost), so waiting longer
+ * only delays the recovery once the server accepts writes again.
+ */
+#define PD_LEASE_HOLD_MAX_MS	(PD_LEASE_DURATION_S * 1000)
 #define PD_LEADER_LEASE		"podvsd-leader"
 #define PD_GW_LEASE_PREFIX	"podvsd-gw-"
 #define PD_ANN_PROGRAMMED	"podvs.io/programmed"
@@ -69,6 +76,7 @@ struct pd_elector_stats {
 	unsigned long acquired;
 	unsigned long conflicts;	/* 409s */
 	unsigned long errors;
+	unsigned long throttled;	/* answers with Retry-After */
 };
 
 struct pd_elector {
@@ -85,6 +93,7 @@ struct pd_elector {
 	uint64_t renewed_ms;		/* last successful write as leader */
 	struct pd_lease_obs obs;
 	bool busy;			/* a request is in flight */
+	uint64_t hold_until_ms;		/* Retry-After: no request before */
 	bool releasing;
 	bool release_reread;		/* a 409 on release: read, tried again */
 	bool released;			/* release finished (or not needed) */

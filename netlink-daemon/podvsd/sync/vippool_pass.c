@@ -26,10 +26,13 @@ void pd_pool_pass_fini(struct pd_pool_pass *p)
 }
 
 static void patch_done(void *ctx, const char *key, int res, long status,
-		       const char *msg)
+		       const char *msg, long retry_after_s)
 {
 	struct pd_pool_pass *p = ctx;
 
+	if (retry_after_s > 0)
+		p->hold_until_ms = pd_now_ms() +
+				   pd_http_retry_ms(retry_after_s, 0);
 	if (res || status / 100 != 2) {
 		pd_warn(p->log, "msg=\"writing the allocated VIP to the "
 			"Service status failed, will retry\" service=%s "
@@ -131,6 +134,8 @@ static void pool_service(struct pd_pool_pass *p, const char *key,
 	if (pd_hmap_sget(&p->busy, key))
 		return;		/* written; waiting for the watch to show it */
 	pd_rec_set_alloc(p->rec, key, got, n);
+	if (pd_now_ms() < p->hold_until_ms)
+		return;	/* throttled: the first pass after writes */
 	if (pd_hmap_sput(&p->busy, key, (void *)1, NULL))
 		return;
 	p->allocated++;

@@ -6,7 +6,10 @@
  * A Service whose patch is in flight or written waits in @busy until its
  * status shows the VIP; a failed patch (a 409: the Service moved since
  * it was read) leaves @busy, so the next pass writes it again from the
- * newer copy.  The owner runs the pass only on the leader, once the
+ * newer copy.  An answer with Retry-After (429, 503) holds every status
+ * patch until then (@hold_until_ms): allocations are still made and
+ * programmed, their patches go out at the first pass after the hold.
+ * The owner runs the pass only on the leader, once the
  * caches are synced (followers wait for the status), and calls
  * pd_pool_pass_stepdown() when leadership is lost.  A pool with no free
  * address for a Service is logged and told (Warning Event
@@ -14,6 +17,8 @@
  */
 #ifndef PODVSD_VIPPOOL_PASS_H
 #define PODVSD_VIPPOOL_PASS_H
+
+#include <stdint.h>
 
 #include "base/addr.h"
 #include "base/hmap.h"
@@ -36,6 +41,7 @@ struct pd_pool_pass {
 	unsigned long allocated;	/* VIPs handed out */
 	unsigned long exhausted;	/* Services a pass found no VIP for */
 	unsigned long stepdowns;	/* allocations forgotten, not leader */
+	uint64_t hold_until_ms;		/* Retry-After: no patch before */
 };
 
 void pd_pool_pass_init(struct pd_pool_pass *p, struct pd_reconciler *rec,

@@ -69,7 +69,10 @@ static int make_ca(struct cert_kp *ca, const char *cn, time_t now,
 	char name[300];
 	int ret;
 
-	snprintf(name, sizeof(name), "podvs webhook CA for %.200s", cn);
+	/* the start in the name: two CAs side by side (rotation.h) never
+	 * share a subject */
+	snprintf(name, sizeof(name), "podvs webhook CA for %.200s since %lld",
+		 cn, (long long)now);
 	ret = cert_base(ca, name, now, days);
 	ret = ret ?: gnutls_x509_crt_set_basic_constraints(ca->crt, 1, 0);
 	ret = ret ?: gnutls_x509_crt_set_key_usage(ca->crt,
@@ -115,29 +118,37 @@ static char *datum_str(gnutls_datum_t *d)
 	return s;
 }
 
-static int export_pem(struct pd_certs *out, const struct cert_kp *ca,
-		      const struct cert_kp *leaf)
+/* @kp as PEM certificate and PKCS#8 key, malloc'd. */
+static int export_kp(const struct cert_kp *kp, char **crt, char **key)
 {
-	gnutls_datum_t a = { 0 }, b = { 0 }, c = { 0 };
+	gnutls_datum_t a = { 0 }, b = { 0 };
 	int ret;
 
-	ret = gnutls_x509_crt_export2(ca->crt, GNUTLS_X509_FMT_PEM, &a);
-	ret = ret ?: gnutls_x509_crt_export2(leaf->crt, GNUTLS_X509_FMT_PEM,
-					     &b);
-	ret = ret ?: gnutls_x509_privkey_export2_pkcs8(leaf->key,
+	*crt = *key = NULL;
+	ret = gnutls_x509_crt_export2(kp->crt, GNUTLS_X509_FMT_PEM, &a);
+	ret = ret ?: gnutls_x509_privkey_export2_pkcs8(kp->key,
 				GNUTLS_X509_FMT_PEM, NULL, GNUTLS_PKCS_PLAIN,
-				&c);
+				&b);
 	if (ret) {
 		gnutls_free(a.data);
 		gnutls_free(b.data);
-		gnutls_free(c.data);
 		return ret;
 	}
-	out->ca_crt = datum_str(&a);
-	out->tls_crt = datum_str(&b);
-	out->tls_key = datum_str(&c);
-	return out->ca_crt && out->tls_crt && out->tls_key ? 0 :
-	       GNUTLS_E_MEMORY_ERROR;
+	*crt = datum_str(&a);
+	*key = datum_str(&b);
+	if (*crt && *key)
+		return 0;
+	free(*crt);
+	free(*key);
+	*crt = *key = NULL;
+	return GNUTLS_E_MEMORY_ERROR;
+}
+
+static int export_pem(struct pd_certs *out, const struct cert_kp *ca,
+		      const struct cert_kp *leaf)
+{
+	return export_kp(ca, &out->ca_crt, &out->ca_key) ?:
+	       export_kp(leaf, &out->tls_crt, &out->tls_key);
 }
 
 int pd_certs_generate(struct pd_certs *out, const char *const *names,
@@ -152,7 +163,8 @@ int pd_certs_generate(struct pd_certs *out, const char *const *names,
 		snprintf(err, errlen, "no DNS name for the certificate");
 		return -EINVAL;
 	}
-	ret = make_ca(&ca, names[0], now, days);
+	ret = make_ca(&ca, names[0], now, days > PD_CA_DAYS ? days :
+		      PD_CA_DAYS);
 	if (ret) {
 		tls_fail(err, errlen, "generating the webhook CA", ret);
 		goto out_free;
@@ -172,6 +184,47 @@ out_free:
 	if (ret)
 		pd_certs_fini(out);
 	return ret ? -EIO : 0;
+}
+
+int pd_certs_new_ca(const char *cn, time_t now, unsigned int days,
+		    char **crt, char **key, char *err, size_t errlen)
+{
+	struct cert_kp ca = { 0 };
+	int ret = make_ca(&ca, cn, now, days);
+
+	ret = ret ?: export_kp(&ca, crt, key);
+	kp_fini(&ca);
+	return ret ? tls_fail(err, errlen, "generating the webhook CA", ret) :
+		     0;
+}
+
+static int import_crt(gnutls_x509_crt_t *crt, const char *pem);
+static int import_key(gnutls_x509_privkey_t *key, const char *pem);
+
+int pd_certs_new_leaf(const char *ca_crt, const char *ca_key,
+		      const char *const *names, size_t n, time_t now,
+		      unsigned int days, char **crt, char **key, char *err,
+		      size_t errlen)
+{
+	struct cert_kp ca = { 0 }, leaf = { 0 };
+	int ret;
+
+	*crt = *key = NULL;
+	if (!n) {
+		snprintf(err, errlen, "no DNS name for the certificate");
+		return -EINVAL;
+	}
+	if (import_crt(&ca.crt, ca_crt) || import_key(&ca.key, ca_key)) {
+		snprintf(err, errlen, "the webhook CA or its key is not PEM");
+		kp_fini(&ca);
+		return -EINVAL;
+	}
+	ret = make_leaf(&leaf, &ca, names, n, now, days);
+	ret = ret ?: export_kp(&leaf, crt, key);
+	kp_fini(&leaf);
+	kp_fini(&ca);
+	return ret ? tls_fail(err, errlen, "generating the serving "
+			      "certificate", ret) : 0;
 }
 
 /* ---- checks ----------------------------------------------------------- */
@@ -208,11 +261,6 @@ static int check_time(gnutls_x509_crt_t crt, const char *what, time_t now,
 		snprintf(why, whylen, "%s has expired", what);
 		return -EINVAL;
 	}
-	if (until - now < PD_CERT_RENEW_S) {
-		snprintf(why, whylen, "%s expires in %lld s, renewing", what,
-			 (long long)(until - now));
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -231,15 +279,20 @@ static int check_pair(gnutls_x509_crt_t crt, gnutls_x509_privkey_t key,
 	return 0;
 }
 
+int pd_certs_issued_by(gnutls_x509_crt_t crt, gnutls_x509_crt_t ca)
+{
+	unsigned int status = 0;
+
+	return !gnutls_x509_crt_verify(crt, &ca, 1,
+				       GNUTLS_VERIFY_DISABLE_TIME_CHECKS,
+				       &status) && !status;
+}
+
 static int check_chain(gnutls_x509_crt_t ca, gnutls_x509_crt_t crt,
 		       const char *const *names, size_t n, char *why,
 		       size_t whylen)
 {
-	unsigned int status = 0;
-
-	if (gnutls_x509_crt_verify(crt, &ca, 1,
-				   GNUTLS_VERIFY_DISABLE_TIME_CHECKS,
-				   &status) || status) {
+	if (!pd_certs_issued_by(crt, ca)) {
 		snprintf(why, whylen, "tls.crt is not signed by ca.crt");
 		return -EINVAL;
 	}
@@ -253,14 +306,68 @@ static int check_chain(gnutls_x509_crt_t ca, gnutls_x509_crt_t crt,
 	return 0;
 }
 
+int pd_certs_bundle(const char *pem, gnutls_x509_crt_t **list,
+		    unsigned int *n)
+{
+	gnutls_datum_t d = { (unsigned char *)pem, pem ? strlen(pem) : 0 };
+
+	*list = NULL;
+	*n = 0;
+	if (!pem || gnutls_x509_crt_list_import2(list, n, &d,
+						 GNUTLS_X509_FMT_PEM, 0) ||
+	    !*n) {
+		pd_certs_bundle_free(*list, *n);
+		*list = NULL;
+		*n = 0;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void pd_certs_bundle_free(gnutls_x509_crt_t *list, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		gnutls_x509_crt_deinit(list[i]);
+	gnutls_free(list);
+}
+
+/* The CA of @bundle that signed @crt, or NULL. */
+static gnutls_x509_crt_t issuer_of(gnutls_x509_crt_t crt,
+				   gnutls_x509_crt_t *bundle, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (pd_certs_issued_by(crt, bundle[i]))
+			return bundle[i];
+	return NULL;
+}
+
+static int check_set(gnutls_x509_crt_t *cas, unsigned int n_ca,
+		     gnutls_x509_crt_t crt, gnutls_x509_privkey_t key,
+		     const char *const *names, size_t n, time_t now,
+		     char *why, size_t whylen)
+{
+	gnutls_x509_crt_t ca = issuer_of(crt, cas, n_ca);
+
+	if (!ca) {
+		snprintf(why, whylen, "tls.crt is not signed by ca.crt");
+		return -EINVAL;
+	}
+	if (check_time(ca, "ca.crt", now, why, whylen) ||
+	    check_time(crt, "tls.crt", now, why, whylen) ||
+	    check_pair(crt, key, why, whylen))
+		return -EINVAL;
+	return check_chain(ca, crt, names, n, why, whylen);
+}
+
 int pd_certs_check(const struct pd_certs *c, const char *const *names,
 		   size_t n, time_t now, char *why, size_t whylen)
 {
-	gnutls_x509_crt_t ca = NULL, crt = NULL;
+	gnutls_x509_crt_t *cas = NULL, crt = NULL;
 	gnutls_x509_privkey_t key = NULL;
+	unsigned int n_ca = 0;
 	int ret = -EINVAL;
 
-	if (import_crt(&ca, c->ca_crt))
+	if (pd_certs_bundle(c->ca_crt, &cas, &n_ca))
 		snprintf(why, whylen, "ca.crt is missing or not a PEM "
 			 "certificate");
 	else if (import_crt(&crt, c->tls_crt))
@@ -269,12 +376,10 @@ int pd_certs_check(const struct pd_certs *c, const char *const *names,
 	else if (import_key(&key, c->tls_key))
 		snprintf(why, whylen, "tls.key is missing or not a PEM "
 			 "private key");
-	else if (!check_time(ca, "ca.crt", now, why, whylen) &&
-		 !check_time(crt, "tls.crt", now, why, whylen) &&
-		 !check_pair(crt, key, why, whylen))
-		ret = check_chain(ca, crt, names, n, why, whylen);
-	if (ca)
-		gnutls_x509_crt_deinit(ca);
+	else
+		ret = check_set(cas, n_ca, crt, key, names, n, now, why,
+				whylen);
+	pd_certs_bundle_free(cas, n_ca);
 	if (crt)
 		gnutls_x509_crt_deinit(crt);
 	if (key)
@@ -287,6 +392,7 @@ void pd_certs_fini(struct pd_certs *c)
 	free(c->ca_crt);
 	free(c->tls_crt);
 	free(c->tls_key);
+	free(c->ca_key);
 	memset(c, 0, sizeof(*c));
 }
 

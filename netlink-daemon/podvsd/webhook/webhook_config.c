@@ -7,6 +7,7 @@
 #include <gnutls/gnutls.h>
 
 #include "webhook/admission.h"
+#include "webhook/rotation.h"
 #include "webhook/webhook_config.h"
 
 char *pd_base64(const char *s)
@@ -214,6 +215,38 @@ static bool add_b64(cJSON *data, const char *key, const char *pem)
 	return ok;
 }
 
+/* The rotation phase as an annotation ({} when steady). */
+static bool add_phase(cJSON *md, const struct pd_certs *c)
+{
+	cJSON *an = cJSON_AddObjectToObject(md, "annotations");
+	char v[48];
+
+	if (!an)
+		return false;
+	if (!c->phase[0])
+		return true;
+	snprintf(v, sizeof(v), "%s %lld", c->phase, c->phase_since);
+	return cJSON_AddStringToObject(an, PD_ANN_CA_ROTATION, v) != NULL;
+}
+
+/* "publish 1800000000" into @out; anything else is no phase. */
+static void parse_phase(const cJSON *secret, struct pd_certs *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(
+			cJSON_GetObjectItemCaseSensitive(secret, "metadata"),
+			"annotations"), PD_ANN_CA_ROTATION);
+	char phase[16];
+	long long since;
+
+	if (!cJSON_IsString(v) ||
+	    sscanf(v->valuestring, "%15s %lld", phase, &since) != 2 ||
+	    (strcmp(phase, "publish") && strcmp(phase, "switch")))
+		return;
+	snprintf(out->phase, sizeof(out->phase), "%s", phase);
+	out->phase_since = since;
+}
+
 char *pd_wh_secret_json(const char *name, const char *ns,
 			const struct pd_certs *c, const char *rv)
 {
@@ -231,12 +264,14 @@ char *pd_wh_secret_json(const char *name, const char *ns,
 	lb = cJSON_AddObjectToObject(md, "labels");
 	cJSON_AddStringToObject(lb, "app.kubernetes.io/managed-by",
 				PD_WH_MANAGED_BY);
+	ok = add_phase(md, c);
 	cJSON_AddStringToObject(s, "type", "kubernetes.io/tls");
 	data = cJSON_AddObjectToObject(s, "data");
-	ok = data && add_b64(data, "ca.crt", c->ca_crt) &&
+	ok = ok && data && add_b64(data, "ca.crt", c->ca_crt) &&
 	     add_b64(data, "tls.crt", c->tls_crt) &&
-	     add_b64(data, "tls.key", c->tls_key);
-	if (ok && cJSON_GetArraySize(md) == (rv ? 4 : 3))
+	     add_b64(data, "tls.key", c->tls_key) &&
+	     (!c->ca_key || add_b64(data, "ca.key", c->ca_key));
+	if (ok && cJSON_GetArraySize(md) == (rv ? 5 : 4))
 		out = cJSON_PrintUnformatted(s);
 	cJSON_Delete(s);
 	return out;
@@ -268,7 +303,10 @@ int pd_wh_secret_parse(const cJSON *secret, struct pd_certs *out, char *why,
 	err = secret_field(data, "ca.crt", &out->ca_crt, why, len);
 	err = err ?: secret_field(data, "tls.crt", &out->tls_crt, why, len);
 	err = err ?: secret_field(data, "tls.key", &out->tls_key, why, len);
+	err = err ?: secret_field(data, "ca.key", &out->ca_key, why, len);
 	if (err)
 		pd_certs_fini(out);
+	else
+		parse_phase(secret, out);
 	return err;
 }

@@ -4,12 +4,12 @@
  * Secret GET -> (write) -> configuration GET -> (write), each step an
  * asynchronous request on the daemon's API client.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "webhook/rotation.h"
 #include "webhook/webhook.h"
 #include "webhook/webhook_config.h"
 
@@ -25,14 +25,21 @@ static void finish(struct pd_webhook *wh, bool complete)
 	unsigned int period = wh->opts->period;
 
 	wh->step = PD_WH_IDLE;
+	wh->rotating = false;
 	free(wh->req_body);
 	wh->req_body = NULL;
 	if (complete)
 		wh->checked_once = true;
-	if (!complete)
-		pd_timer_arm_ms(&wh->check_timer, PD_WH_RETRY_MS, 0);
-	else
+	if (wh->recheck) {	/* the Secret moved while we looked: again */
+		wh->recheck = false;
+		pd_timer_arm_ms(&wh->check_timer, 1, 0);
+	} else if (!complete) {	/* the answer's Retry-After stretches it */
+		pd_timer_arm_ms(&wh->check_timer,
+				pd_http_retry_ms(wh->req.retry_after_s,
+						 PD_WH_RETRY_MS), 0);
+	} else {
 		pd_timer_arm_ms(&wh->check_timer, period * 1000ULL, 0);
+	}
 }
 
 /* Issue the request of @step; @body (taken) for POST and PUT. */
@@ -84,8 +91,13 @@ static void config_repair(struct pd_webhook *wh, cJSON *want, const char *rv,
 
 	if (!wh->hooks.is_leader(wh->hooks.ctx))
 		return finish(wh, true);		/* the leader's job */
-	pd_warn(wh->log, "msg=\"MutatingWebhookConfiguration %s, %s it\" "
-		"name=" PD_WH_CONFIG_NAME, why, rv ? "repairing" : "creating");
+	if (wh->bundle_moved && strstr(why, "caBundle differs"))
+		pd_info(wh->log, "msg=\"MutatingWebhookConfiguration caBundle "
+			"follows the Secret's ca.crt\" name=" PD_WH_CONFIG_NAME);
+	else
+		pd_warn(wh->log, "msg=\"MutatingWebhookConfiguration %s, %s "
+			"it\" name=" PD_WH_CONFIG_NAME, why,
+			rv ? "repairing" : "creating");
 	if (rv)
 		cJSON_AddStringToObject(cJSON_GetObjectItem(want, "metadata"),
 					"resourceVersion", rv);
@@ -119,6 +131,7 @@ static void config_check(struct pd_webhook *wh, cJSON *want, const char *body,
 		snprintf(rvs, sizeof(rvs), "%s", rv->valuestring);
 		config_repair(wh, want, rvs, why);
 	} else {
+		wh->config_current = true;
 		finish(wh, true);
 	}
 	cJSON_Delete(have);
@@ -153,7 +166,10 @@ static void config_written(struct pd_webhook *wh, int res, long status,
 			  errmsg);
 		return finish(wh, false);
 	}
-	wh->stats.config_writes++;
+	if (!wh->bundle_moved)
+		wh->stats.config_writes++;	/* a repair, not a rotation */
+	wh->config_current = true;
+	wh->bundle_moved = false;
 	finish(wh, true);
 }
 
@@ -202,26 +218,77 @@ static void secret_repair(struct pd_webhook *wh, const char *rv,
 	issue(wh, PD_WH_SECRET_WRITE, rv ? "PUT" : "POST", body, path);
 }
 
-/* A Secret that exists: serve it if sound, else replace it. */
+/* The leader's rotation step @act on @c (rotation.h): PUT the result. */
+static void rotate(struct pd_webhook *wh, struct pd_certs *c,
+		   enum pd_rot_act act, const char *rv, const char *why)
+{
+	char buf[PD_CERT_MAX_NAMES][256], err[256], path[300], *body;
+	const char *dns[PD_CERT_MAX_NAMES];
+	size_t n = names(wh, buf, dns);
+
+	pd_certs_fini(&wh->pending);
+	if (pd_rot_apply(c, act, dns, n, time(NULL), &wh->pending, err,
+			 sizeof(err))) {
+		pd_err(wh->log, "msg=\"webhook certificate rotation failed\" "
+		       "step=%s err=\"%s\"", pd_rot_act_name(act), err);
+		pd_certs_fini(c);
+		return finish(wh, false);
+	}
+	pd_certs_fini(c);
+	pd_info(wh->log, "msg=\"webhook certificate rotation\" step=%s "
+		"reason=\"%s\" secret=%s/%s", pd_rot_act_name(act), why,
+		wh->opts->ns, wh->secret_name);
+	body = pd_wh_secret_json(wh->secret_name, wh->opts->ns, &wh->pending,
+				 rv);
+	if (!body)
+		return finish(wh, false);
+	snprintf(path, sizeof(path), SECRETS_PATH "/%s", wh->opts->ns,
+		 wh->secret_name);
+	wh->rotating = true;	/* secret_written counts it as such */
+	issue(wh, PD_WH_SECRET_WRITE, "PUT", body, path);
+}
+
+/*
+ * May the leader take step @act now?  Switching the leaf and dropping the
+ * old CA wait until the configuration is known to carry the bundle.
+ */
+static bool may_rotate(struct pd_webhook *wh, enum pd_rot_act act)
+{
+	if (act == PD_ROT_KEEP || !wh->hooks.is_leader(wh->hooks.ctx))
+		return false;
+	return act == PD_ROT_NEW_LEAF || act == PD_ROT_PUBLISH ||
+	       wh->config_current;
+}
+
+/* A Secret that exists: serve it, rotate it, or replace it if unusable. */
 static void secret_check(struct pd_webhook *wh, const cJSON *secret,
 			 const char *rv)
 {
 	char buf[PD_CERT_MAX_NAMES][256], why[256] = "damaged (", *w;
 	const char *dns[PD_CERT_MAX_NAMES];
-	size_t n = names(wh, buf, dns);
+	size_t n = names(wh, buf, dns), room;
+	enum pd_rot_act act = PD_ROT_REBUILD;
 	struct pd_certs c;
 
 	w = why + strlen(why);
-	if (!pd_wh_secret_parse(secret, &c, w, sizeof(why) - (w - why) - 1) &&
-	    !pd_certs_check(&c, dns, n, time(NULL), w,
-			    sizeof(why) - (w - why) - 1)) {
-		if (pd_webhook_serve(wh, &c, c.ca_crt))
-			return finish(wh, false);
-		return config_get(wh);
+	room = sizeof(why) - (w - why) - 1;
+	if (!pd_wh_secret_parse(secret, &c, w, room))
+		act = pd_rot_decide(&c, dns, n, time(NULL), wh->opts->period,
+				    w, room);
+	if (act == PD_ROT_REBUILD) {
+		pd_certs_fini(&c);
+		strcat(why, ")");
+		return secret_repair(wh, rv, why);
 	}
-	pd_certs_fini(&c);
-	strcat(why, ")");
-	secret_repair(wh, rv, why);
+	if (may_rotate(wh, act))
+		return rotate(wh, &c, act, rv, w);
+	if (pd_webhook_serve(wh, &c, c.ca_crt)) {
+		pd_err(wh->log, "msg=\"cannot serve the webhook Secret's "
+		       "certificate, the old one keeps serving\" err=\"%s\"",
+		       wh->refused);
+		return finish(wh, false);
+	}
+	config_get(wh);
 }
 
 static void secret_got(struct pd_webhook *wh, int res, long status,
@@ -259,9 +326,14 @@ static void secret_written(struct pd_webhook *wh, int res, long status,
 		/* 409: another podvsd wrote it first; read theirs */
 		api_error(wh, "writing the Secret", res, status, body, errmsg);
 		pd_certs_fini(&wh->pending);
+		wh->rotating = false;
 		return finish(wh, false);
 	}
-	wh->stats.secret_writes++;
+	if (wh->rotating)
+		wh->stats.rotations++;
+	else
+		wh->stats.secret_writes++;	/* a repair */
+	wh->rotating = false;
 	if (pd_webhook_serve(wh, &wh->pending, wh->pending.ca_crt))
 		return finish(wh, false);
 	config_get(wh);
@@ -302,54 +374,4 @@ void pd_webhook_check_timer(struct pd_loop *loop, struct pd_timer *t)
 {
 	(void)loop;
 	pd_webhook_ensure(t->ctx);
-}
-
-/* ---- --webhook-cert --------------------------------------------------- */
-
-static char *slurp(const char *path, char *err, size_t errlen)
-{
-	FILE *f = fopen(path, "re");
-	char *buf = NULL;
-	size_t len = 0, n;
-
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	buf = malloc(1 << 16);
-	n = buf ? fread(buf, 1, (1 << 16) - 1, f) : 0;
-	len = n;
-	if (buf && (ferror(f) || !feof(f) || !len)) {
-		snprintf(err, errlen, "%s: %s", path, ferror(f) ?
-			 strerror(errno) : len ? "larger than 64 KiB" :
-			 "empty");
-		free(buf);
-		buf = NULL;
-	} else if (buf) {
-		buf[len] = '\0';
-	}
-	fclose(f);
-	return buf;
-}
-
-int pd_webhook_load_files(struct pd_webhook *wh)
-{
-	const struct pd_webhook_opts *o = wh->opts;
-	struct pd_certs c = { 0 };
-	char err[300], *ca;
-	int ret = -EINVAL;
-
-	if (!o->cert)
-		return 0;
-	c.tls_crt = slurp(o->cert, err, sizeof(err));
-	c.tls_key = c.tls_crt ? slurp(o->key, err, sizeof(err)) : NULL;
-	ca = c.tls_key ? slurp(o->ca ? o->ca : o->cert, err, sizeof(err)) :
-			 NULL;
-	if (ca)
-		ret = pd_webhook_serve(wh, &c, ca);
-	else
-		fprintf(stderr, "podvsd: --webhook-cert: %s\n", err);
-	free(ca);
-	pd_certs_fini(&c);
-	return ret;
 }

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <microhttpd.h>
 
 #include "sync/desired.h"
 #include "webhook/admission.h"
 #include "webhook/webhook.h"
 #include "webhook/webhook_config.h"
+#include "webhook/webhook_tls.h"
 
 /* ---- the view: labelled namespaces, podvs Services -------------------- */
 
@@ -179,15 +181,14 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 /* ---- serving --------------------------------------------------------- */
 
-static int mhd_start(struct pd_webhook *wh, const struct pd_certs *c)
+static int mhd_start(struct pd_webhook *wh)
 {
 	const struct pd_httpd_cfg cfg = {
 		.at = &wh->opts->address,
 		.handler = handle,
 		.completed = completed,
 		.ctx = wh,
-		.tls_key = c->tls_key,
-		.tls_crt = c->tls_crt,
+		.tls_cert_cb = (void *)pd_wh_tls_retrieve,
 		.reuse_port = true,
 	};
 
@@ -200,31 +201,66 @@ static bool same_certs(const struct pd_certs *a, const struct pd_certs *b)
 	       a->tls_key && b->tls_key && !strcmp(a->tls_key, b->tls_key);
 }
 
+static int set_bundle(struct pd_webhook *wh, const char *ca)
+{
+	char *bundle = strdup(ca);
+
+	if (!bundle)
+		return -ENOMEM;
+	if (!wh->ca_bundle || strcmp(wh->ca_bundle, bundle))
+		wh->config_current = false;	/* until a check sees it */
+	if (wh->ca_bundle && strcmp(wh->ca_bundle, bundle))
+		wh->bundle_moved = true;	/* rotation: not damage */
+	free(wh->ca_bundle);
+	wh->ca_bundle = bundle;
+	return 0;
+}
+
+/* A new pair: served from the next handshake on, or refused. */
+static int swap(struct pd_webhook *wh, struct pd_certs *c)
+{
+	char err[256];
+
+	if (pd_wh_tls_load(c->tls_crt, c->tls_key, time(NULL), err,
+			   sizeof(err))) {
+		snprintf(wh->refused, sizeof(wh->refused), "%s", err);
+		wh->stats.cert_refused++;
+		pd_certs_fini(c);
+		return -EINVAL;
+	}
+	wh->refused[0] = '\0';
+	pd_certs_fini(&wh->serving);
+	wh->serving = *c;
+	memset(c, 0, sizeof(*c));
+	wh->stats.cert_loads++;
+	return 0;
+}
+
 int pd_webhook_serve(struct pd_webhook *wh, struct pd_certs *c,
 		     const char *ca)
 {
 	const struct pd_hostport *at = &wh->opts->address;
-	char a[PD_ADDR_STRLEN], *bundle = strdup(ca);
+	char a[PD_ADDR_STRLEN];
 	int err;
 
-	if (!bundle)
-		return -ENOMEM;
-	free(wh->ca_bundle);
-	wh->ca_bundle = bundle;
-	if (wh->httpd.mhd && same_certs(&wh->serving, c)) {
+	if (same_certs(&wh->serving, c)) {
+		err = set_bundle(wh, ca);	/* @ca may be c's own */
 		pd_certs_fini(c);
-		return 0;
+		return err ?: wh->httpd.mhd ? 0 : mhd_start(wh);
 	}
-	pd_httpd_stop(&wh->httpd);
-	pd_certs_fini(&wh->serving);
-	wh->serving = *c;
-	memset(c, 0, sizeof(*c));
-	err = mhd_start(wh, &wh->serving);
+	err = swap(wh, c);
+	err = err ?: set_bundle(wh, ca);
+	if (err || wh->httpd.mhd) {
+		if (!err)
+			pd_info(wh->log, "msg=\"webhook certificate replaced, "
+				"connections kept\"");
+		return err;
+	}
+	err = mhd_start(wh);
 	pd_addr_str(&at->addr, a);
 	if (err)
 		pd_err(wh->log, "msg=\"cannot serve the admission webhook "
-		       "(address in use, or a certificate MHD refuses)\" "
-		       "address=%s port=%u", a, at->port);
+		       "(address in use?)\" address=%s port=%u", a, at->port);
 	else
 		pd_info(wh->log, "msg=\"serving the admission webhook\" "
 			"address=%s port=%u path=" PD_WH_PATH, a, at->port);
