@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debian
-# timeout: 900
+# timeout: 1500
+# (podvsd's default health checks are slower than the 1 s interval this
+# script used to set, and it has a 429 scenario: 900 s was hit in a run)
 #
 # podvsd's readiness gate, health checks, graceful removal and leader Lease,
 # with the module, the fake API server and real TCP.

@@ -779,6 +779,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog of 5 drops connections in a burst (nghttpx
+    # opens one backend connection per concurrent stream)
+    request_queue_size = 128
 
 
 def write_file(path, data, mode=0o600):

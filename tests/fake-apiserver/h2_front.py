@@ -50,7 +50,9 @@ TIMEOUTS = [
     "--stream-write-timeout=1m",
     "--frontend-write-timeout=30s",
     "--backend-write-timeout=30s",
-    "--backend-connect-timeout=5s",
+    # nghttpx's default: the fake accepts on one Python thread, slow under
+    # TCG; a shorter bound made bursts end in 502s in a guest run
+    "--backend-connect-timeout=30s",
     "--backend-keep-alive-timeout=2s",
 ]
 
