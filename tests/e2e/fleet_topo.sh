@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# The fleet topology, shared by tests/e2e/70-fleet.sh and the failover
-# bench (tests/bench/guest.sh); source after lib.sh.
+# The fleet topology, shared by tests/e2e/70-fleet.sh, 63-gate-fleet.sh
+# and the failover bench (tests/bench/guest.sh); source after lib.sh.
 #
 #   client (cl)          router (rt, BIRD)          gateways gw1..gw4
 #   c0 198.51.100.2/24 - r-cl 198.51.100.1/24
