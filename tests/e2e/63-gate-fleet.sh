@@ -26,6 +26,11 @@
 # topology and run in order; each leaves the cluster Ready for the next.
 set -e
 FLEET_NPODS=8
+# BFD at 1 s x 3 instead of the fleet's 300 ms x 5: no scenario here
+# kills a gateway's links, and eight Pods' sessions with four gateways
+# at 300 ms load a TCG guest enough to time connections out
+FLEET_BFD_MS=1000
+FLEET_BFD_MULT=3
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/fleet_topo.sh"
 
@@ -169,6 +174,7 @@ traffic_ok() {
 	fleet_traffic_stop "$1"
 	r=$(fleet_report "$1")
 	log "traffic $1: $(grep -v '^broken' <<<"$r" | xargs)"
+	show_failures "$1"
 	[ "$(fleet_val "$r" new)" -gt 0 ] || fail "no new connection was made"
 	[ "$(fleet_val "$r" new_failed)" = 0 ] || fail "$(fleet_val "$r" new_failed) new connections failed"
 	[ "$(fleet_val "$r" new_mismatch)" = 0 ] || fail "a Pod saw another address than the client's"
@@ -177,6 +183,22 @@ traffic_ok() {
 	[ "${2:-}" != udp ] || [ "$(fleet_val "$r" udp_flows)" -gt 0 ] || fail "no UDP flow ran"
 	[ "${2:-}" != udp ] || [ "$(fleet_val "$r" udp_lost)" = 0 ] ||
 		fail "$(fleet_val "$r" udp_lost) UDP queries got no answer"
+}
+
+# show_failures NAME: when the run's failed connections and unanswered
+# queries were (clock time, to set beside the scenario's log lines)
+show_failures() {
+	python3 - "$FLEET_DIR/$1.json" <<'EOF'
+import json, sys, time
+d = json.load(open(sys.argv[1]))
+bad = [(e["t"], "tcp %s %s" % (e["src"], e.get("err", "")))
+       for e in d["new"] if not e["ok"] and "err" in e]
+bad += [(t, "udp flow %d (%s)" % (f["id"], f["src"]))
+        for f in d["udp"] for t, p in f["answers"] if p is None]
+for t, what in sorted(bad)[:12]:
+    print("lost at %s.%03d: %s" % (time.strftime("%H:%M:%S", time.gmtime(t)),
+                                  int(t * 1000) % 1000, what))
+EOF
 }
 
 # gates_true I...: every Pod I gated True (any reason)
@@ -188,7 +210,7 @@ gates_true() {
 # dests_on G ADDR:PORT: gateway G holds that dest, undrained
 dest_on() {
 	local l
-	l=$(adm_gw "$1" -S -n | grep -- "-r $2 ") || return 1
+	l=$(adm_gw "$1" -S -n | grep -F -- "-r $2 ") || return 1
 	! grep -q -- --drain <<<"$l"
 }
 
@@ -216,7 +238,18 @@ running_gws() {
 wait_gates() {
 	wait_for 300 gates_true "$@" ||
 		fail "gates: $(for i in "$@"; do echo "pod$i $(fleet_gate "$i");"; done | xargs)"
-	wait_for 120 pods_on_all "$@" || fail "dests of Pods $* missing on a gateway"
+	wait_for 120 pods_on_all "$@" || { show_dests "$@"; fail "dests of Pods $* missing on a gateway"; }
+}
+
+# show_dests I...: Pod I's dest lines on every running gateway
+show_dests() {
+	local g i
+	for g in $(running_gws); do
+		for i in "$@"; do
+			adm_gw "$g" -S -n | grep -F -- "-r $(fleet_pod4 "$i"):" | sed "s/^/gw$g: /" || echo "gw$g: no dest for pod$i (IPv4)"
+			adm_gw "$g" -S -n | grep -F -- "-r [$(fleet_pod6 "$i")]:" | sed "s/^/gw$g: /" || echo "gw$g: no dest for pod$i (IPv6)"
+		done
+	done
 }
 
 kill_cmd="kill \$(cat $FLEET_DIR/pod{i}.pid); rm -f $FLEET_DIR/pod{i}.pid"
@@ -277,7 +310,7 @@ rolling_restart() {
 	for g in 1 2 3; do
 		fleet_pd_stop "$g"
 		fleet_pd_start "$g"
-		log "gw$g restarted (leader $(fleet_leader))"
+		log "$(date +%T) gw$g restarted (leader $(fleet_leader))"
 	done
 	# the restarted podvsds' first health rounds (2 passes, 3 failures
 	# at 5 s) are where a restart used to turn every gate False

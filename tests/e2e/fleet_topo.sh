@@ -165,9 +165,11 @@ fleet_sim() {
 }
 
 # fleet_controller SERVICE NAME:PORT:PROTO...: the EndpointSlice controller
-# of SERVICE (Pods labelled app=SERVICE), in the background
+# of SERVICE (Pods labelled app=SERVICE), in the background; it reads the
+# API server's whole state every FLEET_SIM_INTERVAL seconds
+FLEET_SIM_INTERVAL=${FLEET_SIM_INTERVAL:-0.5}
 fleet_controller() {
-	local svc=$1 p args=()
+	local svc=$1 p args=(--interval "$FLEET_SIM_INTERVAL")
 	shift
 	for p in "$@"; do args+=(--port "$p"); done
 	ip netns exec "$(fleet_ns api)" /usr/bin/python3 "$FLEET_SIM" controller --dir "$FLEET_FADIR" \

@@ -4,7 +4,8 @@
 against the fake API server (Python stdlib only).
 
   controller --dir FADIR --service NAME [--ns NS] [--port NAME:N:PROTO]...
-      Forever, every 0.25 s: for every Pod labelled app=NAME, compute what
+          [--interval S]
+      Forever, every S seconds (default 0.25): for every Pod labelled app=NAME, compute what
       kubelet and the EndpointSlice controller would: Ready = containers
       ready (ContainersReady=True) and every readiness gate's condition
       True; ready = Ready and not deleting, serving = Ready, terminating =
@@ -152,7 +153,7 @@ def controller(args):
                    (w["ports"], w["endpoints"]) for w in want):
                 ctl_request(args.dir, "POST", "/fake/objects",
                             {"kind": "List", "items": want})
-        time.sleep(0.25)
+        time.sleep(args.interval)
 
 
 def find(args):
@@ -234,6 +235,7 @@ def main():
     c.add_argument("--service", required=True)
     c.add_argument("--port", action="append",
                    help="NAME:NUMBER:PROTOCOL of the slices (repeatable)")
+    c.add_argument("--interval", type=float, default=0.25)
     pp = sub.add_parser("pod")
     pp.add_argument("i", type=int)
     pp.add_argument("--app", default="web")
