@@ -201,6 +201,15 @@ for t, what in sorted(bad)[:12]:
 EOF
 }
 
+# judge SEQ NAME [udp]: traffic_ok NAME and check_gates SEQ, both told
+# before the scenario fails
+judge() {
+	local bad=0
+	(traffic_ok "$2" "${3:-}") || bad=1
+	check_gates "$1" || bad=1
+	[ "$bad" = 0 ] || fail "traffic or gate rules broken (above)"
+}
+
 # gates_true I...: every Pod I gated True (any reason)
 gates_true() {
 	local i
@@ -315,9 +324,8 @@ rolling_restart() {
 	# the restarted podvsds' first health rounds (2 passes, 3 failures
 	# at 5 s) are where a restart used to turn every gate False
 	sleep 20
-	traffic_ok restart udp
 	gates_true 1 2 3 7 || fail "a gate is not True"
-	check_gates "$seq"
+	judge "$seq" restart udp
 }
 
 # 2a. The leader killed (SIGKILL) after the first step of a rolling update
@@ -344,8 +352,7 @@ leader_killed() {
 	log "rolling update done $(since "$t0") s after the kill"
 	fleet_pd_start "$n"
 	wait_gates 4 5 6
-	traffic_ok lk udp
-	check_gates "$seq"
+	judge "$seq" lk udp
 }
 leader_is_not() { local l; l=$(fleet_leader); [ -n "$l" ] && [ "$l" != "$1" ]; }
 
@@ -365,9 +372,8 @@ gateway_joins() {
 	rollout_wait join
 	routes_are "1 2 3 4" || fail "gw4 did not join: router $(fleet_nexthops rt "$FLEET_VIP4")"
 	wait_gates 1 2 3 7
-	traffic_ok join udp
 	log "gw4: requests $(fleet_counter 4 requests)"
-	check_gates "$seq"
+	judge "$seq" join udp
 }
 
 # dns_vs_on G: gateway G serves UDP 53 on the IPv4 VIP
@@ -404,8 +410,7 @@ service_deselected() {
 	# UDP through the re-created Service
 	traffic dnsback --new-rate 1
 	sleep 5
-	traffic_ok dnsback udp
-	check_gates "$seq"
+	judge "$seq" dnsback udp
 }
 
 # 4. A rolling update of the gated UDP Service (Pod 7 -> 8): a UDP dest
@@ -419,8 +424,7 @@ udp_rollout() {
 	rollout_wait udp
 	wait_gates 8
 	log "pod8 $(fleet_gate 8)"
-	traffic_ok udp udp
-	check_gates "$seq"
+	judge "$seq" udp udp
 }
 
 # gw_stale G: gateway G's /readyz says not ready (its API view is stale)
@@ -465,12 +469,11 @@ EOF
 	tr=$(since "$t1")
 	wait_for 120 dns_sched_on "$g" rr || fail "gw$g did not converge"
 	log "gw$g: path back; ready again after $tr s, converged after $(since "$t1") s"
-	traffic_ok bh udp
 	awk -v t="$td" 'BEGIN { exit !(t <= 30 + 2) }' ||
 		fail "detection took $td s (bound 30 s, +2 s of polling)"
 	awk -v t="$tr" 'BEGIN { exit !(t <= 30) }' ||
 		fail "reconnection took $tr s (bound 30 s)"
-	check_gates "$seq"
+	judge "$seq" bh udp
 }
 
 # 6. KEP-1669: all old Pods (1-3) terminating while their replacements
@@ -497,8 +500,7 @@ terminating_pending() {
 		fa delete Pod default "pod$i" >/dev/null
 	done
 	sleep 3
-	traffic_ok term udp
-	check_gates "$seq"
+	judge "$seq" term udp
 }
 
 show_logs() {
