@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debian
-# timeout: 3000
+# timeout: 4500
 #
 # The readiness gate across a fleet (issue 12, "Tests"): three gateways
 # behind the ECMP router of tests/e2e/fleet_topo.sh, each with podvs and
