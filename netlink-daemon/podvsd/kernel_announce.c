@@ -73,7 +73,8 @@ static int mk_get(void *ctx, struct pd_ann_state *st, char *err,
 	*st = (struct pd_ann_state){
 		.hold = mk->ann.hold, .ready = mk->ann.ready,
 		.decommissioned = mk->ann.decommissioned,
-		.up = mk->ann.hold && mk->ann.ready && !mk->ann.decommissioned,
+		.up = mk->ann.running && mk->ann.ready &&
+		      !mk->ann.decommissioned,
 		.expiries = mk->ann.expiries,
 	};
 	return 0;
@@ -88,8 +89,10 @@ static int mk_set(void *ctx, const struct pd_ann_req *req, char *err,
 		snprintf(err, errlen, "%s", strerror(-mk->ann_fail));
 		return mk->ann_fail;
 	}
-	if (req->has_hold)
+	if (req->has_hold) {
 		mk->ann.hold = req->hold;
+		mk->ann.running = true;
+	}
 	if (req->has_ready)
 		mk->ann.ready = req->ready;
 	if (req->has_decommissioned)

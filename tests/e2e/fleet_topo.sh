@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# The fleet topology, shared by tests/e2e/70-fleet.sh and the failover
-# bench (tests/bench/guest.sh); source after lib.sh.
+# The fleet topology, shared by tests/e2e/70-fleet.sh, 63-gate-fleet.sh
+# and the failover bench (tests/bench/guest.sh); source after lib.sh.
 #
 #   client (cl)          router (rt, BIRD)          gateways gw1..gw4
 #   c0 198.51.100.2/24 - r-cl 198.51.100.1/24
@@ -31,6 +31,7 @@ FLEET_BIRD=$PODVS_REPO/netlink-daemon/deploy/bird
 FLEET_FA=$PODVS_REPO/tests/fake-apiserver/fake_apiserver.py
 FLEET_DIR=${FLEET_DIR:-/tmp/podvs-fleet}
 FLEET_FADIR=$FLEET_DIR/apiserver
+FLEET_FA_ARGS=()	# fake API server serve arguments (fleet_setup)
 FLEET_NCLIENTS=${FLEET_NCLIENTS:-16}
 FLEET_NPODS=${FLEET_NPODS:-3}
 FLEET_VIP4=192.0.2.10
@@ -135,21 +136,69 @@ fleet_router() {
 	fleet_bird rt "$FLEET_DIR/rt.conf"
 }
 
-# fleet_apiserver: the fake API server over HTTP/2 (nghttpx in front, as
-# podvsd-run.sh start_apiserver), reachable on 10.9.0.1 from the fleet
+# fleet_apiserver [SERVE-ARGS...]: the fake API server in namespace api,
+# over HTTP/2 (nghttpx in front, as podvsd-run.sh start_apiserver),
+# reachable on 10.9.0.1 from the fleet
 fleet_apiserver() {
 	local api
 	api=$(netns_add api)
 	fleet_port "$api" m0 br-mgmt ma 10.9.0.1/24
 	rm -rf "$FLEET_FADIR" && mkdir -p "$FLEET_FADIR"
 	in_ns "$api" /usr/bin/python3 "$FLEET_FA" serve --dir "$FLEET_FADIR" --http2 \
-		--host 10.9.0.1 --listen 0.0.0.0 </dev/null \
+		--host 10.9.0.1 --listen 0.0.0.0 "$@" </dev/null \
 		>"$FLEET_DIR/apiserver.log" 2>&1 &
 	echo $! >>"$FLEET_DIR/pids"
 	wait_until 600 test -s "$FLEET_FADIR/port" || fail "fake API server did not start"
 }
 
 fa() { in_ns "$(fleet_ns api)" /usr/bin/python3 "$FLEET_FA" ctl --dir "$FLEET_FADIR" "$@"; }
+
+# ---- Pods as the API sees them (podvsd_sim.py: kubelet, controllers) ----------
+
+FLEET_SIM=$PODVS_REPO/tests/e2e/podvsd_sim.py
+# the fleet's Pod addresses in podvsd_sim.py's format (fleet_pod4/6)
+FLEET_SIM_ADDRS=(--addr4 '10.1.0.2{i}' --addr6 'fd01::2{i}')
+
+# fleet_sim CMD ARGS...: podvsd_sim.py against the fleet's API server
+fleet_sim() {
+	local cmd=$1
+	shift
+	in_ns "$(fleet_ns api)" /usr/bin/python3 "$FLEET_SIM" "$cmd" --dir "$FLEET_FADIR" "$@"
+}
+
+# fleet_controller SERVICE NAME:PORT:PROTO...: the EndpointSlice controller
+# of SERVICE (Pods labelled app=SERVICE), in the background; it reads the
+# API server's whole state every FLEET_SIM_INTERVAL seconds
+FLEET_SIM_INTERVAL=${FLEET_SIM_INTERVAL:-0.5}
+fleet_controller() {
+	local svc=$1 p args=(--interval "$FLEET_SIM_INTERVAL")
+	shift
+	for p in "$@"; do args+=(--port "$p"); done
+	ip netns exec "$(fleet_ns api)" /usr/bin/python3 "$FLEET_SIM" controller --dir "$FLEET_FADIR" \
+		--service "$svc" "${args[@]}" </dev/null >"$FLEET_DIR/sim-$svc.log" 2>&1 &
+	echo $! >>"$FLEET_DIR/pids"
+}
+
+# fleet_gpod I [SIM-POD-ARGS...]: Pod I (gated unless --no-gate) written
+fleet_gpod() { fleet_sim pod "$@" "${FLEET_SIM_ADDRS[@]}"; }
+
+# fleet_gate I: Pod I's podvs.io/backend-ready condition, "STATUS REASON"
+fleet_gate() { fleet_sim cond "pod$1"; }
+fleet_gate_is() {
+	local c
+	c=$(fleet_gate "$1")
+	[ "${c%% *}" = "$2" ] && { [ -z "${3:-}" ] || [ "${c#* }" = "$3" ]; }
+}
+fleet_pod_ready() { fleet_sim ready "pod$1" >/dev/null; }
+
+# fleet_leader: the node name holding the leader Lease ("" if none)
+fleet_leader() {
+	fa state | python3 -c '
+import json, sys
+for l in json.load(sys.stdin)["objects"]["Lease"]:
+    if l["metadata"]["name"] == "podvsd-leader":
+        print(l["spec"].get("holderIdentity", "").split("/")[0])'
+}
 
 # fleet_firewall NS: the Docker-style FORWARD chain (policy DROP, only
 # ESTABLISHED,RELATED accepted), both families
@@ -231,12 +280,30 @@ fleet_pod() {
 		echo "protocol bgp gw${g}_6 from gateway6 { neighbor fd01::1$g as GATEWAY_AS; }"
 	done >>"$conf"
 	fleet_bird "pod$i" "$conf"
+	fleet_pod_serve "$i"
+}
+
+# fleet_pod_serve I: Pod I's servers (TCP 8080, UDP 5353) started
+fleet_pod_serve() {
+	local i=$1
 	: >"$FLEET_DIR/pod$i.log"
-	in_ns "$pod" /usr/bin/python3 "$FLEET_PY" serve "pod$i" 8080 5353 \
+	# not in_ns: $! must be the server (ip execs it), not a subshell
+	ip netns exec "$(fleet_ns "pod$i")" /usr/bin/python3 "$FLEET_PY" serve "pod$i" 8080 5353 \
 		</dev/null >"$FLEET_DIR/pod$i.log" 2>&1 &
+	echo $! >"$FLEET_DIR/pod$i.pid"
 	echo $! >>"$FLEET_DIR/pids"
 	wait_until 100 grep -q ready "$FLEET_DIR/pod$i.log" || fail "pod$i server did not start"
 }
+
+# fleet_pod_kill I: Pod I's servers gone (its processes die)
+fleet_pod_kill() {
+	local pid
+	pid=$(cat "$FLEET_DIR/pod$1.pid" 2>/dev/null) || return 0
+	kill "$pid" 2>/dev/null || true
+	rm -f "$FLEET_DIR/pod$1.pid"
+	wait_until 100 fleet_pod_closed "$1" || fail "pod$1 still listens"
+}
+fleet_pod_closed() { ! in_ns "$(fleet_ns "pod$1")" ss -Htln 'sport = :8080' | grep -q .; }
 
 # fleet_nexthops NS DEST: the gateways (N) the route to DEST in NS goes
 # through, sorted, space-separated
@@ -290,13 +357,14 @@ fleet_cleanup() {
 	return 0
 }
 
-# fleet_setup NGATEWAYS [ENGINE]: switch, router + client, API server,
-# gateways 1..NGATEWAYS, Pods; BGP converged (routes through every gateway)
+# fleet_setup NGATEWAYS [ENGINE]: switch, router + client, API server (its
+# serve arguments: the array FLEET_FA_ARGS, if set), gateways 1..NGATEWAYS,
+# Pods 1..FLEET_NPODS
 fleet_setup() {
 	local n=$1 g i want=""
 	fleet_switch
 	fleet_router
-	fleet_apiserver
+	fleet_apiserver ${FLEET_FA_ARGS[@]+"${FLEET_FA_ARGS[@]}"}
 	for ((g = 1; g <= n; g++)); do
 		fleet_gateway "$g" "${2:-podvs}"
 		want="$want $g"

@@ -3,7 +3,8 @@
  * podvsd's announcement rule (node/announce.c) on the in-memory kernel's
  * switch, with the clock injected: nothing before the first sync, the
  * link following usable VIPs, the grace period for a lost API server and
- * for kernel errors, the heartbeat, a restart that changes nothing, the
+ * for kernel errors, the heartbeat, a restart that changes nothing, a
+ * restart after the watchdog fired that announces nothing stale, the
  * decommission annotation next to podvsadm's switch, a module reload.
  */
 #include <errno.h>
@@ -53,8 +54,10 @@ static void reloaded(void *ctx)
 	((struct env *)ctx)->reloads++;
 }
 
-/* A kernel left as @ready/@hold by an earlier podvsd (or fresh: 0, 0). */
-static struct env *env_new(bool ready, uint32_t hold, uint64_t now)
+/* A kernel left as @ready/@hold by an earlier podvsd (or fresh: 0, 0),
+ * its watchdog @running or fired. */
+static struct env *env_new_run(bool ready, uint32_t hold, bool running,
+			       uint64_t now)
 {
 	struct env *e = calloc(1, sizeof(*e));
 	const struct pd_ann_hooks hooks = {
@@ -65,10 +68,16 @@ static struct env *env_new(bool ready, uint32_t hold, uint64_t now)
 	pd_memkernel_init(&e->mk, NULL);
 	e->mk.ann.ready = ready;
 	e->mk.ann.hold = hold;
+	e->mk.ann.running = running;
 	pd_hmap_init(&e->link);
 	pd_memkernel_ann_ops(&e->mk, &ops);
 	pd_ann_init(&e->a, &quiet, GRACE, &ops, &hooks, now);
 	return e;
+}
+
+static struct env *env_new(bool ready, uint32_t hold, uint64_t now)
+{
+	return env_new_run(ready, hold, hold != 0, now);
 }
 
 static void env_free(struct env *e)
@@ -302,6 +311,32 @@ static void test_restart_keeps_state(void **state)
 	env_free(e);
 }
 
+/*
+ * podvsd dead longer than the grace period: the watchdog fired, the
+ * carrier is off, READY is still the dead one's 1.  The new podvsd's
+ * first heartbeats restart the watchdog before its first sync: they
+ * must not turn the carrier on over tables the cluster has moved away
+ * from (seen in e2e 63: a gateway restarted after a rolling update
+ * announced its old Pods, and a new connection to a dead one failed).
+ */
+static void test_restart_after_expiry(void **state)
+{
+	struct env *e = env_new_run(true, GRACE, false, 1000 * S);
+
+	(void)state;
+	assert_false(e->a.stats.up);
+	vips(&e->link, "192.0.2.1");	/* the dead one's VIP */
+	run(e, 1000 * S, 1020 * S);
+	assert_true(e->mk.ann.running);	/* heartbeats */
+	assert_false(e->mk.ann.ready);	/* but the carrier stays off */
+	assert_int_equal(e->link_syncs, 0);
+	usable(e, "192.0.2.1", 1021 * S);
+	pd_ann_synced(&e->a, 1021 * S);
+	assert_true(e->mk.ann.ready);	/* announced once synced */
+	assert_true(on_link(e, "192.0.2.1"));
+	env_free(e);
+}
+
 static void test_decommission(void **state)
 {
 	struct env *e = env_new(true, GRACE, 0);
@@ -398,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_transient_set_error),
 		cmocka_unit_test(test_heartbeat),
 		cmocka_unit_test(test_restart_keeps_state),
+		cmocka_unit_test(test_restart_after_expiry),
 		cmocka_unit_test(test_decommission),
 		cmocka_unit_test(test_decommission_at_start),
 		cmocka_unit_test(test_reload),

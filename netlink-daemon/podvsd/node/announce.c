@@ -156,7 +156,7 @@ static int decide(struct pd_announce *a, uint64_t now_ms)
 	if (a->await_sync && r == PD_ANN_N_REASONS)
 		return -1;
 	if (r == PD_ANN_N_REASONS)
-		return a->synced ? 1 : -1;
+		return a->synced ? 1 : a->stale_ready ? 0 : -1;
 	if (a->want_ready != 0) {
 		a->stats.withdrawals[r]++;
 		pd_warn(a->log, "msg=\"withdrawing every VIP: READY=0\" "
@@ -356,6 +356,8 @@ void pd_ann_init(struct pd_announce *a, struct pd_log *log, uint32_t grace_s,
 	read_state(a);
 	/* what an earlier podvsd left: not ours to count as a new expiry */
 	a->hold_set = false;
+	/* its watchdog fired: our heartbeat must not bring back its READY */
+	a->stale_ready = a->ready_known && a->stats.ready && !a->stats.up;
 }
 
 void pd_ann_fini(struct pd_announce *a)

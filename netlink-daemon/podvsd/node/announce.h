@@ -9,6 +9,10 @@
  *    full list of every informer and the first successful sync after it
  *    (pd_ann_synced()): a podvsd restarted within the grace period finds
  *    the kernel, the link and the carrier as its predecessor left them;
+ *    but one that finds READY=1 with the carrier off (the predecessor's
+ *    watchdog fired: dead longer than the grace period) sends READY=0
+ *    with its first heartbeat, which restarts the watchdog: the tables
+ *    are as old as that death, and nothing is announced before the sync;
  *  - after it, the link holds exactly the VIPs whose kernel service has a
  *    usable dest (weight > 0, not draining) (pd_ann_vips(), after each
  *    successful sync); a VIP that loses its last usable dest is removed
@@ -116,6 +120,7 @@ struct pd_announce {
 	bool ready_known;	/* stats.ready is the kernel's */
 	bool hold_set;		/* we started the watchdog */
 	bool await_sync;	/* reloaded: nothing until the next sync */
+	bool stale_ready;	/* found READY=1, carrier off: READY=0 first */
 	uint64_t next_beat_ms;
 	uint32_t last_expiries;
 	enum pd_ann_decom decom;	/* the annotation, as last seen */

@@ -40,6 +40,9 @@ struct pd_memkernel {
 	struct {
 		uint32_t hold;
 		bool ready, decommissioned;
+		/* the watchdog runs: set by a HOLD; tests clear it for a
+		 * watchdog that fired (the carrier then is off) */
+		bool running;
 		uint32_t expiries;
 		size_t sets;	/* SET_ANNOUNCE requests */
 	} ann;
