@@ -1,7 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # kernel: debian
-# both-lines: always
 # timeout: 1800
 # needs: deb
 #
