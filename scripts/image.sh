@@ -111,9 +111,19 @@ epoch() {
 	git -C "$REPO" log -1 --format=%ct 2>/dev/null || date +%s
 }
 
+# unmount_left DEB: a hook removing what file-mirror-automount leaves
+# behind once it has unmounted DEB: the empty file it mounted it on, and
+# its directories.  A file that is not empty (still mounted) is left.
+unmount_left() {
+	local d
+	d=$(dirname "$1")
+	# shellcheck disable=SC2016 # $1 is the hook's, expanded when it runs
+	printf '[ -s "$1%s" ] || { rm -f "$1%s"; rmdir -p "$1%s" 2>/dev/null; }; :' "$1" "$1" "$d"
+}
+
 # make_root TAR: the root filesystem as a tar, from the Debian packages.
-# The .deb is bind-mounted at its own path by file-mirror-automount, whose
-# empty directories go again after.  merged-usr makes the /usr symlinks
+# The .deb is bind-mounted at its own path by file-mirror-automount
+# (unmount_left tidies up after it).  merged-usr makes the /usr symlinks
 # itself, as debootstrap does, instead of installing usrmerge (and perl
 # with it).
 make_root() {
@@ -128,7 +138,7 @@ make_root() {
 		--architectures="$ARCH" --format=tar "${opts[@]}" \
 		--include="$DEB" \
 		--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-		--customize-hook="rmdir -p \"\$1$(dirname "$DEB")\" 2>/dev/null || :" \
+		--customize-hook="$(unmount_left "$DEB")" \
 		--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
 		"$SUITE" "$tar" "${SOURCES[@]}"
 }
