@@ -171,6 +171,7 @@ make_oci() {
 # pack LAYOUT ARCHIVE: the layout as skopeo's oci-archive, byte for byte
 # the same for the same layout
 pack() {
+	chmod -R a+rX "$1"	# umoci writes 0600 blobs: readable for any user
 	tar -C "$1" --sort=name --owner=0 --group=0 --numeric-owner \
 		--mtime="@$(epoch)" -cf "$2" .
 }
