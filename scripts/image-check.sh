@@ -18,19 +18,22 @@
 #              DKMS source (/usr/src)
 #   manifest   `make manifests` writes a DaemonSet whose every image is
 #              podvs/podvsd:TAG, TAG the archive's, no @VERSION@ left
-# Needs root (umoci unpack without --rootless).  Exit status 1 on any
-# failed check, each one printed.
+# Needs root (umoci unpack without --rootless).  One line a check, "ok -
+# image: ..." or "not ok - image: ...", then "N passed, N failed"; exit
+# status 1 on any failed check.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 VERSION=$(cat "$REPO/VERSION")
 ARCHIVE=${1:-$REPO/build/image/podvs-$VERSION.oci.tar}
 IMAGE_REPO=podvs/podvsd
-failed=0
+failed=0 passed=0
 
-say() { echo "image-check: $*"; }
-fail() { say "FAILED: $*"; failed=1; }
-ok() { say "ok: $*"; }
+# one line a check, as the test stages print them: "ok - image: ..." or
+# "not ok - image: ..." (tests/run-all's form); notes go to stderr
+say() { echo "image-check: $*" >&2; }
+fail() { echo "not ok - image: $*"; failed=$((failed + 1)); }
+ok() { echo "ok - image: $*"; passed=$((passed + 1)); }
 
 [ -f "$ARCHIVE" ] || { say "no $ARCHIVE (make image)" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { say "needs root (umoci unpack)" >&2; exit 1; }
@@ -88,7 +91,8 @@ check_config() {
 unpack() {
 	umoci unpack --image "$TMP/oci:$VERSION" "$TMP/bundle" >"$TMP/unpack.log" 2>&1 || {
 		cat "$TMP/unpack.log" >&2
-		say "umoci unpack failed" >&2
+		fail "umoci unpack of tag $VERSION failed"
+		echo "$passed passed, $failed failed"
 		exit 1
 	}
 	ROOT=$TMP/bundle/rootfs
@@ -162,7 +166,7 @@ TESTS=(\( \( -type d -name tests \) -o -name '*_test' -o -name '*_test.ko' \
 
 # the searches find what they look for: a root with one of each
 check_search() {
-	local r=$TMP/planted
+	local r=$TMP/planted before=$failed
 	mkdir -p "$r/usr/bin" "$r/usr/lib/gcc/x" "$r/usr/src/m" "$r/var/lib/dpkg/info" \
 		"$r/usr/share/tests"
 	touch "$r/usr/bin/cc" "$r/usr/bin/x86_64-linux-gnu-ld.bfd" "$r/usr/src/m/a.h" \
@@ -173,6 +177,7 @@ check_search() {
 	[ "$(hits "$r" "${TESTS[@]}" | LC_ALL=C sort | tr '\n' ' ')" = \
 		"/usr/bin/lib_msg_test /usr/lib/x.c /usr/share/tests /usr/src/m " ] ||
 		fail "the test file search does not find exactly a planted test, .c, tests/, /usr/src"
+	[ "$failed" -ne "$before" ] || ok "the searches find a planted cc, ld, /usr/lib/gcc, test, .c, tests/, /usr/src"
 }
 
 check_contents() {
@@ -199,8 +204,5 @@ unpack
 check_run
 check_contents
 check_manifest
-if [ $failed -ne 0 ]; then
-	say "FAILED"
-	exit 1
-fi
-say "all passed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
