@@ -64,8 +64,7 @@ host_sources() {
 # host_suite: the release the .deb was built on, hence the one whose
 # libraries its Depends name
 host_suite() {
-	# shellcheck disable=SC1091
-	(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+	sed -n 's/^VERSION_CODENAME=//p' /etc/os-release | tr -d "\"'"
 }
 
 check_inputs() {
