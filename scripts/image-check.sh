@@ -180,7 +180,28 @@ check_search() {
 	[ "$failed" -ne "$before" ] || ok "the searches find a planted cc, ld, /usr/lib/gcc, test, .c, tests/, /usr/src"
 }
 
+# the root's own directories are there (image-tidy.sh removes only what
+# no package owns), and no other
+TOP="bin boot dev etc home lib lib64 media mnt opt proc root run sbin srv sys tmp usr var "
+check_dirs() {
+	local d top bad=''
+	for d in /tmp /var/tmp /home /root /run /proc /sys /dev; do
+		[ -d "$ROOT$d" ] || bad="$bad $d"
+	done
+	[ "$(stat -c %a "$ROOT/tmp" 2>/dev/null)" = 1777 ] || bad="$bad /tmp-not-1777"
+	# and nothing of the build machine's paths (the .deb's directory)
+	top=$(find "$ROOT" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort | tr '\n' ' ')
+	[ "$top" = "$TOP" ] || bad="$bad only-these-at-the-top:$TOP(has:$top)"
+	[ -z "$(find "$ROOT/home" -mindepth 1 -print -quit)" ] || bad="$bad an-empty-/home"
+	if [ -n "$bad" ]; then
+		fail "the root lacks:$bad"
+	else
+		ok "the root has /tmp (1777), /var/tmp, /home (empty), /root, /run, /proc, /sys, /dev, no other top directory"
+	fi
+}
+
 check_contents() {
+	check_dirs
 	check_search
 	found "compiler files" "${COMPILER[@]}"
 	found "test files" "${TESTS[@]}"

@@ -83,15 +83,21 @@ check_inputs() {
 		die "no apt sources in /etc/apt/sources.list or /etc/apt/sources.list.d/"
 }
 
+# ensure_deb: the podvs package, built when build/deb has none.  One that
+# is there is taken as it is: `make deb` again after changing the code.
 ensure_deb() {
 	if [ -z "${PODVS_IMAGE_DEB:-}" ] && [ ! -f "$DEB" ]; then
-		say "no $DEB: make deb first"
+		say "no $DEB: running make deb"
 		"$REPO/scripts/deb.sh" >&2
 	fi
 	[ -f "$DEB" ] || die "no podvs package at $DEB"
+	# absolute: mounted at the same path inside the root
+	DEB=$(realpath "$DEB")
 	local v
-	v=$(dpkg-deb -f "$DEB" Version)
+	v=$(dpkg-deb -f "$DEB" Version) || die "$DEB is not a Debian package"
+	[ "$(dpkg-deb -f "$DEB" Package)" = podvs ] || die "$DEB is not the podvs package"
 	[ "$v" = "$VERSION" ] || die "$DEB is version $v, VERSION says $VERSION"
+	say "package: $DEB ($(date -u -r "$DEB" '+built %F %T UTC'))"
 }
 
 # cache_key: everything the archive is made of
@@ -101,7 +107,7 @@ cache_key() {
 		echo "suite=$SUITE arch=$ARCH variant=$VARIANT include=${INCLUDE[*]}"
 		printf '%s\n' "${DPKG_EXCLUDES[@]}"
 		cat "${SOURCES[@]}"
-		sha256sum "$0" | cut -d' ' -f1
+		cat "$0" "$REPO/scripts/image-tidy.sh" | sha256sum | cut -d' ' -f1
 	} | sha256sum | cut -c1-16
 }
 
@@ -110,34 +116,27 @@ epoch() {
 	git -C "$REPO" log -1 --format=%ct 2>/dev/null || date +%s
 }
 
-# unmount_left DEB: a hook removing what file-mirror-automount leaves
-# behind once it has unmounted DEB: the empty file it mounted it on, and
-# its directories.  A file that is not empty (still mounted) is left.
-unmount_left() {
-	local d
-	d=$(dirname "$1")
-	# shellcheck disable=SC2016 # $1 is the hook's, expanded when it runs
-	printf '[ -s "$1%s" ] || { rm -f "$1%s"; rmdir -p "$1%s" 2>/dev/null; }; :' "$1" "$1" "$d"
-}
-
 # make_root TAR: the root filesystem as a tar, from the Debian packages.
 # The .deb is bind-mounted at its own path by file-mirror-automount
-# (unmount_left tidies up after it).  merged-usr makes the /usr symlinks
+# (scripts/image-tidy.sh tidies up after it).  merged-usr makes the /usr symlinks
 # itself, as debootstrap does, instead of installing usrmerge (and perl
 # with it).
 make_root() {
-	local tar=$1 opts=() x
+	local tar=$1 opts=() x tidy
 	for x in "${DPKG_EXCLUDES[@]}"; do
 		opts+=("--dpkgopt=$x")
 	done
 	for x in "${INCLUDE[@]}"; do
 		opts+=("--include=$x")
 	done
+	# "$1" is the root, given to the hook when it runs
+	# shellcheck disable=SC2016
+	tidy=$(printf '%q "$1" %q' "$REPO/scripts/image-tidy.sh" "$DEB")
 	SOURCE_DATE_EPOCH=$(epoch) mmdebstrap --mode=root --variant="$VARIANT" \
 		--architectures="$ARCH" --format=tar "${opts[@]}" \
 		--include="$DEB" \
 		--hook-dir=/usr/share/mmdebstrap/hooks/file-mirror-automount \
-		--customize-hook="$(unmount_left "$DEB")" \
+		--customize-hook="$tidy" \
 		--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
 		"$SUITE" "$tar" "${SOURCES[@]}"
 }
