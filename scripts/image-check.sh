@@ -16,6 +16,8 @@
 #   compiler   no gcc, cc, c++, clang, as, ld, cc1, no /usr/lib/gcc
 #   tests      no tests/ directory, no *_test binaries, no C sources, no
 #              DKMS source (/usr/src)
+#   skopeo     skopeo copies it by tag (as the deploy README loads it into
+#              a registry), into an OCI directory
 #   manifest   `make manifests` writes a DaemonSet whose every image is
 #              podvs/podvsd:TAG, TAG the archive's, no @VERSION@ left
 # Needs root (umoci unpack without --rootless).  One line a check, "ok -
@@ -207,6 +209,20 @@ check_contents() {
 	found "test files" "${TESTS[@]}"
 }
 
+# the archive as the deploy README has it copied into a registry: skopeo
+# reads it by tag, checks every digest and writes it out (here into an OCI
+# directory instead of a registry)
+check_skopeo() {
+	local out
+	command -v skopeo >/dev/null || { fail "skopeo is missing (scripts/deps.sh)"; return; }
+	if out=$(skopeo copy --quiet "oci-archive:$ARCHIVE:$VERSION" \
+		"oci:$TMP/copy:$VERSION" 2>&1); then
+		ok "skopeo copy oci-archive:...:$VERSION reads and copies it"
+	else
+		fail "skopeo copy oci-archive:$ARCHIVE:$VERSION: $out"
+	fi
+}
+
 check_manifest() {
 	local yaml=$REPO/build/deploy/daemonset.yaml images bad
 	make -s -C "$REPO" manifests >/dev/null || { fail "make manifests"; return; }
@@ -224,6 +240,7 @@ check_config
 unpack
 check_run
 check_contents
+check_skopeo
 check_manifest
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
