@@ -118,9 +118,9 @@ epoch() {
 
 # make_root TAR: the root filesystem as a tar, from the Debian packages.
 # The .deb is bind-mounted at its own path by file-mirror-automount
-# (scripts/image-tidy.sh tidies up after it).  merged-usr makes the /usr symlinks
-# itself, as debootstrap does, instead of installing usrmerge (and perl
-# with it).
+# (scripts/image-tidy.sh tidies up after it).  merged-usr makes the /usr
+# symlinks itself, as debootstrap does, instead of installing usrmerge
+# (and perl with it).
 make_root() {
 	local tar=$1 opts=() x tidy
 	for x in "${DPKG_EXCLUDES[@]}"; do
@@ -198,8 +198,9 @@ build() {
 		}
 		mkdir -p "$CACHE"
 		pack "$work/oci" "$work/image.tar"
-		mv "$work/image.tar" "$cached.tmp"
-		mv "$cached.tmp" "$cached"
+		# another filesystem: copy under a name of this build's, then rename
+		mv "$work/image.tar" "$cached.$$.tmp"
+		mv "$cached.$$.tmp" "$cached"
 		prune "$cached"
 	fi
 	rm -f "$OUT"/podvs-*.oci.tar
