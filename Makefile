@@ -20,6 +20,8 @@
 #   dkms-install   install-dkms-src on this machine, then dkms add/build/install
 #   manifests      build/deploy/: the DaemonSet naming the image of VERSION
 #   deb            build/deb/: the podvs and podvs-dkms Debian packages
+#   image          build/image/podvs-VERSION.oci.tar: the DaemonSet's image
+#                  (mmdebstrap + umoci, from the podvs package; root)
 
 KVER_DEBIAN := $(shell dpkg-query -W -f='$${Depends}' linux-headers-amd64 2>/dev/null | \
 		 grep -o 'linux-headers-[0-9][^ ,]*-amd64' | head -n1 | sed 's/^linux-headers-//')
@@ -109,6 +111,9 @@ dkms-install:
 deb:
 	scripts/deb.sh
 
+image:
+	scripts/image.sh
+
 manifests:
 	mkdir -p $(B)/deploy
 	$(SUBST_VERSION) $(D)/deploy/daemonset.yaml.in >$(B)/deploy/daemonset.yaml
@@ -119,4 +124,4 @@ clean:
 
 .PHONY: all kmod userspace deps unit kunit e2e test bench demo style check fuzz \
 	install install-kmod install-user install-dkms-src dkms-install manifests deb \
-	clean
+	image clean

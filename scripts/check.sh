@@ -13,6 +13,10 @@
 #               UndefinedBehaviorSanitizer (build/asan), every test run
 #   deb         make deb, then lintian on the packages: no E: line
 #               (scripts/deb.sh --lint)
+#   image       make image (from the package the deb step built; cached
+#               by its hash), then scripts/image-check.sh: podvsd and
+#               podvsadm --version in the image's root, no compiler, no
+#               test files, the DaemonSet names the archive's tag
 #   install     make install DESTDIR=tmp PREFIX=/usr installs exactly the
 #               expected files, man pages and unit filled in
 #   fuzz        every libFuzzer harness for CHECK_FUZZ_SECONDS (default
@@ -57,6 +61,10 @@ sanitizers() {
 		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:verify_asan_link_order=0 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		make -s -C netlink-daemon B="$REPO/build/asan" unit
+}
+
+image_checks() {
+	scripts/image.sh && scripts/image-check.sh
 }
 
 # systemd's unit directory as the Makefile picks it for PREFIX=/usr
@@ -115,6 +123,7 @@ step kmod kmod_checks
 step layers layers
 step sanitizers sanitizers
 step deb scripts/deb.sh --lint
+step image image_checks
 step install install_files
 step fuzz tests/fuzz/run "${CHECK_FUZZ_SECONDS:-20}"
 

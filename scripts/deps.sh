@@ -15,6 +15,7 @@ PKGS=(
 	qemu-system-x86 busybox-static
 	dkms kmod
 	debhelper dh-dkms dpkg-dev lintian
+	mmdebstrap umoci skopeo
 	libmnl-dev libcjson-dev
 	libcurl4-openssl-dev libmicrohttpd-dev libgnutls28-dev libcmocka-dev libyaml-dev
 	ipvsadm iptables nftables iproute2 iperf3 wrk socat netcat-openbsd
